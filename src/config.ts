@@ -1,0 +1,290 @@
+/**
+ * Every setting the auditor reads, validated once at start. A bad or missing setting stops the
+ * program with one line per problem naming the setting and what was expected; nothing reads
+ * `process.env` anywhere else.
+ */
+import path from "node:path";
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export interface Recipients {
+  /** Everyone who gets the whole fleet. */
+  defaults: string[];
+  /** subscriptionId (lower case) → recipients who get that subscription's clusters. */
+  bySubscription: Record<string, string[]>;
+  /** Cluster tag whose value lists recipients (comma or semicolon separated); null disables tag routing. */
+  tagName: string | null;
+}
+
+export interface AuditorConfig {
+  /** Where local state lives (Azurite data, outbox). */
+  home: string;
+  scope: { subscriptions: string[]; managementGroups: string[] };
+  armEndpoint: string;
+  /** Table Storage: a connection string, an identity-based endpoint, or null for the local default. */
+  tables: { kind: "connection-string"; connectionString: string } | { kind: "endpoint"; endpoint: string } | { kind: "local" };
+  tablePrefix: string;
+  alertWindowDays: number;
+  alertThresholds: number[];
+  retentionDays: number;
+  catalogOverride: string | null;
+  upgradeProfiles: { enabled: boolean; concurrency: number };
+  resourceGraph: { pageSize: number; subscriptionBatchSize: number };
+  mail: {
+    sendgridApiKey: string | null;
+    sendgridEndpoint: string | null;
+    sandbox: boolean;
+    from: string;
+    recipients: Recipients;
+  };
+  schedules: { sweep: string; digest: string };
+  http: { maxSyncClusters: number; maxScopeSize: number; requireRoles: boolean };
+  openSourceScan: { enabled: boolean; subscriptions: string[]; tag: string | null };
+}
+
+/** One problem with one setting. */
+export interface SettingProblem {
+  setting: string;
+  expected: string;
+  got: string | undefined;
+}
+
+export class ConfigError extends Error {
+  readonly problems: SettingProblem[];
+  constructor(problems: SettingProblem[]) {
+    super(problems.map(describeProblem).join("\n"));
+    this.name = "ConfigError";
+    this.problems = problems;
+  }
+}
+
+function describeProblem(p: SettingProblem): string {
+  const got = p.got === undefined ? "it is not set" : `got ${JSON.stringify(redact(p.setting, p.got))}`;
+  return `setting ${p.setting}: expected ${p.expected}; ${got}`;
+}
+
+/** Never echo secrets back, even in an error. */
+function redact(setting: string, value: string): string {
+  return /KEY|SECRET|CONNECTION|PASSWORD|TOKEN/i.test(setting) && value.length > 0 ? "<redacted>" : value;
+}
+
+/** The settings, their defaults and what they mean; the README and local.settings.sample.json list the same. */
+export const SETTINGS = {
+  AKS_AUDIT_HOME: { default: ".aks-audit", doc: "Folder for local state: Azurite data and the e-mail outbox." },
+  AUDIT_SUBSCRIPTIONS: { default: "", doc: "Comma-separated subscription ids to audit; empty with no management groups = whole tenant." },
+  AUDIT_MANAGEMENT_GROUPS: { default: "", doc: "Comma-separated management group names to audit." },
+  ARM_ENDPOINT: { default: "https://management.azure.com", doc: "Azure Resource Manager endpoint (sovereign clouds, or the fleet simulator)." },
+  AZURE_TABLES_CONNECTION_STRING: { default: "", doc: "Table Storage connection string; falls back to AzureWebJobsStorage." },
+  AzureWebJobsStorage: { default: "", doc: "Functions host storage; used for tables when it is a connection string." },
+  AzureWebJobsStorage__accountName: { default: "", doc: "Identity-based storage account name (no keys); tables at https://<name>.table.core.windows.net." },
+  AZURE_TABLES_ENDPOINT: { default: "", doc: "Identity-based Table endpoint URL (overrides the account name)." },
+  TABLE_PREFIX: { default: "aksaudit", doc: "Prefix of the table names (letters and digits)." },
+  ALERT_WINDOW_DAYS: { default: "60", doc: "Days ahead in which a deadline is a warning and alerts start." },
+  ALERT_THRESHOLDS: { default: "60,30,14,7", doc: "Days-left thresholds at which a window alert is sent, once each." },
+  RETENTION_DAYS: { default: "400", doc: "History older than this many days is purged." },
+  CATALOG_OVERRIDE: { default: "", doc: "Path or https URL of a catalog JSON merged over the bundled catalog." },
+  UPGRADE_PROFILES: { default: "false", doc: "Also read each cluster's upgrade profile (one ARM call per cluster)." },
+  UPGRADE_PROFILE_CONCURRENCY: { default: "8", doc: "Concurrent upgrade-profile calls when UPGRADE_PROFILES is on." },
+  ARG_PAGE_SIZE: { default: "1000", doc: "Resource Graph page size ($top), 1 to 1000." },
+  ARG_SUBSCRIPTION_BATCH: { default: "300", doc: "Subscriptions per Resource Graph request when a list is given." },
+  SENDGRID_API_KEY: { default: "", doc: "SendGrid API key (a Key Vault reference in Azure); empty = write mail to the local outbox." },
+  SENDGRID_ENDPOINT: { default: "", doc: "SendGrid API base URL override (tests and EU subusers)." },
+  SENDGRID_SANDBOX: { default: "false", doc: "SendGrid sandbox mode: validate without delivering." },
+  MAIL_FROM: { default: "aks-auditor@example.com", doc: "Sender address of digests and alerts." },
+  MAIL_TO: { default: "", doc: "Comma-separated recipients of the whole fleet's digest and alerts." },
+  MAIL_TO_BY_SUBSCRIPTION: { default: "", doc: "Routing by subscription: `<subscriptionId>=a@x.com;b@x.com,<subscriptionId>=…`." },
+  MAIL_ROUTING_TAG: { default: "", doc: "Cluster tag whose value lists the team's recipients, e.g. `owner`." },
+  SWEEP_SCHEDULE: { default: "0 0 6 * * *", doc: "NCRONTAB schedule of the sweep (UTC)." },
+  DIGEST_SCHEDULE: { default: "0 0 7 * * Mon", doc: "NCRONTAB schedule of the weekly digest (UTC)." },
+  HTTP_MAX_SYNC_CLUSTERS: { default: "50", doc: "Largest cluster-id scope an HTTP audit answers synchronously (200); larger scopes answer 202." },
+  HTTP_MAX_SCOPE_SIZE: { default: "1000", doc: "Most subscriptions, management groups or cluster ids one HTTP audit may name." },
+  HTTP_REQUIRE_ROLES: { default: "auto", doc: "`auto` checks Audit.Read/Audit.Run when App Service Authentication sends a principal; `true` always requires it." },
+  OSS_SCAN_ENABLED: { default: "false", doc: "Scan inside clusters for self-installed open-source software." },
+  OSS_SCAN_SUBSCRIPTIONS: { default: "", doc: "Limit the in-cluster scan to these subscriptions (empty = all)." },
+  OSS_SCAN_TAG: { default: "", doc: "Limit the in-cluster scan to clusters carrying this tag (`name` or `name=value`)." },
+} as const satisfies Record<string, { default: string; doc: string }>;
+
+export type SettingName = keyof typeof SETTINGS;
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const EMAIL = /^[^\s@<>"',;]+@[^\s@<>"',;]+\.[^\s@<>"',;]+$/;
+const MG_NAME = /^[A-Za-z0-9_().-]{1,90}$/;
+
+/** Reads and validates every setting; throws ConfigError listing all problems at once. */
+export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): AuditorConfig {
+  const problems: SettingProblem[] = [];
+  const raw = (name: SettingName): string => {
+    const v = env[name];
+    return v === undefined || v.trim() === "" ? SETTINGS[name].default : v.trim();
+  };
+  const fail = (setting: SettingName, expected: string): void => {
+    problems.push({ setting, expected, got: env[setting] });
+  };
+  const int = (name: SettingName, min: number, max: number): number => {
+    const text = raw(name);
+    const n = Number(text);
+    if (!/^\d+$/.test(text) || n < min || n > max) {
+      fail(name, `a whole number from ${min} to ${max}`);
+      return Number(SETTINGS[name].default);
+    }
+    return n;
+  };
+  const bool = (name: SettingName): boolean => {
+    const text = raw(name).toLowerCase();
+    if (text === "true" || text === "1") return true;
+    if (text === "false" || text === "0") return false;
+    fail(name, "true or false");
+    return false;
+  };
+  const list = (name: SettingName): string[] =>
+    raw(name)
+      .split(/[,;]/)
+      .map((s) => s.trim())
+      .filter(Boolean);
+
+  const subscriptions = list("AUDIT_SUBSCRIPTIONS");
+  if (subscriptions.some((s) => !GUID.test(s))) fail("AUDIT_SUBSCRIPTIONS", "comma-separated subscription GUIDs");
+  const managementGroups = list("AUDIT_MANAGEMENT_GROUPS");
+  if (managementGroups.some((s) => !MG_NAME.test(s))) fail("AUDIT_MANAGEMENT_GROUPS", "comma-separated management group names");
+
+  const armEndpoint = raw("ARM_ENDPOINT");
+  if (!isHttpsUrl(armEndpoint)) fail("ARM_ENDPOINT", "an https:// URL");
+
+  const tables = readTables(env, raw, fail);
+  const tablePrefix = raw("TABLE_PREFIX");
+  if (!/^[A-Za-z][A-Za-z0-9]{0,40}$/.test(tablePrefix)) fail("TABLE_PREFIX", "letters and digits, starting with a letter, at most 41 characters");
+
+  const alertWindowDays = int("ALERT_WINDOW_DAYS", 1, 3650);
+  const thresholdsText = raw("ALERT_THRESHOLDS").split(",").map((s) => s.trim());
+  let alertThresholds = thresholdsText.map(Number);
+  if (thresholdsText.some((s) => !/^\d+$/.test(s)) || alertThresholds.some((n) => n < 0 || n > 3650)) {
+    fail("ALERT_THRESHOLDS", "comma-separated whole numbers of days, e.g. 60,30,14,7");
+    alertThresholds = [60, 30, 14, 7];
+  }
+  alertThresholds = [...new Set(alertThresholds)].sort((a, b) => b - a);
+
+  const catalogOverride = raw("CATALOG_OVERRIDE") || null;
+  if (catalogOverride && /^[a-z]+:\/\//i.test(catalogOverride) && !isHttpsUrl(catalogOverride)) {
+    fail("CATALOG_OVERRIDE", "a file path or an https:// URL");
+  }
+
+  const sendgridApiKey = raw("SENDGRID_API_KEY") || null;
+  const sendgridEndpoint = raw("SENDGRID_ENDPOINT") || null;
+  if (sendgridEndpoint && !/^https?:\/\//.test(sendgridEndpoint)) fail("SENDGRID_ENDPOINT", "an http(s):// URL");
+  const from = raw("MAIL_FROM");
+  if (!EMAIL.test(from)) fail("MAIL_FROM", "an e-mail address");
+  const defaults = list("MAIL_TO");
+  if (defaults.some((e) => !EMAIL.test(e))) fail("MAIL_TO", "comma-separated e-mail addresses");
+  const bySubscription = parseSubscriptionRouting(raw("MAIL_TO_BY_SUBSCRIPTION"));
+  if (bySubscription === null) fail("MAIL_TO_BY_SUBSCRIPTION", "`<subscription GUID>=a@x.com;b@x.com` entries separated by commas");
+  const tagName = raw("MAIL_ROUTING_TAG") || null;
+
+  const requireRolesText = raw("HTTP_REQUIRE_ROLES").toLowerCase();
+  if (!["auto", "true", "false"].includes(requireRolesText)) fail("HTTP_REQUIRE_ROLES", "auto, true or false");
+
+  const ossTag = raw("OSS_SCAN_TAG") || null;
+  const ossSubscriptions = list("OSS_SCAN_SUBSCRIPTIONS");
+  if (ossSubscriptions.some((s) => !GUID.test(s))) fail("OSS_SCAN_SUBSCRIPTIONS", "comma-separated subscription GUIDs");
+
+  const config: AuditorConfig = {
+    home: path.resolve(cwd, raw("AKS_AUDIT_HOME")),
+    scope: { subscriptions, managementGroups },
+    armEndpoint: armEndpoint.replace(/\/+$/, ""),
+    tables,
+    tablePrefix,
+    alertWindowDays,
+    alertThresholds,
+    retentionDays: int("RETENTION_DAYS", 1, 36500),
+    catalogOverride,
+    upgradeProfiles: { enabled: bool("UPGRADE_PROFILES"), concurrency: int("UPGRADE_PROFILE_CONCURRENCY", 1, 64) },
+    resourceGraph: { pageSize: int("ARG_PAGE_SIZE", 1, 1000), subscriptionBatchSize: int("ARG_SUBSCRIPTION_BATCH", 1, 1000) },
+    mail: {
+      sendgridApiKey,
+      sendgridEndpoint,
+      sandbox: bool("SENDGRID_SANDBOX"),
+      from,
+      recipients: { defaults, bySubscription: bySubscription ?? {}, tagName },
+    },
+    schedules: { sweep: raw("SWEEP_SCHEDULE"), digest: raw("DIGEST_SCHEDULE") },
+    http: {
+      maxSyncClusters: int("HTTP_MAX_SYNC_CLUSTERS", 1, 10000),
+      maxScopeSize: int("HTTP_MAX_SCOPE_SIZE", 1, 10000),
+      requireRoles: requireRolesText === "true",
+    },
+    openSourceScan: { enabled: bool("OSS_SCAN_ENABLED"), subscriptions: ossSubscriptions, tag: ossTag },
+  };
+  for (const name of ["SWEEP_SCHEDULE", "DIGEST_SCHEDULE"] as const) {
+    if (!isNcrontab(raw(name))) fail(name, "an NCRONTAB expression with 5 or 6 fields, e.g. `0 0 6 * * *`");
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+function readTables(
+  env: Env,
+  raw: (name: SettingName) => string,
+  fail: (setting: SettingName, expected: string) => void,
+): AuditorConfig["tables"] {
+  const explicit = raw("AZURE_TABLES_CONNECTION_STRING");
+  if (explicit) {
+    if (!isConnectionString(explicit)) fail("AZURE_TABLES_CONNECTION_STRING", "a storage connection string (AccountName=…;AccountKey=…;TableEndpoint=… or UseDevelopmentStorage=true)");
+    return { kind: "connection-string", connectionString: explicit };
+  }
+  const endpoint = raw("AZURE_TABLES_ENDPOINT");
+  if (endpoint) {
+    if (!isHttpsUrl(endpoint)) fail("AZURE_TABLES_ENDPOINT", "an https:// URL of the Table service");
+    return { kind: "endpoint", endpoint: endpoint.replace(/\/+$/, "") };
+  }
+  const hostStorage = raw("AzureWebJobsStorage");
+  if (hostStorage) {
+    if (!isConnectionString(hostStorage)) fail("AzureWebJobsStorage", "a storage connection string");
+    return { kind: "connection-string", connectionString: hostStorage };
+  }
+  const account = raw("AzureWebJobsStorage__accountName");
+  if (account) {
+    if (!/^[a-z0-9]{3,24}$/.test(account)) fail("AzureWebJobsStorage__accountName", "a storage account name (3-24 lower-case letters and digits)");
+    return { kind: "endpoint", endpoint: `https://${account}.table.core.windows.net` };
+  }
+  void env;
+  return { kind: "local" };
+}
+
+function isHttpsUrl(value: string): boolean {
+  try {
+    return new URL(value).protocol === "https:";
+  } catch {
+    return false;
+  }
+}
+
+function isConnectionString(value: string): boolean {
+  if (/^UseDevelopmentStorage=true;?$/i.test(value)) return true;
+  const parts = new Map<string, string>();
+  for (const part of value.split(";").filter(Boolean)) {
+    const i = part.indexOf("=");
+    if (i <= 0) return false;
+    parts.set(part.slice(0, i).toLowerCase(), part.slice(i + 1));
+  }
+  if (parts.has("sharedaccesssignature")) return parts.has("tableendpoint") || parts.has("accountname");
+  return Boolean(parts.get("accountname")) && Boolean(parts.get("accountkey"));
+}
+
+function parseSubscriptionRouting(text: string): Record<string, string[]> | null {
+  const routes: Record<string, string[]> = {};
+  if (!text) return routes;
+  for (const entry of text.split(",").map((s) => s.trim()).filter(Boolean)) {
+    const [sub, who] = entry.split("=", 2);
+    if (!sub || !who || !GUID.test(sub.trim())) return null;
+    const emails = who.split(";").map((s) => s.trim()).filter(Boolean);
+    if (emails.length === 0 || emails.some((e) => !EMAIL.test(e))) return null;
+    routes[sub.trim().toLowerCase()] = emails;
+  }
+  return routes;
+}
+
+function isNcrontab(text: string): boolean {
+  const fields = text.split(/\s+/);
+  return (fields.length === 5 || fields.length === 6) && fields.every((f) => /^[\w*/,?-]+$/.test(f));
+}
+
+export const validators = { GUID, EMAIL };

@@ -1,0 +1,130 @@
+/**
+ * The small interfaces the edges implement. The core and the app layer depend on these, never on
+ * an SDK: sources (Resource Graph, Container Service, files), the history store (Table Storage)
+ * and mail transports (SendGrid, local outbox).
+ */
+import type { AuditReport, ClusterReport, ReportSummary, Severity, SupportTier } from "./report.js";
+import type { AuditScope, ClusterRecord, ExtensionRecord, IsoDate, LocationVersions, ScopeError } from "./types.js";
+
+// ---------------------------------------------------------------- sources
+
+export interface FleetSource {
+  /** Every extension in scope. Read before the clusters so they can be joined page by page. */
+  extensions(scope: AuditScope, errors: ScopeError[]): AsyncIterable<ExtensionRecord>;
+  /** Clusters a page at a time; memory is bounded by a page. Failures are pushed to `errors`, not thrown. */
+  clusterPages(scope: AuditScope, errors: ScopeError[]): AsyncIterable<ClusterRecord[]>;
+}
+
+export interface VersionSource {
+  /**
+   * Kubernetes versions offered in a region, fetched at most once per location per run.
+   * Returns null (and records an error) when the region has no data or the call failed.
+   */
+  versionsFor(location: string, subscriptionId: string, errors: ScopeError[]): Promise<LocationVersions | null>;
+}
+
+// ---------------------------------------------------------------- history
+
+export type RunTrigger = "timer" | "http" | "cli";
+export type RunStatus = "running" | "succeeded" | "partial" | "failed";
+
+export interface RunRecord {
+  runId: string;
+  trigger: RunTrigger;
+  scope: AuditScope;
+  asOf: IsoDate;
+  /** Instants (ISO 8601) recorded by the edge that ran it. */
+  startedAt: string;
+  endedAt: string | null;
+  status: RunStatus;
+  summary: ReportSummary;
+  errors: ScopeError[];
+  catalogVersion: string;
+  catalogCheckedAt: IsoDate;
+}
+
+export interface Page<T> {
+  items: T[];
+  continuationToken: string | null;
+}
+
+export interface PageQuery {
+  from?: IsoDate;
+  to?: IsoDate;
+  limit?: number;
+  continuationToken?: string;
+}
+
+/** One stored snapshot of one cluster in one run. */
+export interface StoredSnapshot {
+  runId: string;
+  asOf: IsoDate;
+  cluster: ClusterReport;
+  /** SHA-256 of the canonical cluster report. */
+  contentHash: string;
+  /** Hash of the cluster's previous snapshot ("" for the first). */
+  previousHash: string;
+}
+
+export interface VerifyResult {
+  clustersChecked: number;
+  snapshotsChecked: number;
+  ok: boolean;
+  /** The first broken link per cluster, if any. */
+  broken: { clusterId: string; runId: string; asOf: IsoDate; reason: string }[];
+}
+
+export interface FleetQuery {
+  severity?: Severity;
+  supportTier?: SupportTier;
+}
+
+export interface HistoryStore {
+  /** Records a run as running. Re-beginning the same runId (a retry) is allowed and overwrites nothing stored. */
+  beginRun(run: RunRecord): Promise<void>;
+  /** Stores a page of snapshots for a run; idempotent per (runId, cluster). */
+  saveSnapshots(run: RunRecord, clusters: readonly ClusterReport[]): Promise<void>;
+  /** Records the run's final status, summary and errors. */
+  completeRun(run: RunRecord): Promise<void>;
+  getRun(runId: string): Promise<RunRecord | null>;
+  /** Runs, newest first. */
+  listRuns(query: PageQuery): Promise<Page<RunRecord>>;
+  /** A stored run as the report contract, or null when unknown. */
+  runReport(runId: string): Promise<AuditReport | null>;
+  /** One cluster's snapshots, newest first. */
+  clusterHistory(clusterId: string, query: PageQuery): Promise<Page<StoredSnapshot>>;
+  /** The fleet as last recorded on or before `asOf`: the latest run that started on or before that date. */
+  fleetAsOf(asOf: IsoDate, query: FleetQuery): Promise<{ run: RunRecord; clusters: ClusterReport[] } | null>;
+  verify(clusterId?: string): Promise<VerifyResult>;
+  /** Deletes everything recorded before `before`; returns how many entities were removed. */
+  purge(before: IsoDate): Promise<number>;
+}
+
+// ---------------------------------------------------------------- mail
+
+export interface OutgoingMail {
+  /** Deterministic id (same content, same run → same id), used for de-duplication. */
+  messageId: string;
+  to: string[];
+  subject: string;
+  html: string;
+  text: string;
+}
+
+export interface MailTransport {
+  readonly name: string;
+  /** Resolves when the provider accepted the message; throws MailSendError otherwise. */
+  send(mail: OutgoingMail): Promise<void>;
+}
+
+export class MailSendError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    readonly status: number | null,
+    readonly retryAfterMs: number | null = null,
+  ) {
+    super(message);
+    this.name = "MailSendError";
+  }
+}

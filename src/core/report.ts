@@ -1,0 +1,111 @@
+/**
+ * The report contract, schemaVersion 1. Scripts, auditors, the HTTP API and stored snapshots
+ * all share this shape: extend it, never rename or drop a field or an enum value.
+ */
+import type { IsoDate } from "./types.js";
+
+export const SCHEMA_VERSION = 1 as const;
+
+export const INTEGRATION_KINDS = ["kubernetes", "addon", "extension", "open-source"] as const;
+export const SUPPORT_TIERS = ["aks-managed", "aks-extension", "unsupported"] as const;
+export const STAGES = ["ga", "preview", "deprecated", "retired", "unknown"] as const;
+export const DRIFTS = ["current", "patch-behind", "minor-behind", "out-of-support", "unknown"] as const;
+export const DEADLINE_KINDS = ["end-of-support", "retirement", "breaking-change", "forced-upgrade"] as const;
+export const SEVERITIES = ["ok", "info", "warning", "critical"] as const;
+
+export type IntegrationKind = (typeof INTEGRATION_KINDS)[number];
+export type SupportTier = (typeof SUPPORT_TIERS)[number];
+export type Stage = (typeof STAGES)[number];
+export type Drift = (typeof DRIFTS)[number];
+export type DeadlineKind = (typeof DEADLINE_KINDS)[number];
+export type Severity = (typeof SEVERITIES)[number];
+
+/** Severity order, lowest first; used to pick the worst of several. */
+export const SEVERITY_RANK: Record<Severity, number> = { ok: 0, info: 1, warning: 2, critical: 3 };
+
+export interface Deadline {
+  date: IsoDate;
+  kind: DeadlineKind;
+  /** Days from the report's asOf to `date`; negative when already passed. */
+  daysLeft: number;
+  /** URL of the public document the date comes from. */
+  source: string;
+}
+
+export interface Integration {
+  kind: IntegrationKind;
+  name: string;
+  version: string | null;
+  supportTier: SupportTier;
+  stage: Stage;
+  drift: Drift;
+  deadlines: Deadline[];
+  severity: Severity;
+  reasons: string[];
+}
+
+export interface ClusterReport {
+  id: string;
+  name: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  location: string;
+  kubernetesVersion: string | null;
+  supportPlan: string | null;
+  integrations: Integration[];
+  errors: string[];
+  /** Extension (not in the v1 minimum): tags as Azure returned them, for routing and display. */
+  tags?: Record<string, string>;
+}
+
+export interface ReportSummary {
+  clusters: number;
+  integrations: number;
+  bySupportTier: Record<SupportTier, number>;
+  bySeverity: Record<Severity, number>;
+  inWindow: number;
+}
+
+export interface CatalogStamp {
+  version: string;
+  checkedAt: IsoDate;
+}
+
+export interface AuditReport {
+  schemaVersion: typeof SCHEMA_VERSION;
+  runId: string;
+  asOf: IsoDate;
+  catalog: CatalogStamp;
+  clusters: ClusterReport[];
+  summary: ReportSummary;
+  errors: { scope: string; message: string }[];
+  /** Extension: where version data came from (live Container Service data or catalog only). */
+  dataSources?: { versionData: "live" | "catalog-only" | "mixed"; notes: string[] };
+}
+
+export function emptySummary(): ReportSummary {
+  return {
+    clusters: 0,
+    integrations: 0,
+    bySupportTier: { "aks-managed": 0, "aks-extension": 0, unsupported: 0 },
+    bySeverity: { ok: 0, info: 0, warning: 0, critical: 0 },
+    inWindow: 0,
+  };
+}
+
+/** Adds one cluster's integrations to a running summary (so a sweep can summarise while streaming). */
+export function addToSummary(summary: ReportSummary, cluster: ClusterReport, windowDays: number): void {
+  summary.clusters += 1;
+  for (const integration of cluster.integrations) {
+    summary.integrations += 1;
+    summary.bySupportTier[integration.supportTier] += 1;
+    summary.bySeverity[integration.severity] += 1;
+    if (integration.deadlines.some((d) => d.daysLeft >= 0 && d.daysLeft <= windowDays)) summary.inWindow += 1;
+  }
+}
+
+export function summarize(clusters: readonly ClusterReport[], windowDays: number): ReportSummary {
+  const summary = emptySummary();
+  for (const cluster of clusters) addToSummary(summary, cluster, windowDays);
+  return summary;
+}

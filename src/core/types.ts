@@ -1,0 +1,134 @@
+/**
+ * Domain types shared by every layer. Sources parse Azure's JSON into these at the edge;
+ * the core classifies them into the report contract (see report.ts); the store and
+ * notifiers consume the contract. Nothing here knows about HTTP, SDKs or the clock.
+ */
+
+/** A calendar date, `YYYY-MM-DD`. The domain never uses wall-clock time. */
+export type IsoDate = string;
+
+/** One AKS cluster as the inventory sees it (Resource Graph row, `az aks list` item or CLI export). */
+export interface ClusterRecord {
+  /** ARM id exactly as Azure returned it (Azure ids are case-insensitive; compare with `sameArmId`). */
+  id: string;
+  name: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  location: string;
+  tags: Record<string, string>;
+  /** `sku.tier`: Free, Standard or Premium. */
+  skuTier: string | null;
+  /** `sku.name`: Base or Automatic. */
+  skuName: string | null;
+  /** Requested control-plane version (`properties.kubernetesVersion`), may be a minor like `1.30`. */
+  kubernetesVersion: string | null;
+  /** Running control-plane version (`properties.currentKubernetesVersion`). */
+  currentKubernetesVersion: string | null;
+  /** `KubernetesOfficial` or `AKSLongTermSupport`. */
+  supportPlan: string | null;
+  /** `properties.addonProfiles`, keys as Azure returns them. */
+  addonProfiles: Record<string, AddonProfile>;
+  agentPools: AgentPool[];
+  upgradeChannel: string | null;
+  nodeOSUpgradeChannel: string | null;
+  /** Istio add-on: `serviceMeshProfile.mode` (`Istio`/`Disabled`) and revisions (`asm-1-25`). */
+  serviceMeshMode: string | null;
+  istioRevisions: string[];
+  /** Profile-based add-ons; null when the field was absent (unknown, not false). */
+  kedaEnabled: boolean | null;
+  vpaEnabled: boolean | null;
+  webAppRoutingEnabled: boolean | null;
+  azureMonitorMetricsEnabled: boolean | null;
+  workloadIdentityEnabled: boolean | null;
+  oidcIssuerEnabled: boolean | null;
+  provisioningState: string | null;
+  powerState: string | null;
+}
+
+export interface AddonProfile {
+  enabled: boolean;
+  config: Record<string, string> | null;
+}
+
+export interface AgentPool {
+  name: string;
+  mode: string | null;
+  orchestratorVersion: string | null;
+  currentOrchestratorVersion: string | null;
+  nodeImageVersion: string | null;
+  osType: string | null;
+  osSku: string | null;
+  count: number | null;
+}
+
+/** A `Microsoft.KubernetesConfiguration/extensions` resource installed on a cluster. */
+export interface ExtensionRecord {
+  id: string;
+  /** ARM id of the cluster the extension belongs to. */
+  clusterId: string;
+  name: string;
+  /** Extension type lower-cased, e.g. `microsoft.flux`. */
+  extensionType: string;
+  /** Pinned version, if any. */
+  version: string | null;
+  /** Version actually installed. */
+  currentVersion: string | null;
+  releaseTrain: string | null;
+  autoUpgradeMinorVersion: boolean | null;
+  provisioningState: string | null;
+}
+
+/** Self-installed software found inside a cluster (open-source / third-party tier). */
+export interface OpenSourceFind {
+  clusterId: string;
+  /** Catalog signature id, e.g. `keda`, `ingress-nginx`. */
+  signature: string;
+  version: string | null;
+  /** What matched: a Helm chart label or an image repository, with the workload it was found on. */
+  evidence: string;
+  namespace: string | null;
+}
+
+/** Kubernetes versions AKS offers in one region (Container Service `listKubernetesVersions`). */
+export interface LocationVersions {
+  location: string;
+  minors: AvailableMinor[];
+}
+
+export interface AvailableMinor {
+  /** `1.31` */
+  version: string;
+  isPreview: boolean;
+  isDefault: boolean;
+  /** e.g. `KubernetesOfficial`, `AKSLongTermSupport`. */
+  supportPlans: string[];
+  patchVersions: string[];
+}
+
+/** Version data for a run, keyed by lower-cased location. A missing key means no data for that region. */
+export type VersionData = ReadonlyMap<string, LocationVersions>;
+
+/** A scope that failed during a run; the run goes on and is marked partial. */
+export interface ScopeError {
+  scope: string;
+  message: string;
+}
+
+/** What to audit. Empty lists mean "the whole tenant the identity can read". */
+export interface AuditScope {
+  subscriptions: string[];
+  managementGroups: string[];
+  /** Restrict to these clusters (ARM ids), applied after the sweep. */
+  clusterIds: string[];
+}
+
+export const TENANT_SCOPE: AuditScope = Object.freeze({ subscriptions: [], managementGroups: [], clusterIds: [] }) as AuditScope;
+
+/** Azure resource ids are case-insensitive: compare and key them lower-cased. */
+export function armIdKey(id: string): string {
+  return id.trim().toLowerCase();
+}
+
+export function sameArmId(a: string, b: string): boolean {
+  return armIdKey(a) === armIdKey(b);
+}
