@@ -1,0 +1,186 @@
+/**
+ * One audit run: sweep the fleet page by page, classify, store, summarise. This is the only place
+ * that strings the adapters together; the CLI, the timer and the HTTP API all call it.
+ *
+ * Memory is bounded by a page of clusters (plus the extension index), unless the caller asks to
+ * collect the clusters into the returned report (small scopes, the CLI, the HTTP answer).
+ */
+import type { Catalog } from "../catalog/schema.js";
+import { classifyCluster } from "../core/classify.js";
+import type { FleetSource, HistoryStore, RunRecord, RunTrigger, VersionSource } from "../core/ports.js";
+import { addToSummary, emptySummary, SCHEMA_VERSION, type AuditReport, type ClusterReport } from "../core/report.js";
+import {
+  armIdKey,
+  type AuditScope,
+  type ClusterRecord,
+  type ExtensionRecord,
+  type IsoDate,
+  type LocationVersions,
+  type OpenSourceFind,
+  type ScopeError,
+} from "../core/types.js";
+
+/** Finds self-installed software inside clusters (opt-in); absent when scanning is off. */
+export interface OpenSourceScanner {
+  scan(clusters: readonly ClusterRecord[], errors: ScopeError[]): Promise<Map<string, OpenSourceFind[] | { notScanned: string }>>;
+}
+
+export interface AuditDeps {
+  fleet: FleetSource;
+  versions: VersionSource | null;
+  catalog: Catalog;
+  store: HistoryStore | null;
+  openSource?: OpenSourceScanner | null;
+}
+
+export interface AuditRequest {
+  runId: string;
+  trigger: RunTrigger;
+  scope: AuditScope;
+  asOf: IsoDate;
+  windowDays: number;
+  /** The edge's clock, for run start/end instants only; classification uses `asOf`. */
+  now: () => Date;
+  /** Keep every classified cluster in the returned report (false for tenant-scale sweeps). */
+  collect: boolean;
+  onProgress?: (progress: { clusters: number; pages: number }) => void;
+}
+
+export interface AuditOutcome {
+  report: AuditReport;
+  run: RunRecord;
+}
+
+export async function runAudit(deps: AuditDeps, request: AuditRequest): Promise<AuditOutcome> {
+  const errors: ScopeError[] = [];
+  const summary = emptySummary();
+  const run: RunRecord = {
+    runId: request.runId,
+    trigger: request.trigger,
+    scope: request.scope,
+    asOf: request.asOf,
+    startedAt: request.now().toISOString(),
+    endedAt: null,
+    status: "running",
+    summary,
+    errors,
+    catalogVersion: deps.catalog.version,
+    catalogCheckedAt: deps.catalog.checkedAt,
+  };
+  const collected: ClusterReport[] = [];
+  const versionUse = { live: 0, catalogOnly: 0 };
+  const notes = new Set<string>();
+  await deps.store?.beginRun(run);
+
+  try {
+    const extensionsByCluster = await indexExtensions(deps.fleet, request.scope, errors);
+    const wanted = request.scope.clusterIds.length > 0 ? new Set(request.scope.clusterIds.map(armIdKey)) : null;
+    const seen = new Set<string>();
+    let pages = 0;
+
+    for await (const page of deps.fleet.clusterPages(request.scope, errors)) {
+      pages += 1;
+      const clusters = page.filter((cluster) => {
+        const key = armIdKey(cluster.id);
+        // Resource Graph can repeat a row across pages and exports can hold the same id in two casings.
+        if (seen.has(key) || (wanted && !wanted.has(key))) return false;
+        seen.add(key);
+        return true;
+      });
+      if (clusters.length === 0) continue;
+
+      const finds = deps.openSource ? await deps.openSource.scan(clusters, errors) : null;
+      const reports: ClusterReport[] = [];
+      for (const cluster of clusters) {
+        const versions = await versionsFor(deps.versions, cluster, errors);
+        if (versions) versionUse.live += 1;
+        else versionUse.catalogOnly += 1;
+        const scan = finds?.get(armIdKey(cluster.id));
+        const report = classifyCluster(
+          {
+            cluster,
+            extensions: extensionsByCluster.get(armIdKey(cluster.id)) ?? [],
+            openSource: Array.isArray(scan) ? scan : [],
+            versions,
+          },
+          deps.catalog,
+          { asOf: request.asOf, windowDays: request.windowDays },
+        );
+        if (scan && !Array.isArray(scan)) report.errors.push(`open-source scan: not scanned: ${scan.notScanned}`);
+        report.tags = cluster.tags;
+        addToSummary(summary, report, request.windowDays);
+        reports.push(report);
+      }
+      await deps.store?.saveSnapshots(run, reports);
+      if (request.collect) collected.push(...reports);
+      request.onProgress?.({ clusters: summary.clusters, pages });
+    }
+    if (wanted) {
+      for (const id of request.scope.clusterIds) {
+        if (!seen.has(armIdKey(id))) errors.push({ scope: id, message: "cluster not found in the identity's view of the fleet" });
+      }
+    }
+    run.status = errors.length > 0 ? "partial" : "succeeded";
+  } catch (error) {
+    errors.push({ scope: "run", message: errorMessage(error) });
+    run.status = "failed";
+  }
+
+  if (versionUse.catalogOnly > 0) notes.add(`${versionUse.catalogOnly} cluster(s) judged on catalog facts only: no live version data for their region`);
+  run.endedAt = request.now().toISOString();
+  try {
+    await deps.store?.completeRun(run);
+  } catch (error) {
+    // The snapshots already written stay; the run record keeps "running" and the caller hears why.
+    errors.push({ scope: "store", message: `could not record the run's end: ${errorMessage(error)}` });
+    run.status = "failed";
+  }
+
+  const report: AuditReport = {
+    schemaVersion: SCHEMA_VERSION,
+    runId: run.runId,
+    asOf: run.asOf,
+    catalog: { version: deps.catalog.version, checkedAt: deps.catalog.checkedAt },
+    clusters: collected,
+    summary,
+    errors: [...errors],
+    dataSources: {
+      versionData: versionUse.live === 0 ? "catalog-only" : versionUse.catalogOnly === 0 ? "live" : "mixed",
+      notes: [...notes],
+    },
+  };
+  return { report, run };
+}
+
+async function indexExtensions(fleet: FleetSource, scope: AuditScope, errors: ScopeError[]): Promise<Map<string, ExtensionRecord[]>> {
+  const byCluster = new Map<string, ExtensionRecord[]>();
+  for await (const extension of fleet.extensions(scope, errors)) {
+    const key = armIdKey(extension.clusterId);
+    const list = byCluster.get(key);
+    if (list) {
+      if (!list.some((e) => armIdKey(e.id) === armIdKey(extension.id))) list.push(extension);
+    } else byCluster.set(key, [extension]);
+  }
+  return byCluster;
+}
+
+async function versionsFor(source: VersionSource | null, cluster: ClusterRecord, errors: ScopeError[]): Promise<LocationVersions | null> {
+  if (!source || !cluster.location) return null;
+  return source.versionsFor(cluster.location, cluster.subscriptionId, errors);
+}
+
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+/**
+ * Run ids sort by start time: `20261124T060000Z-<suffix>`. A random suffix for ad-hoc runs; a
+ * fixed one (e.g. `timer`) for a scheduled occurrence, so a retried timer lands on the same run.
+ */
+export function newRunId(now: Date, suffix?: string, random: () => number = Math.random): string {
+  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  return `${stamp}-${suffix ?? Math.floor(random() * 0xffffffff).toString(16).padStart(8, "0")}`;
+}
+
+export const RUN_ID_PATTERN = /^\d{8}T\d{6}Z-[0-9a-z]{4,32}$/;

@@ -1,0 +1,111 @@
+/**
+ * Builds the real adapters from validated configuration: the one place that decides between Azure
+ * and the embedded default (local Azurite, outbox). The CLI and the Functions app both use it;
+ * tests pass overrides (a stub credential, the simulator's endpoint and CA, an Azurite string).
+ */
+import path from "node:path";
+import type { TokenCredential } from "@azure/core-auth";
+import { loadCatalog } from "../catalog/load.js";
+import type { Catalog } from "../catalog/schema.js";
+import type { AuditorConfig } from "../config.js";
+import type { FleetSource, HistoryStore, MailTransport, VersionSource } from "../core/ports.js";
+import { createOutboxTransport } from "../notify/outbox.js";
+import { createSendGridTransport } from "../notify/sendgrid.js";
+import { createContainerServiceVersionSource } from "../sources/containerService.js";
+import { createCredential } from "../sources/credential.js";
+import { createResourceGraphFleetSource } from "../sources/resourceGraph.js";
+import { createTableHistoryStore } from "../store/historyStore.js";
+import type { TableClient } from "@azure/data-tables";
+
+export interface AppContext {
+  config: AuditorConfig;
+  catalog: Catalog;
+  /** Lazily built: an offline audit (`--from-file`) never touches Azure. */
+  fleet(): FleetSource;
+  versions(): VersionSource;
+  store(): Promise<HistoryStore & { ledgerTable(): TableClient }>;
+  transport(): MailTransport;
+  /** Where the outbox transport writes, when it is the transport in use. */
+  outboxDir: string | null;
+  close(): Promise<void>;
+}
+
+export interface ContextOverrides {
+  credential?: TokenCredential;
+  /** Trust this CA for ARM calls (the fleet simulator's self-signed certificate). */
+  armCa?: string;
+  /** Use this Table connection string instead of the configured one (tests, the demo). */
+  tablesConnectionString?: string;
+  catalog?: Catalog;
+  transport?: MailTransport;
+}
+
+export async function createAppContext(config: AuditorConfig, overrides: ContextOverrides = {}): Promise<AppContext> {
+  const catalog = overrides.catalog ?? (await loadCatalog({ override: config.catalogOverride ?? undefined }));
+  let credential = overrides.credential;
+  const getCredential = (): TokenCredential => (credential ??= createCredential());
+  let fleet: FleetSource | undefined;
+  let versions: VersionSource | undefined;
+  let store: Promise<HistoryStore & { ledgerTable(): TableClient }> | undefined;
+  const closers: (() => Promise<void>)[] = [];
+  const outboxDir = overrides.transport || config.mail.sendgridApiKey ? null : path.join(config.home, "outbox");
+  let transport = overrides.transport;
+
+  return {
+    config,
+    catalog,
+    outboxDir,
+    fleet: () =>
+      (fleet ??= createResourceGraphFleetSource({
+        credential: getCredential(),
+        endpoint: config.armEndpoint,
+        tlsCa: overrides.armCa,
+        pageSize: config.resourceGraph.pageSize,
+        subscriptionBatchSize: config.resourceGraph.subscriptionBatchSize,
+      })),
+    versions: () =>
+      (versions ??= createContainerServiceVersionSource({ credential: getCredential(), endpoint: config.armEndpoint, tlsCa: overrides.armCa })),
+    store: () => (store ??= openStore(config, overrides, getCredential, closers)),
+    transport: () =>
+      (transport ??= config.mail.sendgridApiKey
+        ? createSendGridTransport({
+            apiKey: config.mail.sendgridApiKey,
+            from: config.mail.from,
+            endpoint: config.mail.sendgridEndpoint ?? undefined,
+            sandbox: config.mail.sandbox,
+          })
+        : createOutboxTransport(outboxDir ?? path.join(config.home, "outbox"))),
+    close: async () => {
+      for (const close of closers.reverse()) await close();
+    },
+  };
+}
+
+async function openStore(
+  config: AuditorConfig,
+  overrides: ContextOverrides,
+  getCredential: () => TokenCredential,
+  closers: (() => Promise<void>)[],
+): Promise<HistoryStore & { ledgerTable(): TableClient }> {
+  const common = { tablePrefix: config.tablePrefix };
+  if (overrides.tablesConnectionString) {
+    return createTableHistoryStore({ ...common, connectionString: overrides.tablesConnectionString, allowInsecureConnection: true });
+  }
+  switch (config.tables.kind) {
+    case "connection-string":
+      return createTableHistoryStore({
+        ...common,
+        connectionString: config.tables.connectionString,
+        allowInsecureConnection: /127\.0\.0\.1|localhost|UseDevelopmentStorage/i.test(config.tables.connectionString),
+      });
+    case "endpoint":
+      return createTableHistoryStore({ ...common, endpoint: config.tables.endpoint, credential: getCredential() });
+    case "local": {
+      // The embedded default: Azurite in-process, persisted under AKS_AUDIT_HOME so history accumulates.
+      const { startLocalTables } = await import("../local/azurite.js");
+      const local = await startLocalTables({ dataDir: path.join(config.home, "azurite") });
+      closers.push(() => local.close());
+      return createTableHistoryStore({ ...common, connectionString: local.connectionString, allowInsecureConnection: true });
+    }
+  }
+}

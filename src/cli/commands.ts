@@ -1,0 +1,183 @@
+/**
+ * The `aks-audit` commands. Each builds what it needs from the validated config, calls the app
+ * layer, and prints in the chosen format. Handlers stay thin: no classification or storage logic.
+ */
+import path from "node:path";
+import type { AuditorConfig } from "../config.js";
+import { createAppContext, type AppContext, type ContextOverrides } from "../app/context.js";
+import { newRunId, runAudit } from "../app/audit.js";
+import { sendDigest, sendWindowAlerts } from "../app/notify.js";
+import { describeChanges } from "../core/changes.js";
+import { toIsoDate } from "../core/dates.js";
+import { formatReport } from "../core/format.js";
+import type { AuditReport } from "../core/report.js";
+import type { RunRecord } from "../core/ports.js";
+import type { AuditScope } from "../core/types.js";
+import { createFileFleetSource } from "../sources/fromFile.js";
+import type { CliOptions } from "./args.js";
+import { CliError, createOutput, csv, textTable, type Output } from "./output.js";
+
+export async function runCommand(options: CliOptions, config: AuditorConfig): Promise<number> {
+  const out = createOutput(options.format, options.quiet);
+  switch (options.command) {
+    case "demo": {
+      const { runDemo } = await import("../local/demo.js");
+      return runDemo(options, config, out);
+    }
+    case "audit":
+      return withContext(config, {}, (ctx) => auditCommand(ctx, options, out));
+    case "history":
+      return withContext(config, {}, (ctx) => historyCommand(ctx, options, out));
+    case "digest":
+      return withContext(config, {}, (ctx) => digestCommand(ctx, options, out));
+    case "verify":
+      return withContext(config, {}, (ctx) => verifyCommand(ctx, options, out));
+    default:
+      throw new CliError(`unknown command ${options.command}`);
+  }
+}
+
+export async function withContext<T>(config: AuditorConfig, overrides: ContextOverrides, body: (ctx: AppContext) => Promise<T>): Promise<T> {
+  const ctx = await createAppContext(config, overrides);
+  try {
+    return await body(ctx);
+  } finally {
+    await ctx.close();
+  }
+}
+
+function asOfOf(options: CliOptions): string {
+  return options.asOf ?? toIsoDate(new Date());
+}
+
+export async function auditCommand(ctx: AppContext, options: CliOptions, out: Output): Promise<number> {
+  const scope: AuditScope = {
+    subscriptions: options.subscriptions.length > 0 ? options.subscriptions : ctx.config.scope.subscriptions,
+    managementGroups: options.managementGroups.length > 0 ? options.managementGroups : ctx.config.scope.managementGroups,
+    clusterIds: options.clusterIds,
+  };
+  const fromFile = options.fromFile;
+  const fleet = fromFile ? await createFileFleetSource(path.resolve(fromFile), options.extensionsFile ? path.resolve(options.extensionsFile) : undefined) : ctx.fleet();
+  const store = options.store ? await ctx.store() : null;
+  const { report, run } = await runAudit(
+    { fleet, versions: fromFile ? null : ctx.versions(), catalog: ctx.catalog, store },
+    {
+      runId: newRunId(new Date()),
+      trigger: "cli",
+      scope,
+      asOf: asOfOf(options),
+      windowDays: ctx.config.alertWindowDays,
+      now: () => new Date(),
+      collect: true,
+      onProgress: ({ clusters }) => out.progress(`swept ${clusters} clusters…`),
+    },
+  );
+  out.endProgress();
+  out.print(formatReport(report, out.format));
+  out.note(summaryLine(report, run, store !== null));
+  if (run.status === "failed") return 3;
+  return failOnExit(report, options.failOn);
+}
+
+export function failOnExit(report: AuditReport, failOn: CliOptions["failOn"]): number {
+  if (failOn === null) return 0;
+  const { critical, warning } = report.summary.bySeverity;
+  return critical > 0 || (failOn === "warning" && warning > 0) ? 1 : 0;
+}
+
+export function summaryLine(report: AuditReport, run: RunRecord, stored: boolean): string {
+  const s = report.summary.bySeverity;
+  return [
+    `run ${run.runId}: ${run.status}; ${report.summary.clusters} clusters, ${report.summary.integrations} integrations`,
+    `critical ${s.critical}, warning ${s.warning}, info ${s.info}, ok ${s.ok}; ${report.summary.inWindow} inside the alert window`,
+    report.errors.length > 0 ? `${report.errors.length} scope error(s): ${report.errors.map((e) => `${e.scope}: ${e.message}`).join("; ")}` : "",
+    stored ? `stored; see: aks-audit history --run ${run.runId}` : "not stored (--no-store)",
+  ]
+    .filter(Boolean)
+    .join("\n");
+}
+
+async function historyCommand(ctx: AppContext, options: CliOptions, out: Output): Promise<number> {
+  const store = await ctx.store();
+  const range = { from: options.from ?? undefined, to: options.to ?? undefined };
+  if (options.run) {
+    const report = await store.runReport(options.run);
+    if (!report) throw new CliError(`no stored run with id '${options.run}'`);
+    out.print(formatReport(report, out.format));
+    return 0;
+  }
+  if (options.cluster) {
+    const snapshots = [];
+    let token: string | undefined;
+    do {
+      const page = await store.clusterHistory(options.cluster, { ...range, continuationToken: token });
+      snapshots.push(...page.items);
+      token = page.continuationToken ?? undefined;
+    } while (token);
+    if (snapshots.length === 0) throw new CliError(`no stored snapshots for cluster '${options.cluster}'`);
+    const rows = snapshots.map((snap, i) => {
+      const older = snapshots[i + 1];
+      return { runId: snap.runId, asOf: snap.asOf, cluster: snap.cluster, changes: older ? describeChanges(older.cluster, snap.cluster) : [] };
+    });
+    if (out.format === "json") out.print(JSON.stringify(rows, null, 2));
+    else {
+      const table = rows.map((r) => [r.asOf, r.runId, r.cluster.kubernetesVersion, worst(r.cluster), r.changes.length === 0 ? "" : r.changes.join("; ")]);
+      const headers = ["asOf", "runId", "kubernetes", "worst", "changes since previous snapshot"];
+      out.print(out.format === "csv" ? csv(headers, table) : textTable(headers, table));
+    }
+    return 0;
+  }
+  if (options.runs) {
+    const runs: RunRecord[] = [];
+    let token: string | undefined;
+    do {
+      const page = await store.listRuns({ ...range, continuationToken: token });
+      runs.push(...page.items);
+      token = page.continuationToken ?? undefined;
+    } while (token);
+    if (out.format === "json") out.print(JSON.stringify(runs, null, 2));
+    else {
+      const headers = ["runId", "trigger", "asOf", "status", "clusters", "critical", "warning", "errors"];
+      const table = runs.map((r) => [r.runId, r.trigger, r.asOf, r.status, r.summary.clusters, r.summary.bySeverity.critical, r.summary.bySeverity.warning, r.errors.length]);
+      out.print(out.format === "csv" ? csv(headers, table) : textTable(headers, table));
+    }
+    return 0;
+  }
+  const asOf = options.asOf!;
+  const fleet = await store.fleetAsOf(asOf, {});
+  if (!fleet) throw new CliError(`no run recorded on or before ${asOf}`);
+  const report = await store.runReport(fleet.run.runId);
+  out.print(formatReport(report ?? ({ clusters: fleet.clusters } as AuditReport), out.format));
+  return 0;
+}
+
+function worst(cluster: AuditReport["clusters"][number]): string {
+  const order = ["ok", "info", "warning", "critical"] as const;
+  let w = 0;
+  for (const i of cluster.integrations) w = Math.max(w, order.indexOf(i.severity));
+  return order[w]!;
+}
+
+async function digestCommand(ctx: AppContext, options: CliOptions, out: Output): Promise<number> {
+  const asOf = asOfOf(options);
+  const alerts = await sendWindowAlerts(ctx, null, { asOf, preview: options.preview });
+  const digest = await sendDigest(ctx, { asOf, preview: options.preview });
+  const where = ctx.outboxDir ? ` to the outbox ${ctx.outboxDir}` : " through SendGrid";
+  out.note(
+    options.preview
+      ? `preview: ${digest.messages} digest message(s) and ${alerts.sent} alert(s) rendered${where}; nothing recorded`
+      : `digest: ${digest.messages} message(s) sent${where}; alerts: ${alerts.sent} sent, ${alerts.pending} pending, ${alerts.failed} failed`,
+  );
+  return alerts.pending > 0 || alerts.failed > 0 ? 3 : 0;
+}
+
+async function verifyCommand(ctx: AppContext, options: CliOptions, out: Output): Promise<number> {
+  const store = await ctx.store();
+  const result = await store.verify(options.cluster ?? undefined);
+  if (out.format === "json") out.print(JSON.stringify(result, null, 2));
+  else {
+    out.print(`checked ${result.snapshotsChecked} snapshots of ${result.clustersChecked} clusters: ${result.ok ? "every chain intact" : "BROKEN"}`);
+    for (const b of result.broken) out.print(`  ${b.clusterId}: first broken link at run ${b.runId} (${b.asOf}): ${b.reason}`);
+  }
+  return result.ok ? 0 : 1;
+}

@@ -1,0 +1,85 @@
+/**
+ * `aks-audit demo` / `npm run demo`: the whole job on the embedded default, no Azure needed.
+ * Starts the fleet simulator (loopback HTTPS) and, unless a table connection is configured,
+ * Azurite in-process; sweeps through the real SDK clients; stores the run; writes the digest and
+ * window alerts to the local outbox; prints where everything is.
+ */
+import path from "node:path";
+import type { TokenCredential } from "@azure/core-auth";
+import type { AuditorConfig } from "../config.js";
+import { newRunId, runAudit } from "../app/audit.js";
+import { sendDigest, sendWindowAlerts } from "../app/notify.js";
+import { createOutboxTransport } from "../notify/outbox.js";
+import { toIsoDate } from "../core/dates.js";
+import type { CliOptions } from "../cli/args.js";
+import { withContext, summaryLine } from "../cli/commands.js";
+import { textTable, type Output } from "../cli/output.js";
+import { startFleetSimulator } from "./simulator/index.js";
+
+/** The simulator does not check tokens; a real credential would try to reach Entra ID. */
+export const simulatorCredential: TokenCredential = {
+  getToken: async () => ({ token: "simulated", expiresOnTimestamp: Date.now() + 3_600_000 }),
+};
+
+export async function runDemo(options: CliOptions, config: AuditorConfig, out: Output): Promise<number> {
+  const asOf = options.asOf ?? toIsoDate(new Date());
+  const simulator = await startFleetSimulator({ seed: options.seed ?? 42, clusters: options.clusters ?? 200, asOf });
+  const outboxDir = path.join(config.home, "outbox");
+  try {
+    const demoConfig: AuditorConfig = { ...config, armEndpoint: simulator.endpoint, scope: { subscriptions: [], managementGroups: [] } };
+    return await withContext(
+      demoConfig,
+      { credential: simulatorCredential, armCa: simulator.ca, transport: createOutboxTransport(outboxDir) },
+      async (ctx) => {
+        out.note(`fleet simulator on ${simulator.endpoint}; sweeping through Azure Resource Graph and Container Service clients…`);
+        const store = options.store ? await ctx.store() : null;
+        const { report, run } = await runAudit(
+          { fleet: ctx.fleet(), versions: ctx.versions(), catalog: ctx.catalog, store },
+          {
+            runId: newRunId(new Date()),
+            trigger: "cli",
+            scope: { subscriptions: [], managementGroups: [], clusterIds: [] },
+            asOf,
+            windowDays: config.alertWindowDays,
+            now: () => new Date(),
+            collect: true,
+            onProgress: ({ clusters }) => out.progress(`swept ${clusters} clusters…`),
+          },
+        );
+        out.endProgress();
+        const alerts = store ? await sendWindowAlerts(ctx, report, { asOf }) : { sent: 0, pending: 0, failed: 0 };
+        const digest = store ? await sendDigest(ctx, { asOf }) : { messages: 0 };
+
+        if (out.format === "json") {
+          out.print(JSON.stringify(report, null, 2));
+        } else {
+          const s = report.summary;
+          out.print(
+            textTable(
+              ["what", "count"],
+              [
+                ["clusters found", s.clusters],
+                ["integrations judged", s.integrations],
+                ["critical", s.bySeverity.critical],
+                ["warning", s.bySeverity.warning],
+                ["info", s.bySeverity.info],
+                ["ok", s.bySeverity.ok],
+                [`inside the ${config.alertWindowDays}-day window`, s.inWindow],
+                ["aks-managed / aks-extension / unsupported", `${s.bySupportTier["aks-managed"]} / ${s.bySupportTier["aks-extension"]} / ${s.bySupportTier.unsupported}`],
+                ["window alerts written", alerts.sent],
+                ["digest messages written", digest.messages],
+              ],
+            ),
+          );
+        }
+        out.note(summaryLine(report, run, store !== null));
+        out.note(`outbox:  ${outboxDir}`);
+        out.note(`data:    ${config.tables.kind === "local" ? path.join(config.home, "azurite") : "the configured Table Storage account"}`);
+        out.note(`history: npx aks-audit history --runs   |   npx aks-audit history --run ${run.runId}`);
+        return run.status === "failed" ? 3 : 0;
+      },
+    );
+  } finally {
+    await simulator.close();
+  }
+}

@@ -1,0 +1,84 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig, SETTINGS } from "../../src/config.js";
+
+const GUID = "00000000-0000-0000-0000-000000000001";
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env, "/tmp");
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems.map((p) => p.setting);
+  }
+  return [];
+}
+
+describe("configuration", () => {
+  it("starts on the embedded default with nothing set", () => {
+    const config = loadConfig({}, "/work/x");
+    expect(config.tables).toEqual({ kind: "local" });
+    expect(config.home).toBe("/work/x/.aks-audit");
+    expect(config.alertWindowDays).toBe(60);
+    expect(config.alertThresholds).toEqual([60, 30, 14, 7]);
+    expect(config.mail.sendgridApiKey).toBeNull();
+  });
+
+  it.each([
+    ["AZURE_TABLES_CONNECTION_STRING", "not-a-connection-string"],
+    ["AzureWebJobsStorage", "AccountName=x"],
+    ["AzureWebJobsStorage__accountName", "Bad_Name"],
+    ["AUDIT_SUBSCRIPTIONS", "not-a-guid"],
+    ["ARM_ENDPOINT", "http://insecure.example.com"],
+    ["ALERT_WINDOW_DAYS", "-5"],
+    ["ALERT_THRESHOLDS", "60,soon"],
+    ["RETENTION_DAYS", "forever"],
+    ["MAIL_TO", "alice@example.com,bob"],
+    ["MAIL_TO_BY_SUBSCRIPTION", `${GUID}=`],
+    ["SENDGRID_SANDBOX", "maybe"],
+    ["SWEEP_SCHEDULE", "every day"],
+    ["HTTP_REQUIRE_ROLES", "sometimes"],
+    ["TABLE_PREFIX", "has-dash"],
+    ["ARG_PAGE_SIZE", "5000"],
+  ])("a bad %s stops the start with its name", (setting, value) => {
+    expect(problemsOf({ [setting]: value })).toEqual([setting]);
+  });
+
+  it("lists every problem at once, one line each, without echoing secrets", () => {
+    let message = "";
+    try {
+      loadConfig({ AZURE_TABLES_CONNECTION_STRING: "AccountKey=secret-value", ALERT_WINDOW_DAYS: "x" }, "/tmp");
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    const lines = message.split("\n");
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^setting AZURE_TABLES_CONNECTION_STRING: expected a storage connection string/);
+    expect(message).not.toContain("secret-value");
+    expect(lines[1]).toMatch(/^setting ALERT_WINDOW_DAYS: expected a whole number from 1 to 3650; got "x"$/);
+  });
+
+  it("routes mail by subscription and tag", () => {
+    const config = loadConfig({ MAIL_TO_BY_SUBSCRIPTION: `${GUID.toUpperCase()}=a@x.com;b@x.com`, MAIL_ROUTING_TAG: "owner" }, "/tmp");
+    expect(config.mail.recipients.bySubscription).toEqual({ [GUID]: ["a@x.com", "b@x.com"] });
+    expect(config.mail.recipients.tagName).toBe("owner");
+  });
+
+  it("uses identity-based storage when only the account name is set", () => {
+    expect(loadConfig({ AzureWebJobsStorage__accountName: "auditstore" }, "/tmp").tables).toEqual({
+      kind: "endpoint",
+      endpoint: "https://auditstore.table.core.windows.net",
+    });
+  });
+
+  it("the sample local settings list every setting", () => {
+    const sample = JSON.parse(readFileSync(new URL("../../local.settings.sample.json", import.meta.url), "utf8")) as { Values: Record<string, string> };
+    for (const name of Object.keys(SETTINGS)) expect(sample.Values, name).toHaveProperty(name);
+    expect(() => loadConfig(sample.Values, "/tmp")).not.toThrow();
+  });
+
+  it("the README documents every setting", () => {
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    for (const name of Object.keys(SETTINGS)) expect(readme, name).toContain(`\`${name}\``);
+  });
+});
