@@ -25,6 +25,8 @@ export interface AppContext {
   versions(): VersionSource;
   store(): Promise<HistoryStore & { ledgerTable(): TableClient }>;
   transport(): MailTransport;
+  /** The local outbox, where `--preview` renders what would be sent. */
+  previewTransport(): MailTransport;
   /** Where the outbox transport writes, when it is the transport in use. */
   outboxDir: string | null;
   close(): Promise<void>;
@@ -75,6 +77,7 @@ export async function createAppContext(config: AuditorConfig, overrides: Context
             sandbox: config.mail.sandbox,
           })
         : createOutboxTransport(outboxDir ?? path.join(config.home, "outbox"))),
+    previewTransport: () => createOutboxTransport(path.join(config.home, "outbox", "preview")),
     close: async () => {
       for (const close of closers.reverse()) await close();
     },

@@ -7,11 +7,11 @@ import type { AuditorConfig } from "../config.js";
 import { createAppContext, type AppContext, type ContextOverrides } from "../app/context.js";
 import { newRunId, runAudit } from "../app/audit.js";
 import { sendDigest, sendWindowAlerts } from "../app/notify.js";
-import { describeChanges } from "../core/changes.js";
+import { diffClusterReports, type IntegrationChange } from "../core/changes.js";
 import { toIsoDate } from "../core/dates.js";
 import { formatReport } from "../core/format.js";
 import type { AuditReport } from "../core/report.js";
-import type { RunRecord } from "../core/ports.js";
+import type { RunRecord, StoredSnapshot } from "../core/ports.js";
 import type { AuditScope } from "../core/types.js";
 import { createFileFleetSource } from "../sources/fromFile.js";
 import type { CliOptions } from "./args.js";
@@ -107,7 +107,7 @@ async function historyCommand(ctx: AppContext, options: CliOptions, out: Output)
     return 0;
   }
   if (options.cluster) {
-    const snapshots = [];
+    const snapshots: StoredSnapshot[] = [];
     let token: string | undefined;
     do {
       const page = await store.clusterHistory(options.cluster, { ...range, continuationToken: token });
@@ -117,11 +117,11 @@ async function historyCommand(ctx: AppContext, options: CliOptions, out: Output)
     if (snapshots.length === 0) throw new CliError(`no stored snapshots for cluster '${options.cluster}'`);
     const rows = snapshots.map((snap, i) => {
       const older = snapshots[i + 1];
-      return { runId: snap.runId, asOf: snap.asOf, cluster: snap.cluster, changes: older ? describeChanges(older.cluster, snap.cluster) : [] };
+      return { runId: snap.runId, asOf: snap.asOf, cluster: snap.cluster, changes: older ? diffClusterReports(older.cluster, snap.cluster) : [] };
     });
     if (out.format === "json") out.print(JSON.stringify(rows, null, 2));
     else {
-      const table = rows.map((r) => [r.asOf, r.runId, r.cluster.kubernetesVersion, worst(r.cluster), r.changes.length === 0 ? "" : r.changes.join("; ")]);
+      const table = rows.map((r) => [r.asOf, r.runId, r.cluster.kubernetesVersion, worst(r.cluster), r.changes.map(describeChange).join("; ")]);
       const headers = ["asOf", "runId", "kubernetes", "worst", "changes since previous snapshot"];
       out.print(out.format === "csv" ? csv(headers, table) : textTable(headers, table));
     }
@@ -149,6 +149,20 @@ async function historyCommand(ctx: AppContext, options: CliOptions, out: Output)
   const report = await store.runReport(fleet.run.runId);
   out.print(formatReport(report ?? ({ clusters: fleet.clusters } as AuditReport), out.format));
   return 0;
+}
+
+function describeChange(c: IntegrationChange): string {
+  const what = `${c.kind} ${c.name}`;
+  switch (c.type) {
+    case "integration-added":
+      return `+ ${what}${c.to ? ` ${c.to}` : ""}`;
+    case "integration-removed":
+      return `- ${what}`;
+    case "version-changed":
+      return `${what} ${c.from ?? "?"} → ${c.to ?? "?"}`;
+    case "severity-changed":
+      return `${what} ${c.from} → ${c.to}`;
+  }
 }
 
 function worst(cluster: AuditReport["clusters"][number]): string {

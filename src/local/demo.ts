@@ -21,12 +21,24 @@ export const simulatorCredential: TokenCredential = {
   getToken: async () => ({ token: "simulated", expiresOnTimestamp: Date.now() + 3_600_000 }),
 };
 
+/** With nobody configured, the outbox shows what a platform team and the tagged owners would get. */
+function demoRecipients(config: AuditorConfig): AuditorConfig["mail"]["recipients"] {
+  const r = config.mail.recipients;
+  const configured = r.defaults.length > 0 || Object.keys(r.bySubscription).length > 0 || r.tagName !== null;
+  return configured ? r : { defaults: ["platform-team@example.com"], bySubscription: {}, tagName: "owner" };
+}
+
 export async function runDemo(options: CliOptions, config: AuditorConfig, out: Output): Promise<number> {
   const asOf = options.asOf ?? toIsoDate(new Date());
   const simulator = await startFleetSimulator({ seed: options.seed ?? 42, clusters: options.clusters ?? 200, asOf });
   const outboxDir = path.join(config.home, "outbox");
   try {
-    const demoConfig: AuditorConfig = { ...config, armEndpoint: simulator.endpoint, scope: { subscriptions: [], managementGroups: [] } };
+    const demoConfig: AuditorConfig = {
+      ...config,
+      armEndpoint: simulator.endpoint,
+      scope: { subscriptions: [], managementGroups: [] },
+      mail: { ...config.mail, recipients: demoRecipients(config) },
+    };
     return await withContext(
       demoConfig,
       { credential: simulatorCredential, armCa: simulator.ca, transport: createOutboxTransport(outboxDir) },

@@ -1,0 +1,83 @@
+/**
+ * Digest and window-alert delivery for the app: find the reports to speak about in the store, let
+ * the core render them, and hand them to the exactly-once delivery over the alert ledger.
+ */
+import { addDays } from "../core/dates.js";
+import { buildDigests } from "../core/digest.js";
+import type { AuditReport } from "../core/report.js";
+import type { HistoryStore, RunRecord } from "../core/ports.js";
+import type { IsoDate } from "../core/types.js";
+import { createAlertLedger } from "../notify/ledger.js";
+import { deliverAlerts, deliverMail, type DeliveryResult } from "../notify/deliver.js";
+import type { AppContext } from "./context.js";
+
+export interface AlertCounts {
+  sent: number;
+  pending: number;
+  failed: number;
+}
+
+export interface NotifyOptions {
+  asOf: IsoDate;
+  /** Render only: nothing is sent and the ledger is untouched; the outbox shows what would go out. */
+  preview?: boolean;
+}
+
+/** Sends the window alerts due in `report` (or in the latest stored run when null). */
+export async function sendWindowAlerts(ctx: AppContext, report: AuditReport | null, options: NotifyOptions): Promise<AlertCounts> {
+  const store = await ctx.store();
+  const subject = report ?? (await latestReport(store, options.asOf));
+  if (!subject) return { sent: 0, pending: 0, failed: 0 };
+  const result = await deliverAlerts(
+    { transport: ctx.transport(), ledger: createAlertLedger(store.ledgerTable()) },
+    { report: subject, recipients: ctx.config.mail.recipients, thresholds: ctx.config.alertThresholds, windowDays: ctx.config.alertWindowDays },
+    { preview: options.preview, previewTo: options.preview ? ctx.previewTransport() : undefined },
+  );
+  return countAlerts(result);
+}
+
+/** Sends the weekly digest built from the latest run, with changes since the run a week before. */
+export async function sendDigest(ctx: AppContext, options: NotifyOptions): Promise<{ messages: number; pending: number; failed: number }> {
+  const store = await ctx.store();
+  const latest = await latestRun(store, options.asOf);
+  if (!latest) return { messages: 0, pending: 0, failed: 0 };
+  const report = await store.runReport(latest.runId);
+  if (!report) return { messages: 0, pending: 0, failed: 0 };
+  const previousRun = await latestRun(store, addDays(latest.asOf, -7));
+  const previous = previousRun && previousRun.runId !== latest.runId ? await store.runReport(previousRun.runId) : null;
+  const mails = buildDigests({ report, previous, recipients: ctx.config.mail.recipients, windowDays: ctx.config.alertWindowDays });
+  const result = await deliverMail(
+    { transport: ctx.transport(), ledger: createAlertLedger(store.ledgerTable()) },
+    mails,
+    { preview: options.preview, previewTo: options.preview ? ctx.previewTransport() : undefined },
+  );
+  const counts = countAlerts(result);
+  return { messages: options.preview ? result.messages.length : counts.sent, pending: counts.pending, failed: counts.failed };
+}
+
+function countAlerts(result: DeliveryResult): AlertCounts {
+  const counts: AlertCounts = { sent: 0, pending: 0, failed: 0 };
+  for (const m of result.messages) {
+    if (m.status === "sent" || m.status === "preview") counts.sent += 1;
+    else if (m.status === "pending") counts.pending += 1;
+    else counts.failed += 1;
+  }
+  return counts;
+}
+
+/** The newest run that finished (succeeded or partial) with asOf on or before `asOf`. */
+export async function latestRun(store: HistoryStore, asOf: IsoDate): Promise<RunRecord | null> {
+  let token: string | undefined;
+  do {
+    const page = await store.listRuns({ to: asOf, limit: 50, continuationToken: token });
+    const done = page.items.find((r) => (r.status === "succeeded" || r.status === "partial") && r.asOf <= asOf);
+    if (done) return done;
+    token = page.continuationToken ?? undefined;
+  } while (token);
+  return null;
+}
+
+async function latestReport(store: HistoryStore, asOf: IsoDate): Promise<AuditReport | null> {
+  const run = await latestRun(store, asOf);
+  return run ? store.runReport(run.runId) : null;
+}

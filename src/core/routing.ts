@@ -1,0 +1,100 @@
+/**
+ * Who gets which clusters. Default recipients get the whole fleet; a subscription route gets that
+ * subscription's clusters; the routing tag's value names a team's recipients for that one cluster.
+ * A recipient reached several ways gets one route with the union of clusters: one message per
+ * recipient per run, never one per cluster.
+ */
+import type { Recipients } from "../config.js";
+import type { ClusterReport } from "./report.js";
+import { armIdKey } from "./types.js";
+
+export type RouteReason = "default" | "subscription" | "tag";
+
+export interface Route {
+  /** Lower-cased address: the key for message ids and the ledger. */
+  recipient: string;
+  /** The recipient's clusters in report order, each once. */
+  clusters: ClusterReport[];
+  /** Why the recipient is on the list (sorted, unique); shown in the mail footer. */
+  via: RouteReason[];
+  /** True when the recipient gets the whole fleet (a default recipient). */
+  wholeFleet: boolean;
+}
+
+// Same shape config.ts accepts; kept here so the core does not load the settings module.
+const EMAIL = /^[^\s@<>"',;]+@[^\s@<>"',;]+\.[^\s@<>"',;]+$/;
+
+export function isEmail(value: string): boolean {
+  return EMAIL.test(value);
+}
+
+/** Addresses in a tag value (`a@x.com; b@x.com,c@x.com`); anything that is not an address is ignored. */
+export function parseRecipientList(value: string | undefined | null): string[] {
+  if (!value) return [];
+  const out: string[] = [];
+  for (const part of value.split(/[,;]/)) {
+    const email = part.trim().toLowerCase();
+    if (email && isEmail(email) && !out.includes(email)) out.push(email);
+  }
+  return out;
+}
+
+/** Azure tag names are case-insensitive; values are not. */
+export function tagValue(tags: Record<string, string> | undefined, name: string): string | undefined {
+  if (!tags) return undefined;
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(tags)) {
+    if (key.toLowerCase() === wanted) return value;
+  }
+  return undefined;
+}
+
+/**
+ * Routes every cluster to its recipients. Default recipients always get a route (even for an empty
+ * fleet, so the weekly digest still says "nothing found"); others only when they have a cluster.
+ * Routes are sorted by recipient so message order and ids do not depend on settings order.
+ */
+export function routeClusters(recipients: Recipients, clusters: readonly ClusterReport[]): Route[] {
+  const byRecipient = new Map<string, { keys: Set<string>; clusters: ClusterReport[]; via: Set<RouteReason>; wholeFleet: boolean }>();
+  const entry = (email: string) => {
+    const key = email.trim().toLowerCase();
+    let e = byRecipient.get(key);
+    if (!e) {
+      e = { keys: new Set(), clusters: [], via: new Set(), wholeFleet: false };
+      byRecipient.set(key, e);
+    }
+    return e;
+  };
+  const add = (email: string, cluster: ClusterReport, reason: RouteReason) => {
+    const e = entry(email);
+    e.via.add(reason);
+    const key = armIdKey(cluster.id);
+    if (!e.keys.has(key)) {
+      e.keys.add(key);
+      e.clusters.push(cluster);
+    }
+  };
+
+  for (const email of recipients.defaults) {
+    if (!isEmail(email.trim())) continue;
+    const e = entry(email);
+    e.via.add("default");
+    e.wholeFleet = true;
+  }
+  const subscriptionRoutes = new Map<string, string[]>();
+  for (const [sub, emails] of Object.entries(recipients.bySubscription)) {
+    subscriptionRoutes.set(sub.trim().toLowerCase(), emails.filter((e) => isEmail(e.trim())));
+  }
+
+  for (const cluster of clusters) {
+    for (const email of recipients.defaults) if (isEmail(email.trim())) add(email, cluster, "default");
+    for (const email of subscriptionRoutes.get(cluster.subscriptionId.trim().toLowerCase()) ?? []) add(email, cluster, "subscription");
+    if (recipients.tagName) {
+      for (const email of parseRecipientList(tagValue(cluster.tags, recipients.tagName))) add(email, cluster, "tag");
+    }
+  }
+
+  return [...byRecipient.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([recipient, e]) => ({ recipient, clusters: e.clusters, via: [...e.via].sort(), wholeFleet: e.wholeFleet }));
+}

@@ -1,0 +1,55 @@
+/**
+ * POST /api/audits — audit a scope on demand. A handful of cluster ids (up to HTTP_MAX_SYNC_CLUSTERS)
+ * is answered at once with the report; anything larger is queued for auditWorker and answered 202
+ * with a Location to poll. GET /api/audits/{runId} — the stored run's report, or 202 while it runs.
+ */
+import { app, output } from "@azure/functions";
+import { newRunId, runAudit } from "../app/audit.js";
+import { toIsoDate } from "../core/dates.js";
+import { emptySummary } from "../core/report.js";
+import { asObject, readJsonBody } from "../http/body.js";
+import { HTTP_REPORT_FORMATS } from "../http/openapi.js";
+import { optionalOneOf, queryParam, runId as parseRunId } from "../http/params.js";
+import { notFound } from "../http/problem.js";
+import { jsonResponse, reportResponse } from "../http/respond.js";
+import { AUDIT_QUEUE, parseAuditRequest, type AuditMessage } from "../http/auditRequest.js";
+import { auditDeps, httpHandler, ROUTE_METHODS } from "./runtime.js";
+
+export const auditQueue = output.storageQueue({ queueName: AUDIT_QUEUE, connection: "AzureWebJobsStorage" });
+const location = (runId: string): string => `/api/audits/${runId}`;
+
+export const startAudit = httpHandler({ methods: ["POST"], roles: ["Audit.Run"] }, async (request, ctx, invocation) => {
+  const body = asObject(await readJsonBody(request), ["subscriptions", "managementGroups", "clusterIds", "asOf"]);
+  const { scope, asOf } = parseAuditRequest(body, ctx, toIsoDate(new Date()));
+  const runId = newRunId(new Date());
+  const store = await ctx.store();
+
+  if (scope.clusterIds.length > 0 && scope.clusterIds.length <= ctx.config.http.maxSyncClusters) {
+    const request = { runId, trigger: "http" as const, scope, asOf, windowDays: ctx.config.alertWindowDays, now: () => new Date(), collect: true };
+    const { report } = await runAudit(auditDeps(ctx, store), request);
+    return jsonResponse(report, 200, { "content-location": location(runId) });
+  }
+  // Record the run before queueing it, so polling the Location never answers 404 for a run we accepted.
+  const startedAt = new Date().toISOString();
+  const catalog = { catalogVersion: ctx.catalog.version, catalogCheckedAt: ctx.catalog.checkedAt };
+  await store.beginRun({ runId, trigger: "http", scope, asOf, startedAt, endedAt: null, status: "running", summary: emptySummary(), errors: [], ...catalog });
+  invocation.extraOutputs.set(auditQueue, { runId, scope, asOf } satisfies AuditMessage);
+  return jsonResponse({ runId, status: "running", startedAt, location: location(runId) }, 202, { location: location(runId), "retry-after": "30" });
+});
+
+export const getAudit = httpHandler({ methods: ["GET"], roles: ["Audit.Read", "Audit.Run"] }, async (request, ctx) => {
+  const runId = parseRunId(request.params.runId);
+  const format = optionalOneOf(queryParam(request, "format"), HTTP_REPORT_FORMATS, "format") ?? "json";
+  const store = await ctx.store();
+  const run = await store.getRun(runId);
+  if (!run) throw notFound(`No run ${runId} is recorded.`, "runId");
+  if (run.status === "running") {
+    return jsonResponse({ runId, status: run.status, startedAt: run.startedAt, location: location(runId) }, 202, { "retry-after": "30" });
+  }
+  const report = await store.runReport(runId);
+  if (!report) throw notFound(`No report for run ${runId} is stored.`, "runId");
+  return reportResponse(report, format, `audit-${runId}`);
+});
+
+app.http("startAudit", { route: "audits", methods: ROUTE_METHODS, authLevel: "function", extraOutputs: [auditQueue], handler: startAudit });
+app.http("getAudit", { route: "audits/{runId}", methods: ROUTE_METHODS, authLevel: "function", handler: getAudit });

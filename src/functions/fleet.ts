@@ -1,0 +1,33 @@
+/** GET /api/fleet?asOf&severity&supportTier&format — the fleet as last recorded on or before a date. */
+import { app } from "@azure/functions";
+import { toIsoDate } from "../core/dates.js";
+import { SCHEMA_VERSION, SEVERITIES, summarize, SUPPORT_TIERS, type AuditReport } from "../core/report.js";
+import { HTTP_REPORT_FORMATS } from "../http/openapi.js";
+import { optionalDate, optionalOneOf, queryParam } from "../http/params.js";
+import { notFound } from "../http/problem.js";
+import { reportResponse } from "../http/respond.js";
+import { httpHandler, ROUTE_METHODS } from "./runtime.js";
+
+export const fleet = httpHandler({ methods: ["GET"], roles: ["Audit.Read"] }, async (request, ctx) => {
+  const asOf = optionalDate(queryParam(request, "asOf"), "asOf") ?? toIsoDate(new Date());
+  const severity = optionalOneOf(queryParam(request, "severity"), SEVERITIES, "severity");
+  const supportTier = optionalOneOf(queryParam(request, "supportTier"), SUPPORT_TIERS, "supportTier");
+  const format = optionalOneOf(queryParam(request, "format"), HTTP_REPORT_FORMATS, "format") ?? "json";
+
+  const found = await (await ctx.store()).fleetAsOf(asOf, { severity, supportTier });
+  if (!found) throw notFound(`No run was recorded on or before ${asOf}.`, "asOf");
+  const { run, clusters } = found;
+  // The report contract, summarised over what the filters kept, so scripts read fleet and audits alike.
+  const report: AuditReport = {
+    schemaVersion: SCHEMA_VERSION,
+    runId: run.runId,
+    asOf: run.asOf,
+    catalog: { version: run.catalogVersion, checkedAt: run.catalogCheckedAt },
+    clusters,
+    summary: summarize(clusters, ctx.config.alertWindowDays),
+    errors: run.errors,
+  };
+  return reportResponse(report, format, `fleet-${run.asOf}`);
+});
+
+app.http("fleet", { route: "fleet", methods: ROUTE_METHODS, authLevel: "function", handler: fleet });

@@ -1,0 +1,10 @@
+/** The Functions entry point (package.json "main"): importing each module registers its function. */
+import "./sweep.js";
+import "./weeklyDigest.js";
+import "./audits.js";
+import "./auditWorker.js";
+import "./runs.js";
+import "./clusterHistory.js";
+import "./fleet.js";
+import "./verify.js";
+import "./openapi.js";

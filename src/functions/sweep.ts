@@ -1,0 +1,46 @@
+/**
+ * The scheduled sweep (SWEEP_SCHEDULE, NCRONTAB, UTC): audit the configured scope, store every
+ * snapshot, then send the deadline-window alerts. One sweep at a time: the run takes a lease first,
+ * and a trigger that finds it held is recorded on the lease and skipped. The run id comes from the
+ * schedule occurrence, so a retry of the same occurrence lands on the same run.
+ */
+import { app, type InvocationContext, type Timer } from "@azure/functions";
+import { newRunId, runAudit } from "../app/audit.js";
+import { sendWindowAlerts } from "../app/notify.js";
+import { toIsoDate } from "../core/dates.js";
+import { createTableLease } from "../store/lease.js";
+import { appContext, auditDeps, configuredScope, scheduledOccurrence } from "./runtime.js";
+
+export async function sweep(timer: Timer, invocation: InvocationContext): Promise<void> {
+  const occurrence = scheduledOccurrence(timer, new Date());
+  const runId = newRunId(occurrence, "timer");
+  const asOf = toIsoDate(occurrence);
+  invocation.log(`sweep ${runId}: isPastDue=${timer.isPastDue}`);
+
+  const ctx = await appContext();
+  const store = await ctx.store();
+  const lease = createTableLease(store.ledgerTable(), "sweep");
+  const claim = await lease.tryAcquire(runId);
+  if (!claim.acquired) {
+    invocation.warn(`sweep ${runId} skipped: ${claim.heldBy} holds the sweep lease until ${claim.expiresAt}`);
+    return;
+  }
+  try {
+    const request = { runId, trigger: "timer" as const, scope: configuredScope(ctx), asOf, windowDays: ctx.config.alertWindowDays, now: () => new Date(), collect: true };
+    const { report, run } = await runAudit(auditDeps(ctx, store), request);
+    invocation.log(`sweep ${runId} ${run.status}: ${report.summary.clusters} clusters, ${report.errors.length} scope errors`);
+    // A failed sweep stored nothing worth alerting on; throwing lets the retry policy try the same run again.
+    if (run.status === "failed") throw new Error(`sweep ${runId} failed: ${report.errors.map((e) => e.message).join("; ")}`);
+    const alerts = await sendWindowAlerts(ctx, report, { asOf });
+    invocation.log(`window alerts: ${alerts.sent} sent, ${alerts.pending} pending, ${alerts.failed} failed`);
+  } finally {
+    await lease.release(runId);
+  }
+}
+
+app.timer("sweep", {
+  schedule: "%SWEEP_SCHEDULE%",
+  // A retry reuses the occurrence's run id (see scheduledOccurrence), so it completes the same run.
+  retry: { strategy: "fixedDelay", maxRetryCount: 2, delayInterval: 5 * 60_000 },
+  handler: sweep,
+});

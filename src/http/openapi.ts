@@ -1,0 +1,343 @@
+/**
+ * The OpenAPI 3.0 description of the HTTP API, served at /api/openapi.json. Enumerations come from
+ * the report contract's constants, and test/functions/openapi.test.ts checks every registered
+ * route, method and role against this document, so it cannot drift from the handlers.
+ */
+import { DEADLINE_KINDS, DRIFTS, INTEGRATION_KINDS, SCHEMA_VERSION, SEVERITIES, STAGES, SUPPORT_TIERS } from "../core/report.js";
+import { CHANGE_TYPES } from "../core/changes.js";
+import { MAX_BODY_BYTES } from "./body.js";
+import { MAX_CONTINUATION_TOKEN_LENGTH, MAX_PAGE_SIZE, MAX_YEAR, MIN_YEAR } from "./params.js";
+
+type Json = Record<string, unknown>;
+
+/** The report formats the HTTP API offers (the CLI's terminal `table` is not one of them). */
+export const HTTP_REPORT_FORMATS = ["json", "csv"] as const;
+export type HttpReportFormat = (typeof HTTP_REPORT_FORMATS)[number];
+
+const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
+const problem = (description: string): Json => ({ description, content: { "application/problem+json": { schema: ref("Problem") } } });
+const json = (description: string, schema: Json, headers?: Json): Json => ({
+  description,
+  content: { "application/json": { schema } },
+  ...(headers ? { headers } : {}),
+});
+const reportBody = (description: string): Json => ({
+  description,
+  content: { "application/json": { schema: ref("AuditReport") }, "text/csv": { schema: { type: "string" } } },
+});
+
+const date = (description: string): Json => ({ type: "string", format: "date", pattern: "^\\d{4}-\\d{2}-\\d{2}$", description });
+const queryDate = (name: string, description: string): Json => ({
+  name,
+  in: "query",
+  required: false,
+  schema: date(`${description} Years ${MIN_YEAR}–${MAX_YEAR}.`),
+});
+const limit: Json = { name: "limit", in: "query", required: false, schema: { type: "integer", minimum: 1, maximum: MAX_PAGE_SIZE } };
+const token: Json = {
+  name: "continuationToken",
+  in: "query",
+  required: false,
+  description: "Pass back the continuationToken of the previous page unchanged.",
+  schema: { type: "string", pattern: "^[A-Za-z0-9_-]+={0,2}$", maxLength: MAX_CONTINUATION_TOKEN_LENGTH },
+};
+const format: Json = { name: "format", in: "query", required: false, schema: { type: "string", enum: [...HTTP_REPORT_FORMATS], default: "json" } };
+const armClusterId = {
+  type: "string",
+  maxLength: 512,
+  description: "ARM id: /subscriptions/{guid}/resourceGroups/{group}/providers/Microsoft.ContainerService/managedClusters/{name} (case-insensitive).",
+};
+
+/** Errors every operation can answer, after its own. */
+const commonErrors: Json = {
+  "400": problem("A parameter is malformed or out of range; `parameter` names it."),
+  "401": problem("HTTP_REQUIRE_ROLES is on and no Entra principal came with the request, or the principal header is malformed."),
+  "403": problem("The Entra principal lacks the app role this operation needs."),
+  "405": problem("The route exists but not for this method; see the Allow header."),
+  "500": problem("The auditor failed; details are in the function logs, never in the response."),
+};
+
+function operation(summary: string, roles: readonly string[], responses: Json, extra: Json = {}): Json {
+  return { summary, "x-required-roles": [...roles], ...extra, responses: { ...responses, ...commonErrors } };
+}
+
+export function openApiDocument(): Json {
+  return {
+    openapi: "3.0.3",
+    info: {
+      title: "AKS Integration Auditor",
+      version: String(SCHEMA_VERSION),
+      description:
+        "Support tier and upgrade drift of every AKS add-on, extension and open-source integration, with history. " +
+        "Every call needs a function key; with App Service Authentication on, callers also need the app role in x-required-roles.",
+    },
+    servers: [{ url: "/api" }],
+    security: [{ functionKey: [] }, { functionKeyQuery: [] }, { functionKey: [], entra: [] }],
+    paths: {
+      "/audits": {
+        post: operation(
+          "Audit a scope on demand",
+          ["Audit.Run"],
+          {
+            "200": json("A small scope (cluster ids up to HTTP_MAX_SYNC_CLUSTERS), audited synchronously.", ref("AuditReport")),
+            "202": json("A larger scope, queued; poll the Location.", ref("RunStatus"), {
+              Location: { schema: { type: "string" }, description: "/api/audits/{runId}" },
+            }),
+            "413": problem(`The body is larger than ${MAX_BODY_BYTES} bytes.`),
+            "415": problem("The body is not application/json."),
+          },
+          { requestBody: { required: false, content: { "application/json": { schema: ref("AuditRequest") } } } },
+        ),
+      },
+      "/audits/{runId}": {
+        get: operation(
+          "A run's report, or its status while it runs",
+          ["Audit.Read", "Audit.Run"],
+          {
+            "200": reportBody("The run's report."),
+            "202": json("The run is still going.", ref("RunStatus")),
+            "404": problem("No such run."),
+          },
+          { parameters: [{ name: "runId", in: "path", required: true, schema: { type: "string", pattern: "^\\d{8}T\\d{6}Z-[0-9a-z]{4,32}$" } }, format] },
+        ),
+      },
+      "/runs": {
+        get: operation("Runs, newest first", ["Audit.Read"], { "200": json("A page of runs.", ref("RunPage")) }, {
+          parameters: [queryDate("from", "Runs on or after this date."), queryDate("to", "Runs on or before this date."), limit, token],
+        }),
+      },
+      "/clusters/{clusterId}/history": {
+        get: operation(
+          "One cluster's snapshots, newest first, and what changed between them",
+          ["Audit.Read"],
+          { "200": json("Snapshots and changes.", ref("ClusterHistory")), "404": problem("No snapshot of this cluster was ever stored.") },
+          {
+            parameters: [
+              { name: "clusterId", in: "path", required: true, description: "The URL-encoded ARM id.", schema: armClusterId },
+              queryDate("from", "Snapshots on or after this date."),
+              queryDate("to", "Snapshots on or before this date."),
+              limit,
+              token,
+            ],
+          },
+        ),
+      },
+      "/fleet": {
+        get: operation(
+          "The fleet as last recorded on or before a date",
+          ["Audit.Read"],
+          { "200": reportBody("The latest run on or before asOf, filtered."), "404": problem("No run was recorded on or before asOf.") },
+          {
+            parameters: [
+              queryDate("asOf", "Default: today (UTC)."),
+              { name: "severity", in: "query", required: false, schema: { type: "string", enum: [...SEVERITIES] } },
+              { name: "supportTier", in: "query", required: false, schema: { type: "string", enum: [...SUPPORT_TIERS] } },
+              format,
+            ],
+          },
+        ),
+      },
+      "/verify": {
+        get: operation(
+          "Verify the snapshot hash chains",
+          ["Audit.Read"],
+          { "200": json("The verification result; ok is false when a chain is broken.", ref("VerifyResult")), "404": problem("No history of this cluster.") },
+          { parameters: [{ name: "clusterId", in: "query", required: false, schema: armClusterId }] },
+        ),
+      },
+      "/openapi.json": {
+        get: operation("This document", [], { "200": json("OpenAPI 3.0 document.", { type: "object" }) }),
+      },
+    },
+    components: {
+      securitySchemes: {
+        functionKey: { type: "apiKey", in: "header", name: "x-functions-key" },
+        functionKeyQuery: { type: "apiKey", in: "query", name: "code" },
+        entra: {
+          type: "http",
+          scheme: "bearer",
+          bearerFormat: "JWT",
+          description: "Entra ID token validated by App Service Authentication; app roles Audit.Read and Audit.Run.",
+        },
+      },
+      schemas: {
+        Problem: {
+          type: "object",
+          required: ["type", "title", "status", "detail"],
+          properties: {
+            type: { type: "string" },
+            title: { type: "string" },
+            status: { type: "integer" },
+            detail: { type: "string" },
+            parameter: { type: "string", description: "The offending input: query or route parameter, header, or body.<field>." },
+          },
+        },
+        AuditRequest: {
+          type: "object",
+          additionalProperties: false,
+          description: "Omitted lists fall back to the configured scope.",
+          properties: {
+            subscriptions: { type: "array", items: { type: "string", format: "uuid" } },
+            managementGroups: { type: "array", items: { type: "string", maxLength: 90 } },
+            clusterIds: { type: "array", items: armClusterId },
+            asOf: date("Judge deadlines as of this date; default today (UTC)."),
+          },
+        },
+        RunStatus: {
+          type: "object",
+          required: ["runId", "status", "location"],
+          properties: {
+            runId: { type: "string" },
+            status: { type: "string", enum: ["running", "succeeded", "partial", "failed"] },
+            startedAt: { type: "string", format: "date-time" },
+            location: { type: "string" },
+          },
+        },
+        Deadline: {
+          type: "object",
+          required: ["date", "kind", "daysLeft", "source"],
+          properties: { date: date("Deadline."), kind: { type: "string", enum: [...DEADLINE_KINDS] }, daysLeft: { type: "integer" }, source: { type: "string" } },
+        },
+        Integration: {
+          type: "object",
+          required: ["kind", "name", "version", "supportTier", "stage", "drift", "deadlines", "severity", "reasons"],
+          properties: {
+            kind: { type: "string", enum: [...INTEGRATION_KINDS] },
+            name: { type: "string" },
+            version: { type: "string", nullable: true },
+            supportTier: { type: "string", enum: [...SUPPORT_TIERS] },
+            stage: { type: "string", enum: [...STAGES] },
+            drift: { type: "string", enum: [...DRIFTS] },
+            deadlines: { type: "array", items: ref("Deadline") },
+            severity: { type: "string", enum: [...SEVERITIES] },
+            reasons: { type: "array", items: { type: "string" } },
+          },
+        },
+        ClusterReport: {
+          type: "object",
+          required: ["id", "name", "subscriptionId", "resourceGroup", "location", "kubernetesVersion", "supportPlan", "integrations", "errors"],
+          properties: {
+            id: { type: "string" },
+            name: { type: "string" },
+            subscriptionId: { type: "string" },
+            resourceGroup: { type: "string" },
+            location: { type: "string" },
+            kubernetesVersion: { type: "string", nullable: true },
+            supportPlan: { type: "string", nullable: true },
+            integrations: { type: "array", items: ref("Integration") },
+            errors: { type: "array", items: { type: "string" } },
+            tags: { type: "object", additionalProperties: { type: "string" } },
+          },
+        },
+        ReportSummary: {
+          type: "object",
+          required: ["clusters", "integrations", "bySupportTier", "bySeverity", "inWindow"],
+          properties: {
+            clusters: { type: "integer" },
+            integrations: { type: "integer" },
+            bySupportTier: { type: "object", additionalProperties: { type: "integer" } },
+            bySeverity: { type: "object", additionalProperties: { type: "integer" } },
+            inWindow: { type: "integer" },
+          },
+        },
+        ScopeError: { type: "object", required: ["scope", "message"], properties: { scope: { type: "string" }, message: { type: "string" } } },
+        AuditReport: {
+          type: "object",
+          required: ["schemaVersion", "runId", "asOf", "catalog", "clusters", "summary", "errors"],
+          properties: {
+            schemaVersion: { type: "integer", enum: [SCHEMA_VERSION] },
+            runId: { type: "string" },
+            asOf: date("The date deadlines are judged against."),
+            catalog: { type: "object", required: ["version", "checkedAt"], properties: { version: { type: "string" }, checkedAt: date("Catalog check date.") } },
+            clusters: { type: "array", items: ref("ClusterReport") },
+            summary: ref("ReportSummary"),
+            errors: { type: "array", items: ref("ScopeError") },
+            dataSources: { type: "object" },
+          },
+        },
+        RunRecord: {
+          type: "object",
+          required: ["runId", "trigger", "scope", "asOf", "startedAt", "endedAt", "status", "summary", "errors"],
+          properties: {
+            runId: { type: "string" },
+            trigger: { type: "string", enum: ["timer", "http", "cli"] },
+            scope: { type: "object" },
+            asOf: date("Run date."),
+            startedAt: { type: "string", format: "date-time" },
+            endedAt: { type: "string", format: "date-time", nullable: true },
+            status: { type: "string", enum: ["running", "succeeded", "partial", "failed"] },
+            summary: ref("ReportSummary"),
+            errors: { type: "array", items: ref("ScopeError") },
+            catalogVersion: { type: "string" },
+            catalogCheckedAt: { type: "string" },
+          },
+        },
+        RunPage: {
+          type: "object",
+          required: ["items", "continuationToken"],
+          properties: { items: { type: "array", items: ref("RunRecord") }, continuationToken: { type: "string", nullable: true } },
+        },
+        Snapshot: {
+          type: "object",
+          required: ["runId", "asOf", "contentHash", "previousHash", "cluster"],
+          properties: {
+            runId: { type: "string" },
+            asOf: date("Run date."),
+            contentHash: { type: "string" },
+            previousHash: { type: "string" },
+            cluster: ref("ClusterReport"),
+          },
+        },
+        Change: {
+          type: "object",
+          required: ["type", "kind", "name", "from", "to"],
+          properties: {
+            type: { type: "string", enum: [...CHANGE_TYPES] },
+            kind: { type: "string", enum: [...INTEGRATION_KINDS] },
+            name: { type: "string" },
+            from: { type: "string", nullable: true },
+            to: { type: "string", nullable: true },
+          },
+        },
+        SnapshotDiff: {
+          type: "object",
+          required: ["fromRunId", "fromAsOf", "toRunId", "toAsOf", "changes"],
+          properties: {
+            fromRunId: { type: "string" },
+            fromAsOf: date("Older snapshot."),
+            toRunId: { type: "string" },
+            toAsOf: date("Newer snapshot."),
+            changes: { type: "array", items: ref("Change") },
+          },
+        },
+        ClusterHistory: {
+          type: "object",
+          required: ["clusterId", "snapshots", "changes", "continuationToken"],
+          description: "Changes are between consecutive snapshots of this page.",
+          properties: {
+            clusterId: { type: "string" },
+            snapshots: { type: "array", items: ref("Snapshot") },
+            changes: { type: "array", items: ref("SnapshotDiff") },
+            continuationToken: { type: "string", nullable: true },
+          },
+        },
+        VerifyResult: {
+          type: "object",
+          required: ["clustersChecked", "snapshotsChecked", "ok", "broken"],
+          properties: {
+            clustersChecked: { type: "integer" },
+            snapshotsChecked: { type: "integer" },
+            ok: { type: "boolean" },
+            broken: {
+              type: "array",
+              items: {
+                type: "object",
+                properties: { clusterId: { type: "string" }, runId: { type: "string" }, asOf: { type: "string" }, reason: { type: "string" } },
+              },
+            },
+          },
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,225 @@
+/**
+ * Renders the simulator's cluster specs into the JSON Azure actually sends: ARM resources with a
+ * `properties` envelope (Container Service), Resource Graph rows (ARM resource plus the table's
+ * columns, `type` lower-cased, ids keeping ARM casing), error bodies and list envelopes.
+ * Shapes come from templates/*.json, written after the published API examples.
+ */
+import agentPoolTemplate from "./templates/agentPool.json" with { type: "json" };
+import armListTemplate from "./templates/armList.json" with { type: "json" };
+import errorsTemplate from "./templates/errors.json" with { type: "json" };
+import extensionTemplate from "./templates/extension.json" with { type: "json" };
+import graphColumnsTemplate from "./templates/graphColumns.json" with { type: "json" };
+import clusterTemplate from "./templates/managedCluster.json" with { type: "json" };
+import queryResponseTemplate from "./templates/queryResponse.json" with { type: "json" };
+import upgradeProfileTemplate from "./templates/upgradeProfile.json" with { type: "json" };
+import type { ClusterSpec, ExtensionSpec } from "./fleet.js";
+import { hash32 } from "./random.js";
+import { minorOf, simMinor, upgradesFrom } from "./versions.js";
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+/** Deep-clones a template and fills `{placeholder}`s inside string values (never in keys). */
+function fill<T>(template: T, vars: Record<string, string>): T {
+  const walk = (value: unknown): unknown => {
+    if (typeof value === "string") return value.replace(/\{(\w+)\}/g, (m, key: string) => vars[key] ?? m);
+    if (Array.isArray(value)) return value.map(walk);
+    if (value && typeof value === "object") {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value)) out[k] = walk(v);
+      return out;
+    }
+    return value;
+  };
+  return walk(template) as T;
+}
+
+function etag(...parts: number[]): string {
+  return hash32(...parts).toString(36).padStart(7, "0");
+}
+
+function isoDaysBefore(asOf: string, days: number): string {
+  return new Date(Date.parse(`${asOf}T06:00:00Z`) - days * 86_400_000).toISOString();
+}
+
+export function clusterId(spec: ClusterSpec): string {
+  return `/subscriptions/${spec.subscriptionId}/resourceGroups/${spec.resourceGroup}/providers/Microsoft.ContainerService/managedClusters/${spec.name}`;
+}
+
+/** The cluster part of an extension id; some clusters' extensions spell it in other casing, as ARG does. */
+function extensionParentId(spec: ClusterSpec): string {
+  return spec.extensionIdCasingVariant
+    ? `/subscriptions/${spec.subscriptionId}/resourcegroups/${spec.resourceGroup.toUpperCase()}/providers/microsoft.containerservice/managedclusters/${spec.name}`
+    : clusterId(spec);
+}
+
+export function extensionId(spec: ClusterSpec, ext: ExtensionSpec): string {
+  return `${extensionParentId(spec)}/providers/Microsoft.KubernetesConfiguration/extensions/${ext.name}`;
+}
+
+/** A managed cluster exactly as `GET …/managedClusters/{name}` returns it. */
+export function renderCluster(spec: ClusterSpec, tenantId: string): JsonObject {
+  const dnsPrefix = `${spec.name.replace(/[^A-Za-z0-9-]/g, "x").slice(0, 40)}-dns`;
+  const body = fill(clusterTemplate, {
+    subscriptionId: spec.subscriptionId,
+    resourceGroup: spec.resourceGroup,
+    name: spec.name,
+    location: spec.location,
+    eTag: etag(spec.index, 1),
+    principalId: `00000000-0000-4000-8000-${String(spec.index).padStart(12, "0")}`,
+    tenantId,
+    kubernetesVersion: spec.kubernetesVersion,
+    currentKubernetesVersion: spec.currentKubernetesVersion,
+    dnsPrefix,
+  }) as unknown as JsonObject;
+  body.tags = { ...spec.tags };
+  body.sku = { name: spec.skuName, tier: spec.skuTier };
+  const p = body.properties as JsonObject;
+  p.provisioningState = spec.provisioningState;
+  p.powerState = { code: spec.powerState };
+  p.supportPlan = spec.supportPlan;
+  p.agentPoolProfiles = spec.pools.map((pool, i) => {
+    const out = fill(agentPoolTemplate, {
+      poolName: pool.name,
+      orchestratorVersion: pool.orchestratorVersion,
+      currentOrchestratorVersion: pool.currentOrchestratorVersion,
+      nodeImageVersion: pool.nodeImageVersion,
+      eTag: etag(spec.index, 100 + i),
+    }) as unknown as JsonObject;
+    out.count = pool.count;
+    out.vmSize = pool.vmSize;
+    out.mode = pool.mode;
+    out.osType = pool.osType;
+    out.osSKU = pool.osSKU;
+    out.powerState = { code: pool.powerState };
+    if (pool.osType === "Windows") delete out.osDiskType;
+    return out;
+  });
+  const addons: JsonObject = {};
+  for (const [key, addon] of Object.entries(spec.addons)) {
+    const entry: JsonObject = { enabled: addon.enabled, config: addon.config };
+    if (addon.withIdentity && addon.enabled) {
+      entry.identity = {
+        resourceId: `/subscriptions/${spec.subscriptionId}/resourcegroups/MC_${spec.resourceGroup}_${spec.name}_${spec.location}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${key.toLowerCase()}-${spec.name}`,
+        clientId: `00000000-0000-4000-9000-${String(spec.index).padStart(12, "0")}`,
+        objectId: `00000000-0000-4000-a000-${String(spec.index).padStart(12, "0")}`,
+      };
+    }
+    addons[key] = entry;
+  }
+  p.addonProfiles = addons;
+  if (spec.autoUpgrade) p.autoUpgradeProfile = { ...spec.autoUpgrade };
+  else delete p.autoUpgradeProfile;
+  p.oidcIssuerProfile = spec.oidcIssuer
+    ? { enabled: true, issuerURL: `https://${spec.location}.oic.prod-aks.azure.com/${tenantId}/${etag(spec.index, 2)}/` }
+    : { enabled: false };
+  p.securityProfile = { workloadIdentity: { enabled: spec.workloadIdentity } };
+  if (spec.autoscaler) p.workloadAutoScalerProfile = { keda: { enabled: spec.autoscaler.keda }, verticalPodAutoscaler: { enabled: spec.autoscaler.vpa } };
+  else delete p.workloadAutoScalerProfile;
+  if (spec.monitorMetrics === null) delete p.azureMonitorProfile;
+  else
+    p.azureMonitorProfile = spec.monitorMetrics
+      ? { metrics: { enabled: true, kubeStateMetrics: { metricLabelsAllowlist: "", metricAnnotationsAllowList: "" } } }
+      : { metrics: { enabled: false } };
+  if (spec.istioRevisions === null) delete p.serviceMeshProfile;
+  else if (spec.istioRevisions.length === 0) p.serviceMeshProfile = { mode: "Disabled" };
+  else
+    p.serviceMeshProfile = {
+      mode: "Istio",
+      istio: {
+        components: { ingressGateways: [{ enabled: true, mode: "External" }], egressGateways: [] },
+        revisions: [...spec.istioRevisions],
+      },
+    };
+  if (spec.webAppRouting === null) delete p.ingressProfile;
+  else
+    p.ingressProfile = spec.webAppRouting
+      ? {
+          webAppRouting: {
+            enabled: true,
+            dnsZoneResourceIds: [`/subscriptions/${spec.subscriptionId}/resourceGroups/rg-dns/providers/Microsoft.Network/dnszones/apps.sim-aks.example`],
+            nginx: { defaultIngressControllerType: "AnnotationControlled" },
+          },
+        }
+      : { webAppRouting: { enabled: false } };
+  return body;
+}
+
+/** A `resources` row: the ARM resource plus ARG's columns, `type` lower-cased as ARG returns it. */
+export function renderClusterGraphRow(spec: ClusterSpec, tenantId: string): JsonObject {
+  const resource = renderCluster(spec, tenantId);
+  const columns = fill(graphColumnsTemplate, { tenantId, resourceGroup: spec.resourceGroup, subscriptionId: spec.subscriptionId }) as unknown as JsonObject;
+  delete resource.eTag; // ARG's resources table has no eTag column
+  return { ...resource, ...columns, type: String(resource.type).toLowerCase() };
+}
+
+/** An extension as the Kubernetes Configuration RP returns it. */
+export function renderExtension(spec: ClusterSpec, ext: ExtensionSpec, asOf: string): JsonObject {
+  const body = fill(extensionTemplate, {
+    clusterId: extensionParentId(spec),
+    name: ext.name,
+    extensionType: ext.extensionType,
+    currentVersion: ext.currentVersion,
+    namespace: ext.namespace,
+    createdAt: isoDaysBefore(asOf, spec.ageDays),
+    modifiedAt: isoDaysBefore(asOf, Math.floor(spec.ageDays / 3)),
+  }) as unknown as JsonObject;
+  const p = body.properties as JsonObject;
+  p.version = ext.version;
+  p.autoUpgradeMinorVersion = ext.autoUpgradeMinorVersion;
+  p.releaseTrain = ext.releaseTrain;
+  p.provisioningState = ext.provisioningState;
+  return body;
+}
+
+/** A `kubernetesconfigurationresources` row; some bags carry PascalCase keys (seen in ARG samples). */
+export function renderExtensionGraphRow(spec: ClusterSpec, ext: ExtensionSpec, asOf: string, tenantId: string): JsonObject {
+  const resource = renderExtension(spec, ext, asOf);
+  const p = resource.properties as JsonObject;
+  if (ext.pascalCaseBag) {
+    const renamed: JsonObject = {};
+    for (const [k, v] of Object.entries(p)) renamed[k === "extensionType" ? "ExtensionType" : k] = v;
+    resource.properties = renamed;
+  }
+  const columns = fill(graphColumnsTemplate, { tenantId, resourceGroup: spec.resourceGroup, subscriptionId: spec.subscriptionId }) as unknown as JsonObject;
+  delete resource.systemData;
+  return { ...resource, ...columns, location: "", tags: null, identity: null, sku: null, type: String(resource.type).toLowerCase() };
+}
+
+export function renderUpgradeProfile(spec: ClusterSpec): JsonObject {
+  const body = fill(upgradeProfileTemplate, { clusterId: clusterId(spec), kubernetesVersion: spec.currentKubernetesVersion }) as unknown as JsonObject;
+  const upgrades = (version: string): Json[] =>
+    upgradesFrom(version).map((v): Json => (simMinor(minorOf(v))?.isPreview ? { kubernetesVersion: v, isPreview: true } : { kubernetesVersion: v }));
+  const p = body.properties as JsonObject;
+  (p.controlPlaneProfile as JsonObject).upgrades = upgrades(spec.currentKubernetesVersion);
+  p.agentPoolProfiles = spec.pools.map((pool) => ({
+    name: pool.name,
+    kubernetesVersion: pool.currentOrchestratorVersion,
+    osType: pool.osType,
+    upgrades: upgrades(pool.currentOrchestratorVersion),
+  }));
+  return body;
+}
+
+export function queryResponse(fields: { totalRecords: number; data: JsonObject[]; skipToken: string | null; truncated: boolean }): JsonObject {
+  const body = structuredClone(queryResponseTemplate) as unknown as JsonObject;
+  body.totalRecords = fields.totalRecords;
+  body.count = fields.data.length;
+  body.resultTruncated = fields.truncated ? "true" : "false";
+  if (fields.skipToken) body.$skipToken = fields.skipToken;
+  body.data = fields.data;
+  return body;
+}
+
+export function armList(value: JsonObject[], nextLink: string | null): JsonObject {
+  const body = structuredClone(armListTemplate) as unknown as JsonObject;
+  body.value = value;
+  body.nextLink = nextLink;
+  return body;
+}
+
+export type ErrorName = keyof typeof errorsTemplate;
+
+export function errorBody(name: ErrorName, vars: Record<string, string>): JsonObject {
+  return fill(errorsTemplate[name], vars) as unknown as JsonObject;
+}

@@ -1,0 +1,216 @@
+/**
+ * Turns the JSON Azure hands out into domain records, at the edge. One parser reads the three
+ * shapes a cluster arrives in:
+ *   - a Resource Graph row projected by CLUSTER_QUERY (profiles as top-level columns),
+ *   - a whole resource (`resources` row, ARM GET) with a nested `properties` envelope,
+ *   - an `az aks list -o json` item: the CLI's flattened shape with its own casing
+ *     (`nodeOsUpgradeChannel`, `osSku`, `issuerUrl`).
+ * Keys are matched case-insensitively for exactly that reason. A missing or null field becomes
+ * null ("unknown", never "false"); only a row without a usable cluster id is rejected, and it is
+ * rejected with a reason instead of an exception.
+ */
+import type { AddonProfile, AgentPool, ClusterRecord, ExtensionRecord } from "../core/types.js";
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+/** Case-insensitive property read; an exact-case key wins when both spellings exist. */
+export function field(obj: unknown, name: string): unknown {
+  if (!isObj(obj)) return undefined;
+  if (name in obj) return obj[name];
+  const lower = name.toLowerCase();
+  for (const key of Object.keys(obj)) if (key.toLowerCase() === lower) return obj[key];
+  return undefined;
+}
+
+function path(obj: unknown, ...names: string[]): unknown {
+  let v: unknown = obj;
+  for (const n of names) v = field(v, n);
+  return v;
+}
+
+/** A non-empty string, or null (Resource Graph's `tostring()` turns missing values into ""). */
+function str(v: unknown): string | null {
+  if (typeof v === "string") return v.trim() === "" ? null : v;
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  return null;
+}
+
+function bool(v: unknown): boolean | null {
+  if (typeof v === "boolean") return v;
+  if (typeof v === "string") {
+    const t = v.trim().toLowerCase();
+    if (t === "true") return true;
+    if (t === "false") return false;
+  }
+  return null;
+}
+
+function num(v: unknown): number | null {
+  if (typeof v === "number" && Number.isFinite(v)) return v;
+  if (typeof v === "string" && v.trim() !== "" && Number.isFinite(Number(v))) return Number(v);
+  return null;
+}
+
+const CLUSTER_ID = /^\/subscriptions\/([^/]+)\/resourcegroups\/([^/]+)\/providers\/microsoft\.containerservice\/managedclusters\/([^/]+)$/i;
+const EXTENSION_MARKER = /\/providers\/microsoft\.kubernetesconfiguration\/extensions\/([^/]+)$/i;
+
+export const CLUSTER_TYPE = "microsoft.containerservice/managedclusters";
+export const EXTENSION_TYPE = "microsoft.kubernetesconfiguration/extensions";
+
+/** Splits a managed cluster id, keeping the casing Azure used. */
+export function parseClusterId(id: string): { subscriptionId: string; resourceGroup: string; name: string } | null {
+  const m = CLUSTER_ID.exec(id.trim());
+  return m ? { subscriptionId: m[1]!, resourceGroup: m[2]!, name: m[3]! } : null;
+}
+
+/** The cluster an extension belongs to: its id up to `/providers/Microsoft.KubernetesConfiguration/…`. */
+export function clusterIdOfExtension(extensionId: string): string | null {
+  const m = EXTENSION_MARKER.exec(extensionId.trim());
+  return m ? extensionId.trim().slice(0, m.index) : null;
+}
+
+/** What a row is, by its `type` (falling back to the shape of its id). */
+export function rowKind(row: unknown): "cluster" | "extension" | "other" {
+  const type = str(field(row, "type"))?.toLowerCase();
+  if (type === CLUSTER_TYPE) return "cluster";
+  if (type === EXTENSION_TYPE) return "extension";
+  if (type !== undefined && type !== null) return "other";
+  const id = str(field(row, "id"));
+  if (!id) return "other";
+  if (EXTENSION_MARKER.test(id)) return "extension";
+  return CLUSTER_ID.test(id) ? "cluster" : "other";
+}
+
+/** Reads a cluster field from `properties` when the row has the envelope, else from the top level. */
+function prop(row: Obj, name: string): unknown {
+  const props = field(row, "properties");
+  const inside = isObj(props) ? field(props, name) : undefined;
+  return inside !== undefined ? inside : field(row, name);
+}
+
+function stringMap(v: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!isObj(v)) return out;
+  for (const [k, value] of Object.entries(v)) {
+    if (value === null || value === undefined) continue;
+    out[k] = typeof value === "string" ? value : typeof value === "object" ? JSON.stringify(value) : String(value);
+  }
+  return out;
+}
+
+function addonProfiles(v: unknown): Record<string, AddonProfile> {
+  const out: Record<string, AddonProfile> = {};
+  if (!isObj(v)) return out;
+  for (const [key, profile] of Object.entries(v)) {
+    if (!isObj(profile)) continue;
+    const config = field(profile, "config");
+    out[key] = { enabled: bool(field(profile, "enabled")) === true, config: isObj(config) ? stringMap(config) : null };
+  }
+  return out;
+}
+
+function agentPools(v: unknown): AgentPool[] {
+  if (!Array.isArray(v)) return [];
+  return v.filter(isObj).map((p) => ({
+    name: str(field(p, "name")) ?? "",
+    mode: str(field(p, "mode")),
+    orchestratorVersion: str(field(p, "orchestratorVersion")),
+    currentOrchestratorVersion: str(field(p, "currentOrchestratorVersion")),
+    nodeImageVersion: str(field(p, "nodeImageVersion")),
+    osType: str(field(p, "osType")),
+    osSku: str(field(p, "osSKU")),
+    count: num(field(p, "count")),
+  }));
+}
+
+function powerState(v: unknown): string | null {
+  return isObj(v) ? str(field(v, "code")) : str(v);
+}
+
+/** Azure writes locations as `eastus`; exports sometimes carry the display name (`East US`). */
+export function normalizeLocation(v: unknown): string {
+  return (str(v) ?? "").toLowerCase().replace(/\s+/g, "");
+}
+
+/** One cluster from a Resource Graph row, an ARM resource or an `az aks list` item. */
+export function parseClusterRow(row: unknown): Parsed<ClusterRecord> {
+  if (!isObj(row)) return { ok: false, reason: "not a JSON object" };
+  const id = str(field(row, "id"));
+  if (!id) return { ok: false, reason: 'no "id"' };
+  const kind = rowKind(row);
+  if (kind !== "cluster") return { ok: false, reason: `not an AKS managed cluster (type ${JSON.stringify(field(row, "type") ?? null)}, id ${id})` };
+  const parts = parseClusterId(id);
+  if (!parts) return { ok: false, reason: `"id" is not a managed cluster id: ${id}` };
+
+  const sku = field(row, "sku");
+  const autoUpgrade = prop(row, "autoUpgradeProfile");
+  const mesh = prop(row, "serviceMeshProfile");
+  const autoscaler = prop(row, "workloadAutoScalerProfile");
+  const ingress = prop(row, "ingressProfile");
+  const webAppRouting = ingress !== undefined && ingress !== null ? field(ingress, "webAppRouting") : field(row, "webAppRouting");
+  const monitor = prop(row, "azureMonitorProfile");
+  const security = prop(row, "securityProfile");
+  const oidc = prop(row, "oidcIssuerProfile");
+  const revisions = path(mesh, "istio", "revisions");
+
+  const cluster: ClusterRecord = {
+    id,
+    name: str(field(row, "name")) ?? parts.name,
+    subscriptionId: str(field(row, "subscriptionId")) ?? parts.subscriptionId,
+    resourceGroup: str(field(row, "resourceGroup")) ?? parts.resourceGroup,
+    location: normalizeLocation(field(row, "location")),
+    tags: stringMap(field(row, "tags")),
+    skuTier: str(field(sku, "tier")) ?? str(field(row, "skuTier")),
+    skuName: str(field(sku, "name")) ?? str(field(row, "skuName")),
+    kubernetesVersion: str(prop(row, "kubernetesVersion")),
+    currentKubernetesVersion: str(prop(row, "currentKubernetesVersion")),
+    supportPlan: str(prop(row, "supportPlan")),
+    addonProfiles: addonProfiles(prop(row, "addonProfiles")),
+    agentPools: agentPools(prop(row, "agentPoolProfiles")),
+    upgradeChannel: str(field(autoUpgrade, "upgradeChannel")),
+    nodeOSUpgradeChannel: str(field(autoUpgrade, "nodeOSUpgradeChannel")),
+    serviceMeshMode: str(field(mesh, "mode")),
+    istioRevisions: Array.isArray(revisions) ? revisions.map(str).filter((r): r is string => r !== null) : [],
+    kedaEnabled: bool(path(autoscaler, "keda", "enabled")),
+    vpaEnabled: bool(path(autoscaler, "verticalPodAutoscaler", "enabled")),
+    webAppRoutingEnabled: bool(field(webAppRouting, "enabled")),
+    azureMonitorMetricsEnabled: bool(path(monitor, "metrics", "enabled")),
+    workloadIdentityEnabled: bool(path(security, "workloadIdentity", "enabled")) ?? bool(field(row, "workloadIdentityEnabled")),
+    oidcIssuerEnabled: bool(field(oidc, "enabled")) ?? bool(field(row, "oidcIssuerEnabled")),
+    provisioningState: str(prop(row, "provisioningState")),
+    powerState: powerState(prop(row, "powerState")),
+  };
+  return { ok: true, value: cluster };
+}
+
+/** One extension from a Resource Graph row (projected or whole) or an ARM extension resource. */
+export function parseExtensionRow(row: unknown): Parsed<ExtensionRecord> {
+  if (!isObj(row)) return { ok: false, reason: "not a JSON object" };
+  const id = str(field(row, "id"));
+  if (!id) return { ok: false, reason: 'no "id"' };
+  const clusterId = clusterIdOfExtension(id);
+  if (!clusterId) return { ok: false, reason: `"id" is not a cluster extension id: ${id}` };
+  // Resource Graph has been seen to keep this bag in PascalCase (`ExtensionType`); `prop` is case-insensitive.
+  const extensionType = str(prop(row, "extensionType"));
+  if (!extensionType) return { ok: false, reason: `extension ${id} has no extension type` };
+  return {
+    ok: true,
+    value: {
+      id,
+      clusterId,
+      name: str(field(row, "name")) ?? EXTENSION_MARKER.exec(id)![1]!,
+      extensionType: extensionType.toLowerCase(),
+      version: str(prop(row, "version")),
+      currentVersion: str(prop(row, "currentVersion")),
+      releaseTrain: str(prop(row, "releaseTrain")),
+      autoUpgradeMinorVersion: bool(prop(row, "autoUpgradeMinorVersion")),
+      provisioningState: str(prop(row, "provisioningState")),
+    },
+  };
+}

@@ -1,0 +1,299 @@
+/**
+ * The fleet inventory through Azure Resource Graph (@azure/arm-resourcegraph 5.x, api 2024-04-01).
+ *
+ * - Streams: one page (up to 1000 rows) in memory at a time, `$skipToken` followed to the end.
+ * - Quota: reads `x-ms-user-quota-remaining` / `-resets-after` on every answer and waits before
+ *   the service has to refuse; a 429 with Retry-After is retried by the SDK, one without is
+ *   retried here once the quota window has moved on.
+ * - Partial failure: a scope that is refused (403/404) or a page that still fails after retries
+ *   becomes a ScopeError and the sweep moves on to the next batch; a refused batch of several
+ *   subscriptions is split until the refused ones are isolated, so the others are still read.
+ */
+import { ResourceGraphClient, type ResourceGraphClientOptionalParams } from "@azure/arm-resourcegraph";
+import type { TokenCredential } from "@azure/identity";
+import type { FleetSource } from "../core/ports.js";
+import type { AuditScope, ClusterRecord, ExtensionRecord, ScopeError } from "../core/types.js";
+import { parseClusterRow, parseExtensionRow } from "./parse.js";
+import { describeError, isTransientNetworkError, limiterPolicy, QuotaLimiter, realClock, statusOf, type Clock } from "./throttle.js";
+
+/**
+ * Clusters: only what classification needs. `id` is projected because Resource Graph pages stably
+ * only when it is in the output. Profiles are projected whole (they are small) so absent fields
+ * stay distinguishable from false.
+ */
+export const CLUSTER_QUERY = [
+  "resources",
+  "| where type =~ 'microsoft.containerservice/managedclusters'",
+  "| project id, name, type, subscriptionId, resourceGroup, location, tags, sku,",
+  "    kubernetesVersion = properties.kubernetesVersion,",
+  "    currentKubernetesVersion = properties.currentKubernetesVersion,",
+  "    supportPlan = properties.supportPlan,",
+  "    addonProfiles = properties.addonProfiles,",
+  "    agentPoolProfiles = properties.agentPoolProfiles,",
+  "    autoUpgradeProfile = properties.autoUpgradeProfile,",
+  "    serviceMeshProfile = properties.serviceMeshProfile,",
+  "    workloadAutoScalerProfile = properties.workloadAutoScalerProfile,",
+  "    webAppRouting = properties.ingressProfile.webAppRouting,",
+  "    azureMonitorProfile = properties.azureMonitorProfile,",
+  "    oidcIssuerEnabled = properties.oidcIssuerProfile.enabled,",
+  "    workloadIdentityEnabled = properties.securityProfile.workloadIdentity.enabled,",
+  "    provisioningState = properties.provisioningState,",
+  "    powerState = properties.powerState.code",
+].join("\n");
+
+/**
+ * Extensions. Resource Graph's samples read this bag in PascalCase (`properties.ExtensionType`)
+ * while ARM returns camelCase, and property access in KQL is case-sensitive, so each field takes
+ * whichever spelling is present.
+ */
+export const EXTENSION_QUERY = [
+  "kubernetesconfigurationresources",
+  "| where type =~ 'microsoft.kubernetesconfiguration/extensions'",
+  "| project id, name, type,",
+  "    extensionType = coalesce(tostring(properties.extensionType), tostring(properties.ExtensionType)),",
+  "    version = coalesce(tostring(properties.version), tostring(properties.Version)),",
+  "    currentVersion = coalesce(tostring(properties.currentVersion), tostring(properties.CurrentVersion)),",
+  "    releaseTrain = coalesce(tostring(properties.releaseTrain), tostring(properties.ReleaseTrain)),",
+  "    autoUpgradeMinorVersion = coalesce(tostring(properties.autoUpgradeMinorVersion), tostring(properties.AutoUpgradeMinorVersion)),",
+  "    provisioningState = coalesce(tostring(properties.provisioningState), tostring(properties.ProvisioningState))",
+].join("\n");
+
+export interface ResourceGraphProgress {
+  kind: "clusters" | "extensions";
+  scope: string;
+  page: number;
+  rows: number;
+  totalRecords: number | null;
+}
+
+export interface ResourceGraphSourceOptions {
+  credential: TokenCredential;
+  /** ARM endpoint (sovereign clouds, the fleet simulator); default https://management.azure.com. */
+  endpoint?: string;
+  /** PEM certificate(s) to trust in addition to the system store (the simulator's self-signed cert). */
+  tlsCa?: string;
+  /** `$top`, 1–1000 (default 1000). */
+  pageSize?: number;
+  /** Subscriptions per request when a list is given (default 300, under the guidance's limit). */
+  subscriptionBatchSize?: number;
+  onProgress?: (progress: ResourceGraphProgress) => void;
+  /** Injectable clock, for tests and benchmarks. */
+  clock?: Partial<Clock>;
+  /** Read the quota headers and wait before being refused (default true; off only to measure the naive way). */
+  respectQuota?: boolean;
+  /** Attempts per page on top of the SDK's own retries (default 4). */
+  maxAttempts?: number;
+  /** First back-off when a retry has no better hint (default 1000 ms, doubling, capped at 30 s). */
+  retryBaseMs?: number;
+  /** Passed to the SDK's retry policy (tests shorten the delays). */
+  retryOptions?: ResourceGraphClientOptionalParams["retryOptions"];
+}
+
+export interface ResourceGraphSourceStats {
+  /** HTTP attempts, SDK retries included. */
+  requests: number;
+  pages: number;
+  rows: number;
+  /** 429 answers received. */
+  throttled: number;
+  /** Page retries made by this adapter (after the SDK gave up). */
+  retries: number;
+  /** Time spent waiting for the quota window before sending. */
+  quotaWaitMs: number;
+}
+
+export interface ResourceGraphFleetSource extends FleetSource {
+  readonly stats: ResourceGraphSourceStats;
+}
+
+type QueryScope = { subscriptions?: string[]; managementGroups?: string[] };
+
+class PageFailure extends Error {
+  constructor(
+    readonly failure: unknown,
+    readonly page: number,
+  ) {
+    super(describeError(failure));
+  }
+}
+
+function scopeLabel(scope: QueryScope): string {
+  const list = (noun: string, items: string[]): string =>
+    items.length === 1 ? `${noun}:${items[0]}` : `${noun}s:${items[0]}…(+${items.length - 1})`;
+  if (scope.subscriptions?.length) return list("subscription", scope.subscriptions);
+  if (scope.managementGroups?.length) return list("managementGroup", scope.managementGroups);
+  return "tenant";
+}
+
+function chunk<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export function createResourceGraphFleetSource(options: ResourceGraphSourceOptions): ResourceGraphFleetSource {
+  const clock: Clock = { ...realClock, ...options.clock };
+  const pageSize = Math.min(1000, Math.max(1, options.pageSize ?? 1000));
+  const batchSize = Math.max(1, options.subscriptionBatchSize ?? 300);
+  const maxAttempts = Math.max(1, options.maxAttempts ?? 4);
+  const retryBaseMs = options.retryBaseMs ?? 1000;
+  const respectQuota = options.respectQuota !== false;
+  const stats: ResourceGraphSourceStats = { requests: 0, pages: 0, rows: 0, throttled: 0, retries: 0, quotaWaitMs: 0 };
+  const limiter = new QuotaLimiter(clock);
+
+  const client = new ResourceGraphClient(options.credential, {
+    endpoint: options.endpoint ?? "https://management.azure.com",
+    ...(options.tlsCa ? { tlsOptions: { ca: options.tlsCa } } : {}),
+    ...(options.retryOptions ? { retryOptions: options.retryOptions } : {}),
+    additionalPolicies: [
+      {
+        // Per retry: the SDK's own 429/5xx retries also wait for quota and report their headers.
+        position: "perRetry",
+        policy: limiterPolicy("aksAuditResourceGraphQuota", {
+          before: async () => {
+            stats.requests += 1;
+            if (respectQuota) {
+              const before = limiter.stats.waitedMs;
+              await limiter.acquire();
+              stats.quotaWaitMs += limiter.stats.waitedMs - before;
+            }
+          },
+          after: (headers, status) => {
+            if (status === 429) stats.throttled += 1;
+            limiter.observe(headers);
+          },
+        }),
+      },
+    ],
+  });
+
+  /** Subscriptions and groups refused during this run, so the second sweep does not ask again. */
+  const refusedByRun = new WeakMap<ScopeError[], Set<string>>();
+  const refused = (errors: ScopeError[]): Set<string> => {
+    let set = refusedByRun.get(errors);
+    if (!set) {
+      set = new Set();
+      refusedByRun.set(errors, set);
+    }
+    return set;
+  };
+
+  const backoff = (attempt: number): number => Math.min(30_000, retryBaseMs * 2 ** (attempt - 1));
+
+  async function fetchPage(query: string, scope: QueryScope, skipToken: string | undefined, page: number) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await client.resources({
+          query,
+          ...(scope.subscriptions ? { subscriptions: scope.subscriptions } : {}),
+          ...(scope.managementGroups ? { managementGroups: scope.managementGroups } : {}),
+          options: { top: pageSize, ...(skipToken ? { skipToken } : {}), resultFormat: "objectArray" },
+        });
+      } catch (e) {
+        const status = statusOf(e);
+        const retryable = status === 429 || status === 408 || (status !== undefined && status >= 500) || isTransientNetworkError(e);
+        if (!retryable || attempt >= maxAttempts) throw new PageFailure(e, page);
+        stats.retries += 1;
+        // After a 429 the limiter already knows when the window moves on and will hold the next
+        // attempt until then; without that hint (or for 5xx) back off exponentially.
+        const quotaHint = status === 429 && respectQuota ? limiter.pendingResetMs() : null;
+        if (quotaHint === null) await clock.sleep(backoff(attempt));
+      }
+    }
+  }
+
+  /** One query over one scope, page by page. Throws PageFailure when a page cannot be read. */
+  async function* pages(kind: ResourceGraphProgress["kind"], query: string, scope: QueryScope, errors: ScopeError[]): AsyncGenerator<unknown[]> {
+    let skipToken: string | undefined;
+    let page = 0;
+    do {
+      page += 1;
+      const response = await fetchPage(query, scope, skipToken, page);
+      const rows: unknown[] = Array.isArray(response.data) ? response.data : [];
+      if (!Array.isArray(response.data)) {
+        errors.push({ scope: scopeLabel(scope), message: `Resource Graph ${kind} page ${page}: answer had no row array (resultFormat must be objectArray)` });
+      }
+      stats.pages += 1;
+      stats.rows += rows.length;
+      options.onProgress?.({ kind, scope: scopeLabel(scope), page, rows: rows.length, totalRecords: typeof response.totalRecords === "number" ? response.totalRecords : null });
+      if (response.resultTruncated === "true") {
+        // Never silently: a truncated answer means clusters are missing from this run.
+        errors.push({
+          scope: scopeLabel(scope),
+          message: `Resource Graph truncated the ${kind} result on page ${page} (${rows.length} of ${response.totalRecords ?? "?"} rows, no continuation token); the rest of this scope is missing from the run`,
+        });
+        yield rows;
+        return;
+      }
+      yield rows;
+      skipToken = response.skipToken || undefined;
+    } while (skipToken);
+  }
+
+  /** A scope's pages; a refused multi-subscription batch is split to find who refused. */
+  async function* sweepBatch(kind: ResourceGraphProgress["kind"], query: string, scope: QueryScope, errors: ScopeError[]): AsyncGenerator<unknown[]> {
+    let yielded = 0;
+    try {
+      for await (const rows of pages(kind, query, scope, errors)) {
+        yielded += 1;
+        yield rows;
+      }
+    } catch (e) {
+      if (!(e instanceof PageFailure)) throw e;
+      const status = statusOf(e.failure);
+      const items = scope.subscriptions ?? scope.managementGroups ?? [];
+      const denial = status === 403 || status === 404;
+      if (denial && yielded === 0 && items.length > 1) {
+        const mid = Math.ceil(items.length / 2);
+        const key = scope.subscriptions ? "subscriptions" : "managementGroups";
+        yield* sweepBatch(kind, query, { [key]: items.slice(0, mid) }, errors);
+        yield* sweepBatch(kind, query, { [key]: items.slice(mid) }, errors);
+        return;
+      }
+      if (denial && yielded === 0 && items.length === 1) {
+        refused(errors).add(items[0]!.toLowerCase());
+        errors.push({ scope: scopeLabel(scope), message: `Resource Graph refused the scope (${e.message}); its clusters and extensions are not in this run` });
+        return;
+      }
+      const kept = yielded > 0 ? `; ${yielded} earlier page(s) of this scope were kept` : "";
+      errors.push({ scope: scopeLabel(scope), message: `Resource Graph ${kind} page ${e.page} failed after retries (${e.message})${kept}; the sweep went on with the next scope` });
+    }
+  }
+
+  async function* sweep(kind: ResourceGraphProgress["kind"], query: string, scope: AuditScope, errors: ScopeError[]): AsyncGenerator<unknown[]> {
+    const skip = refused(errors);
+    if (scope.subscriptions.length > 0) {
+      const subs = [...new Set(scope.subscriptions.map((s) => s.trim()).filter(Boolean))].filter((s) => !skip.has(s.toLowerCase()));
+      for (const batch of chunk(subs, batchSize)) yield* sweepBatch(kind, query, { subscriptions: batch }, errors);
+    } else if (scope.managementGroups.length > 0) {
+      const groups = [...new Set(scope.managementGroups)].filter((g) => !skip.has(g.toLowerCase()));
+      if (groups.length > 0) yield* sweepBatch(kind, query, { managementGroups: groups }, errors);
+    } else {
+      yield* sweepBatch(kind, query, {}, errors);
+    }
+  }
+
+  return {
+    stats,
+    async *extensions(scope, errors): AsyncIterable<ExtensionRecord> {
+      for await (const rows of sweep("extensions", EXTENSION_QUERY, scope, errors)) {
+        for (const row of rows) {
+          const parsed = parseExtensionRow(row);
+          if (parsed.ok) yield parsed.value;
+          else errors.push({ scope: "extension-row", message: `unusable extension row skipped: ${parsed.reason}` });
+        }
+      }
+    },
+    async *clusterPages(scope, errors): AsyncIterable<ClusterRecord[]> {
+      for await (const rows of sweep("clusters", CLUSTER_QUERY, scope, errors)) {
+        const page: ClusterRecord[] = [];
+        for (const row of rows) {
+          const parsed = parseClusterRow(row);
+          if (parsed.ok) page.push(parsed.value);
+          else errors.push({ scope: "cluster-row", message: `unusable cluster row skipped: ${parsed.reason}` });
+        }
+        yield page;
+      }
+    },
+  };
+}

@@ -1,0 +1,527 @@
+/**
+ * The HistoryStore port on Azure Table Storage. Layout and key ranges: layout.ts and
+ * docs/storage-design.md. Every query names a partition (PartitionKey eq …) and, where it can, a
+ * row-key range; every filter is built with the `odata` template.
+ */
+import type { TokenCredential } from "@azure/core-auth";
+import { odata, type TableClient, type TransactionAction } from "@azure/data-tables";
+import type { FleetQuery, HistoryStore, Page, PageQuery, RunRecord, StoredSnapshot, VerifyResult } from "../core/ports.js";
+import { SCHEMA_VERSION, SEVERITIES, SEVERITY_RANK, type AuditReport, type ClusterReport, type Integration, type Severity } from "../core/report.js";
+import { armIdKey, type IsoDate } from "../core/types.js";
+import { isIsoDate } from "../core/dates.js";
+import { canonicalJson, findBrokenLink, sha256Hex } from "./hashChain.js";
+import {
+  clusterKey as toClusterKey,
+  dateRange,
+  encodeKeyPart,
+  prefixRange,
+  reverseDateBefore,
+  runKey as toRunKey,
+  tryKey,
+  joinKey,
+} from "./keys.js";
+import {
+  CLUSTERS_PARTITION,
+  HEAD_ROW,
+  RUNS_PARTITION,
+  RUN_CLUSTER_PREFIX,
+  RUN_LIST_PREFIX,
+  SNAPSHOT_PREFIX,
+  TABLE_SUFFIXES,
+  findingPrefix,
+  findingRow,
+  parseSnapshotRow,
+  runClusterRow,
+  runIdRow,
+  type TableRole,
+} from "./layout.js";
+import { decodeContinuation, encodeContinuation, pageSize } from "./paging.js";
+import { runEntities, runFromEntity, stemOf } from "./runs.js";
+import { appendSnapshot, groupsOf, headEntityOf, headFromEntity, linkOf, readGroup, snapshotOf, type RunKeys } from "./snapshots.js";
+import {
+  collectRange,
+  deleteRange,
+  ensureTable,
+  getOrNull,
+  isStatus,
+  mapLimit,
+  queryRange,
+  submitBatches,
+  tableClientFactory,
+  withRetry,
+  type Entity,
+  type StoredEntity,
+} from "./tables.js";
+
+export interface TableHistoryStoreOptions {
+  connectionString?: string;
+  endpoint?: string;
+  credential?: TokenCredential;
+  /** Letters and digits; the tables are `<prefix>runs`, `<prefix>snapshots`, … */
+  tablePrefix: string;
+  allowInsecureConnection?: boolean;
+  /** Partitions written or read at once (default 8). */
+  concurrency?: number;
+}
+
+export interface TableHistoryStore extends HistoryStore {
+  /** The alert ledger's table (created on first use by ledger.ts). */
+  ledgerTable(): TableClient;
+  close(): Promise<void>;
+}
+
+export async function createTableHistoryStore(options: TableHistoryStoreOptions): Promise<TableHistoryStore> {
+  if (!/^[A-Za-z][A-Za-z0-9]{0,40}$/.test(options.tablePrefix)) {
+    throw new RangeError(`table prefix must be letters and digits, starting with a letter, at most 41 characters: ${JSON.stringify(options.tablePrefix)}`);
+  }
+  const make = tableClientFactory(options);
+  const clients = Object.fromEntries(
+    (Object.keys(TABLE_SUFFIXES) as TableRole[]).map((role) => [role, make(`${options.tablePrefix}${TABLE_SUFFIXES[role]}`)]),
+  ) as Record<TableRole, TableClient>;
+  return new TableStore(clients, Math.max(1, options.concurrency ?? 8));
+}
+
+class TableStore implements TableHistoryStore {
+  /** Stored keys of runs this process has begun or read: saveSnapshots needs them once per run. */
+  private readonly runKeys = new Map<string, RunKeys>();
+
+  constructor(
+    private readonly clients: Record<TableRole, TableClient>,
+    private readonly concurrency: number,
+  ) {}
+
+  ledgerTable(): TableClient {
+    return this.clients.ledger;
+  }
+
+  async close(): Promise<void> {
+    this.runKeys.clear();
+  }
+
+  private async table(role: TableRole): Promise<TableClient> {
+    const client = this.clients[role];
+    await ensureTable(client);
+    return client;
+  }
+
+  // ---------------------------------------------------------------- runs
+
+  async beginRun(run: RunRecord): Promise<void> {
+    const runs = await this.table("runs");
+    const { stem, list, byId } = runEntities(run);
+    try {
+      await withRetry(() => runs.submitTransaction([["create", byId], ["create", list]]));
+      this.runKeys.set(run.runId, { runId: run.runId, asOf: run.asOf, stem });
+    } catch (error) {
+      // A retry of a run already begun: keep what is stored (its keys, its start time).
+      if (!isStatus(error, 409)) throw error;
+      await this.keysOf(run);
+    }
+  }
+
+  async completeRun(run: RunRecord): Promise<void> {
+    const runs = await this.table("runs");
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const stored = await getOrNull(runs, RUNS_PARTITION, runIdRow(toRunKey(run.runId)));
+      if (!stored) {
+        await this.beginRun(run);
+        continue;
+      }
+      // The keys (asOf, startedAt) stay as first stored so the listing row and snapshots still match.
+      const first = runFromEntity(stored);
+      const final: RunRecord = { ...run, asOf: first.asOf, startedAt: first.startedAt };
+      const { list, byId } = runEntities(final);
+      try {
+        await withRetry(() =>
+          runs.submitTransaction([
+            ["update", byId, "Replace", { etag: stored.etag }],
+            ["upsert", list, "Replace"],
+          ]),
+        );
+        return;
+      } catch (error) {
+        if (!isStatus(error, 412)) throw error;
+      }
+    }
+    throw new Error(`could not record the end of run ${run.runId}: it kept changing underneath`);
+  }
+
+  async getRun(runId: string): Promise<RunRecord | null> {
+    const key = tryKey(toRunKey, runId);
+    if (key === null) return null;
+    const entity = await getOrNull(await this.table("runs"), RUNS_PARTITION, runIdRow(key));
+    return entity ? runFromEntity(entity) : null;
+  }
+
+  async listRuns(query: PageQuery): Promise<Page<RunRecord>> {
+    const limit = pageSize(query.limit);
+    const range = this.dateRangeOrNull(RUN_LIST_PREFIX, query);
+    if (!range) return { items: [], continuationToken: null };
+    const runs = await this.table("runs");
+    const items: RunRecord[] = [];
+    const start = startOf(range.low, query.continuationToken);
+    for await (const entity of queryRange(runs, { partitionKey: RUNS_PARTITION, low: start, high: range.high, pageSize: limit + 1 })) {
+      if (items.length === limit) return { items, continuationToken: encodeContinuation(entity.rowKey) };
+      items.push(runFromEntity(entity));
+    }
+    return { items, continuationToken: null };
+  }
+
+  /** The stored keys of a run, beginning it when nothing is stored yet. */
+  private async keysOf(run: RunRecord): Promise<RunKeys> {
+    const cached = this.runKeys.get(run.runId);
+    if (cached) return cached;
+    const runs = await this.table("runs");
+    const stored = await getOrNull(runs, RUNS_PARTITION, runIdRow(toRunKey(run.runId)));
+    if (!stored) {
+      await this.beginRun(run);
+      return this.runKeys.get(run.runId)!;
+    }
+    const keys = { runId: run.runId, asOf: String(stored["asOf"]), stem: stemOf(stored) };
+    this.runKeys.set(run.runId, keys);
+    return keys;
+  }
+
+  // ---------------------------------------------------------------- snapshots
+
+  async saveSnapshots(run: RunRecord, clusters: readonly ClusterReport[]): Promise<void> {
+    if (clusters.length === 0) return;
+    const keys = await this.keysOf(run);
+    const [snapshots, runIndex, registry] = await Promise.all([this.table("snapshots"), this.table("runIndex"), this.table("clusters")]);
+    const rk = toRunKey(run.runId);
+
+    // One write per cluster key: ids differing only in case are the same cluster; the last wins.
+    const byKey = new Map<string, ClusterReport>();
+    for (const cluster of clusters) byKey.set(toClusterKey(cluster.id), cluster);
+
+    const outcomes = await mapLimit([...byKey], this.concurrency, async ([key, cluster]) => {
+      const canonical = canonicalJson(cluster);
+      const outcome = await appendSnapshot(snapshots, keys, { clusterKey: key, clusterId: cluster.id, canonical, contentHash: sha256Hex(canonical) }, () =>
+        withRetry(() => registry.upsertEntity({ partitionKey: CLUSTERS_PARTITION, rowKey: key, clusterId: cluster.id }, "Replace")).then(() => undefined),
+      );
+      return { key, outcome };
+    });
+
+    // The run's index rows describe what the chain holds for this run (normally what was given).
+    const actions: TransactionAction[] = [];
+    const stale: { partitionKey: string; rowKey: string }[] = [];
+    for (const { key, outcome } of outcomes) {
+      const stored = JSON.parse(outcome.canonical) as ClusterReport;
+      actions.push(...indexActions(rk, key, stored, sha256Hex(outcome.canonical)));
+      if (outcome.replaced !== null) {
+        const now = new Set(findingPairs(stored).map(([s, t]) => findingRow(s, t, key)));
+        for (const [s, t] of findingPairs(JSON.parse(outcome.replaced) as ClusterReport)) {
+          const row = findingRow(s, t, key);
+          if (!now.has(row)) stale.push({ partitionKey: rk, rowKey: row });
+        }
+      }
+    }
+    await submitBatches(runIndex, actions, this.concurrency);
+    await mapLimit(stale, this.concurrency, async (e) => {
+      try {
+        await withRetry(() => runIndex.deleteEntity(e.partitionKey, e.rowKey));
+      } catch (error) {
+        if (!isStatus(error, 404)) throw error;
+      }
+    });
+  }
+
+  async runReport(runId: string): Promise<AuditReport | null> {
+    const run = await this.getRun(runId);
+    if (!run) return null;
+    const clusters = await this.runClusters(run, [prefixRange(RUN_CLUSTER_PREFIX)]);
+    return {
+      schemaVersion: SCHEMA_VERSION,
+      runId: run.runId,
+      asOf: run.asOf,
+      catalog: { version: run.catalogVersion, checkedAt: run.catalogCheckedAt },
+      clusters,
+      summary: run.summary,
+      errors: run.errors,
+    };
+  }
+
+  /** Clusters of a run whose index rows fall in the ranges, read from their chains, sorted by id. */
+  private async runClusters(run: RunRecord, ranges: { low: string; high: string }[]): Promise<ClusterReport[]> {
+    const [runs, runIndex, snapshots] = await Promise.all([this.table("runs"), this.table("runIndex"), this.table("snapshots")]);
+    const stored = await getOrNull(runs, RUNS_PARTITION, runIdRow(toRunKey(run.runId)));
+    if (!stored) return [];
+    const stem = stemOf(stored);
+    const rk = toRunKey(run.runId);
+    const clusterKeys = new Set<string>();
+    for (const range of ranges) {
+      for await (const entity of queryRange(runIndex, { partitionKey: rk, ...range, select: ["RowKey", "clusterKey"] })) {
+        clusterKeys.add(String(entity["clusterKey"]));
+      }
+    }
+    const clusters = await mapLimit([...clusterKeys], this.concurrency, async (key) => {
+      const group = await readGroup(snapshots, key, stem);
+      return group ? snapshotOf(group).cluster : null;
+    });
+    return clusters.filter((c): c is ClusterReport => c !== null).sort((a, b) => compare(armIdKey(a.id), armIdKey(b.id)));
+  }
+
+  async clusterHistory(clusterId: string, query: PageQuery): Promise<Page<StoredSnapshot>> {
+    const limit = pageSize(query.limit);
+    const key = tryKey(toClusterKey, clusterId);
+    const range = this.dateRangeOrNull(SNAPSHOT_PREFIX, query);
+    if (key === null || !range) return { items: [], continuationToken: null };
+    const snapshots = await this.table("snapshots");
+    const start = startOf(range.low, query.continuationToken);
+    const items: StoredSnapshot[] = [];
+    // Entities arrive in row-key order; a snapshot's entities are adjacent. Collect one group at a
+    // time and stop at the first entity of the snapshot after the page.
+    let group: StoredEntity[] = [];
+    let groupStem: string | null = null;
+    const flush = (): void => {
+      for (const g of groupsOf(group)) items.push(snapshotOf(g));
+      group = [];
+    };
+    for await (const entity of queryRange(snapshots, { partitionKey: key, low: start, high: range.high, pageSize: limit + 1 })) {
+      const row = parseSnapshotRow(entity.rowKey);
+      if (!row) continue;
+      if (row.stem !== groupStem) {
+        flush();
+        if (items.length === limit) return { items, continuationToken: encodeContinuation(entity.rowKey) };
+        groupStem = row.stem;
+      }
+      group.push(entity);
+    }
+    flush();
+    return { items, continuationToken: null };
+  }
+
+  async fleetAsOf(asOf: IsoDate, query: FleetQuery): Promise<{ run: RunRecord; clusters: ClusterReport[] } | null> {
+    if (!isIsoDate(asOf)) return null;
+    const runs = await this.table("runs");
+    // Newest run dated on or before asOf that finished with data and covered the fleet, not a
+    // handful of named clusters.
+    const where = odata`(status eq ${"succeeded"} or status eq ${"partial"}) and scoped eq ${false}`;
+    let run: RunRecord | null = null;
+    for await (const entity of queryRange(runs, { partitionKey: RUNS_PARTITION, ...dateRange(RUN_LIST_PREFIX, undefined, asOf), where, pageSize: 1 })) {
+      run = runFromEntity(entity);
+      break;
+    }
+    if (!run) return null;
+    const ranges = findingRanges(query);
+    const clusters = await this.runClusters(run, ranges);
+    if (query.severity === undefined && query.supportTier === undefined) return { run, clusters };
+    const matches = (i: Integration): boolean =>
+      (query.severity === undefined || i.severity === query.severity) && (query.supportTier === undefined || i.supportTier === query.supportTier);
+    return {
+      run,
+      clusters: clusters.map((c) => ({ ...c, integrations: c.integrations.filter(matches) })).filter((c) => c.integrations.length > 0),
+    };
+  }
+
+  // ---------------------------------------------------------------- verify and purge
+
+  async verify(clusterId?: string): Promise<VerifyResult> {
+    const result: VerifyResult = { clustersChecked: 0, snapshotsChecked: 0, ok: true, broken: [] };
+    const snapshots = await this.table("snapshots");
+    const check = async (key: string, id: string): Promise<void> => {
+      const entities = await collectRange(snapshots, { partitionKey: key });
+      const headEntity = entities.find((e) => e.rowKey === HEAD_ROW);
+      const head = headEntity ? headFromEntity(headEntity) : null;
+      const links = groupsOf(entities).map(linkOf);
+      if (links.length === 0 && !head) return;
+      result.clustersChecked += 1;
+      result.snapshotsChecked += links.length;
+      const broken = findBrokenLink(links, head);
+      if (broken) result.broken.push({ clusterId: String(headEntity?.["clusterId"] ?? id), ...broken });
+    };
+    if (clusterId !== undefined) {
+      const key = tryKey(toClusterKey, clusterId);
+      if (key !== null) await check(key, clusterId);
+    } else {
+      const registry = await this.table("clusters");
+      await this.forEachCluster(registry, (key, id) => check(key, id));
+    }
+    result.broken.sort((a, b) => compare(armIdKey(a.clusterId), armIdKey(b.clusterId)));
+    result.ok = result.broken.length === 0;
+    return result;
+  }
+
+  async purge(before: IsoDate): Promise<number> {
+    if (!isIsoDate(before)) throw new RangeError(`purge needs a calendar date (YYYY-MM-DD): ${JSON.stringify(before)}`);
+    const [runs, runIndex, snapshots, registry] = await Promise.all([
+      this.table("runs"),
+      this.table("runIndex"),
+      this.table("snapshots"),
+      this.table("clusters"),
+    ]);
+    let deleted = 0;
+
+    // Runs dated before `before`: their index partitions, then their two rows.
+    const olderRuns = prefixRange(RUN_LIST_PREFIX + "|");
+    olderRuns.low = joinKey(RUN_LIST_PREFIX, reverseDateBefore(before));
+    for await (const entity of queryRange(runs, { partitionKey: RUNS_PARTITION, ...olderRuns, select: ["RowKey", "runId"] })) {
+      const rk = toRunKey(String(entity["runId"]));
+      const removed = await deleteRange(runIndex, { partitionKey: rk }, this.concurrency);
+      deleted += removed;
+      await submitBatches(runs, [["delete", { partitionKey: RUNS_PARTITION, rowKey: runIdRow(rk) }], ["delete", { partitionKey: RUNS_PARTITION, rowKey: entity.rowKey }]], 1).catch(
+        (error: unknown) => {
+          if (!isStatus(error, 404)) throw error;
+        },
+      );
+      deleted += 2;
+      this.runKeys.delete(String(entity["runId"]));
+    }
+
+    // Snapshots: per cluster, the oldest links of the chain while they are dated before `before`.
+    await this.forEachCluster(registry, async (key) => {
+      // Not `deleted += await …`: that reads `deleted` before the await and loses concurrent updates.
+      const removed = await purgeCluster(snapshots, key, before);
+      deleted += removed;
+    });
+    return deleted;
+  }
+
+  private async forEachCluster(registry: TableClient, fn: (key: string, clusterId: string) => Promise<void>): Promise<void> {
+    let batch: [string, string][] = [];
+    const drain = async (): Promise<void> => {
+      await mapLimit(batch, this.concurrency, ([key, id]) => fn(key, id));
+      batch = [];
+    };
+    for await (const entity of queryRange(registry, { partitionKey: CLUSTERS_PARTITION, select: ["RowKey", "clusterId"] })) {
+      batch.push([entity.rowKey, String(entity["clusterId"])]);
+      if (batch.length >= 200) await drain();
+    }
+    await drain();
+  }
+
+  private dateRangeOrNull(prefix: string, query: PageQuery): { low: string; high: string } | null {
+    // Dates come from users (CLI, HTTP): anything not a calendar date matches nothing.
+    if (query.from !== undefined && !isIsoDate(query.from)) return null;
+    if (query.to !== undefined && !isIsoDate(query.to)) return null;
+    return dateRange(prefix, query.from, query.to);
+  }
+}
+
+/**
+ * Deletes a cluster's oldest links dated before `before`, stopping at the first link that is not,
+ * so the kept links stay one unbroken chain. The head's floor moves first: a crash half-way
+ * leaves links below the floor, which verify skips and the next purge removes.
+ */
+async function purgeCluster(snapshots: TableClient, key: string, before: IsoDate): Promise<number> {
+  const rows = await collectRange(snapshots, {
+    partitionKey: key,
+    ...prefixRange(SNAPSHOT_PREFIX + "|"),
+    select: ["RowKey", "seq", "asOf", "contentHash", "chainHash"],
+  });
+  const mains = rows
+    .filter((e) => parseSnapshotRow(e.rowKey)?.entity === 0)
+    .sort((a, b) => Number(a["seq"]) - Number(b["seq"]));
+  const doomed: StoredEntity[] = [];
+  for (const main of mains) {
+    if (String(main["asOf"]) >= before) break;
+    doomed.push(main);
+  }
+  if (doomed.length === 0) return 0;
+  const last = doomed[doomed.length - 1]!;
+  for (let attempt = 0; ; attempt++) {
+    const headEntity = await getOrNull(snapshots, key, HEAD_ROW);
+    if (!headEntity) break;
+    const head = headFromEntity(headEntity);
+    if (head.floorSeq > Number(last["seq"])) break;
+    const moved = headEntityOf(key, String(headEntity["clusterId"]), {
+      ...head,
+      floorSeq: Number(last["seq"]) + 1,
+      floorPreviousHash: String(last["contentHash"]),
+      floorPreviousChainHash: String(last["chainHash"]),
+    });
+    try {
+      await withRetry(() => snapshots.updateEntity(moved, "Replace", { etag: headEntity.etag }));
+      break;
+    } catch (error) {
+      if (!isStatus(error, 412) || attempt >= 10) throw error;
+    }
+  }
+  const stems = new Set(doomed.map((m) => parseSnapshotRow(m.rowKey)!.stem));
+  const deletes: TransactionAction[] = rows
+    .filter((e) => stems.has(parseSnapshotRow(e.rowKey)?.stem ?? ""))
+    .map((e) => ["delete", { partitionKey: key, rowKey: e.rowKey }]);
+  await submitBatches(snapshots, deletes, 1);
+  return deletes.length;
+}
+
+/** Where a run's next page starts: the token's row key, never before the query's own range. */
+function startOf(low: string, token: string | undefined): string {
+  if (token === undefined) return low;
+  const next = decodeContinuation(token);
+  return next > low ? next : low;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Distinct (severity, tier) pairs of a cluster's integrations: one findings row each. */
+function findingPairs(cluster: ClusterReport): [string, string][] {
+  const pairs = new Map<string, [string, string]>();
+  for (const i of cluster.integrations) pairs.set(`${i.severity}|${i.supportTier}`, [encodeKeyPart(i.severity), encodeKeyPart(i.supportTier)]);
+  return [...pairs.values()];
+}
+
+function worstSeverity(cluster: ClusterReport): Severity {
+  let worst: Severity = "ok";
+  for (const i of cluster.integrations) if (SEVERITY_RANK[i.severity] > SEVERITY_RANK[worst]) worst = i.severity;
+  return worst;
+}
+
+function indexActions(rk: string, key: string, cluster: ClusterReport, contentHash: string): TransactionAction[] {
+  const actions: TransactionAction[] = [
+    [
+      "upsert",
+      {
+        partitionKey: rk,
+        rowKey: runClusterRow(key),
+        clusterKey: key,
+        clusterId: cluster.id,
+        name: cluster.name,
+        contentHash,
+        worstSeverity: worstSeverity(cluster),
+        integrations: cluster.integrations.length,
+      },
+      "Replace",
+    ],
+  ];
+  for (const [severity, tier] of findingPairs(cluster)) {
+    const names = cluster.integrations.filter((i) => encodeKeyPart(i.severity) === severity && encodeKeyPart(i.supportTier) === tier).map((i) => i.name);
+    actions.push([
+      "upsert",
+      {
+        partitionKey: rk,
+        rowKey: findingRow(severity, tier, key),
+        clusterKey: key,
+        clusterId: cluster.id,
+        severity,
+        supportTier: tier,
+        count: names.length,
+        // For listing without reading the snapshot; capped well under the 64 KiB property limit.
+        names: JSON.stringify(capNames(names, 16_000)),
+      } satisfies Entity,
+      "Replace",
+    ]);
+  }
+  return actions;
+}
+
+function capNames(names: string[], maxChars: number): string[] {
+  const kept: string[] = [];
+  let chars = 2;
+  for (const name of names) {
+    chars += JSON.stringify(name).length + 1;
+    if (chars > maxChars) break;
+    kept.push(name);
+  }
+  return kept;
+}
+
+/** Row ranges of the findings index that a fleet query needs (membership rows when unfiltered). */
+function findingRanges(query: FleetQuery): { low: string; high: string }[] {
+  const { severity, supportTier } = query;
+  if (severity === undefined && supportTier === undefined) return [prefixRange(RUN_CLUSTER_PREFIX)];
+  const severities = severity === undefined ? SEVERITIES : [severity];
+  return severities.map((s) => prefixRange(findingPrefix(encodeKeyPart(s), supportTier === undefined ? undefined : encodeKeyPart(supportTier))));
+}

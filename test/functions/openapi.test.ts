@@ -1,0 +1,121 @@
+/**
+ * The OpenAPI document against what is actually registered: every route and method the handlers
+ * answer is documented (and nothing else is), wrong methods get 405 with the documented Allow list,
+ * and each operation's x-required-roles is what the handler enforces.
+ */
+import type { HttpFunctionOptions, HttpHandler } from "@azure/functions";
+import { HttpRequest, InvocationContext } from "@azure/functions";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import type { AppContext } from "../../src/app/context.js";
+import { loadConfig } from "../../src/config.js";
+
+const registered = vi.hoisted(() => ({
+  http: [] as { name: string; options: HttpFunctionOptions }[],
+  timer: [] as { name: string; options: { schedule: string } }[],
+  queue: [] as { name: string; options: { queueName: string } }[],
+}));
+
+vi.mock("@azure/functions", async (importOriginal) => {
+  const real = await importOriginal<typeof import("@azure/functions")>();
+  return {
+    ...real,
+    app: {
+      ...real.app,
+      http: (name: string, options: HttpFunctionOptions) => registered.http.push({ name, options }),
+      timer: (name: string, options: { schedule: string }) => registered.timer.push({ name, options }),
+      storageQueue: (name: string, options: { queueName: string }) => registered.queue.push({ name, options }),
+    },
+  };
+});
+
+type Operation = { "x-required-roles": string[]; parameters?: { name: string; in: string }[] };
+type Doc = { paths: Record<string, Record<string, Operation>> };
+
+let doc: Doc;
+let setContext: (ctx: AppContext | null) => void;
+
+beforeAll(async () => {
+  await import("../../src/functions/index.js");
+  ({ setAppContextForTests: setContext } = await import("../../src/functions/runtime.js"));
+  doc = (await import("../../src/http/openapi.js")).openApiDocument() as unknown as Doc;
+  // Enough context for method and role checks; anything that reaches the store fails (500), which
+  // is still "not 405 and not 403", i.e. the method and role were accepted.
+  const config = loadConfig({});
+  setContext({ config, store: () => Promise.reject(new Error("no store in this test")) } as unknown as AppContext);
+});
+afterAll(() => setContext(null));
+
+const SAMPLE_PARAMS: Record<string, string> = {
+  runId: "20261124T060000Z-timer",
+  clusterId: encodeURIComponent("/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/aks1"),
+};
+
+function call(handler: HttpHandler, route: string, method: string, roles: string[]): ReturnType<HttpHandler> {
+  const params = Object.fromEntries([...route.matchAll(/\{(\w+)\}/g)].map((m) => [m[1]!, SAMPLE_PARAMS[m[1]!]!]));
+  const path = route.replace(/\{(\w+)\}/g, (_, p: string) => SAMPLE_PARAMS[p]!);
+  const principal = Buffer.from(JSON.stringify({ auth_typ: "aad", claims: roles.map((val) => ({ typ: "roles", val })) })).toString("base64");
+  const request = new HttpRequest({
+    method,
+    url: `http://localhost/api/${path}`,
+    params,
+    headers: { "x-ms-client-principal": principal, "content-type": "application/json" },
+    body: method === "GET" ? undefined : { string: "{}" },
+  });
+  return handler(request, new InvocationContext({ functionName: "openapi-test", logHandler: () => undefined }));
+}
+
+describe("OpenAPI document", () => {
+  it("documents exactly the registered routes, with matching path parameters", () => {
+    const routes = registered.http.map((r) => `/${r.options.route}`).sort();
+    expect(routes).toEqual(Object.keys(doc.paths).sort());
+    for (const { options } of registered.http) {
+      const templateParams = [...(options.route ?? "").matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+      for (const op of Object.values(doc.paths[`/${options.route}`]!)) {
+        const docParams = (op.parameters ?? []).filter((p) => p.in === "path").map((p) => p.name).sort();
+        expect(docParams).toEqual(templateParams);
+      }
+    }
+  });
+
+  it("uses function keys on every HTTP route", () => {
+    expect(registered.http.length).toBeGreaterThan(0);
+    for (const { name, options } of registered.http) expect(options.authLevel, name).toBe("function");
+  });
+
+  it("answers 405 with the documented Allow list for every undocumented method, and accepts the documented ones", async () => {
+    for (const { name, options } of registered.http) {
+      const documented = Object.keys(doc.paths[`/${options.route}`]!).map((m) => m.toUpperCase());
+      for (const method of options.methods ?? []) {
+        const response = await call(options.handler, options.route!, method, ["Audit.Read", "Audit.Run"]);
+        if (documented.includes(method)) {
+          expect(response.status, `${name} ${method}`).not.toBe(405);
+        } else {
+          expect(response.status, `${name} ${method}`).toBe(405);
+          expect((response.headers as Record<string, string>).allow).toBe(documented.join(", "));
+        }
+      }
+    }
+  });
+
+  it("enforces exactly the roles each operation documents", async () => {
+    for (const { name, options } of registered.http) {
+      for (const [method, op] of Object.entries(doc.paths[`/${options.route}`]!)) {
+        const roles = op["x-required-roles"];
+        const without = await call(options.handler, options.route!, method.toUpperCase(), []);
+        expect(without.status, `${name} ${method} without roles`).toBe(roles.length > 0 ? 403 : 200);
+        for (const role of roles) {
+          const withRole = await call(options.handler, options.route!, method.toUpperCase(), [role]);
+          expect(withRole.status, `${name} ${method} with ${role}`).not.toBe(403);
+        }
+      }
+    }
+  });
+
+  it("registers the timers on their schedule settings and the audit worker on its queue", () => {
+    expect(registered.timer.map((t) => [t.name, t.options.schedule]).sort()).toEqual([
+      ["sweep", "%SWEEP_SCHEDULE%"],
+      ["weeklyDigest", "%DIGEST_SCHEDULE%"],
+    ]);
+    expect(registered.queue.map((q) => q.name)).toEqual(["auditWorker"]);
+  });
+});

@@ -1,0 +1,167 @@
+/**
+ * Every route's success path, end to end without the host: timer sweeps into Azurite from the fleet
+ * simulator, then the HTTP handlers read back what was swept.
+ */
+import { describe, expect, it } from "vitest";
+import type { AuditReport } from "../../src/core/report.js";
+import { sameArmId } from "../../src/core/types.js";
+import { auditQueue, getAudit, startAudit } from "../../src/functions/audits.js";
+import { auditWorker } from "../../src/functions/auditWorker.js";
+import { clusterHistory } from "../../src/functions/clusterHistory.js";
+import { fleet } from "../../src/functions/fleet.js";
+import { openapi } from "../../src/functions/openapi.js";
+import { runs } from "../../src/functions/runs.js";
+import { sweep } from "../../src/functions/sweep.js";
+import { verify } from "../../src/functions/verify.js";
+import { weeklyDigest } from "../../src/functions/weeklyDigest.js";
+import { clusterIds, header, invocation, json, request, timerAt, useFunctionsHarness } from "./harness.js";
+
+const h = useFunctionsHarness({ clusters: 8 });
+const FIRST = "20261110T060000Z-timer";
+const SECOND = "20261117T060000Z-timer";
+
+interface HistoryBody {
+  clusterId: string;
+  snapshots: { runId: string; asOf: string; contentHash: string; previousHash: string; cluster: { id: string } }[];
+  changes: { fromRunId: string; toRunId: string; changes: unknown[] }[];
+  continuationToken: string | null;
+}
+
+describe("routes, after timer sweeps", () => {
+  it("a timer sweep is stored under the occurrence's run id and logs isPastDue", async () => {
+    const logs: string[] = [];
+    await sweep(timerAt("2026-11-10T06:00:00Z", true), invocation("sweep", logs));
+    expect(logs.join("\n")).toContain(`sweep ${FIRST}: isPastDue=true`);
+    expect(logs.join("\n")).toMatch(/window alerts: \d+ sent/);
+    const run = await (await h.ctx.store()).getRun(FIRST);
+    expect(run).toMatchObject({ runId: FIRST, trigger: "timer", asOf: "2026-11-10" });
+    expect(run?.status).not.toBe("failed");
+    expect(run?.summary.clusters).toBe(8);
+  });
+
+  it("GET /api/clusters/{id}/history returns what the timer swept, newest first, with changes", async () => {
+    await sweep(timerAt("2026-11-17T06:00:00Z"), invocation("sweep"));
+    const id = clusterIds(h.sim)[0]!;
+    const response = await clusterHistory(request(`/api/clusters/${encodeURIComponent(id)}/history`, { params: { clusterId: encodeURIComponent(id) } }), invocation("clusterHistory"));
+    expect(response.status).toBe(200);
+    const body = json<HistoryBody>(response);
+    expect(body.snapshots.map((s) => s.runId)).toEqual([SECOND, FIRST]);
+    expect(sameArmId(body.snapshots[0]!.cluster.id, id)).toBe(true);
+    expect(body.snapshots[0]!.previousHash).toBe(body.snapshots[1]!.contentHash);
+    for (const diff of body.changes) expect([diff.fromRunId, diff.toRunId]).toEqual([FIRST, SECOND]);
+
+    const ranged = json<HistoryBody>(
+      await clusterHistory(request(`/api/clusters/x/history?from=2026-11-15&to=2026-11-30`, { params: { clusterId: id } }), invocation("clusterHistory")),
+    );
+    expect(ranged.snapshots.map((s) => s.runId)).toEqual([SECOND]);
+  });
+
+  it("GET /api/runs pages through the runs, newest first", async () => {
+    const first = json<{ items: { runId: string }[]; continuationToken: string | null }>(await runs(request("/api/runs?limit=1"), invocation("runs")));
+    expect(first.items.map((r) => r.runId)).toEqual([SECOND]);
+    expect(first.continuationToken).toBeTruthy();
+    const second = json<{ items: { runId: string }[] }>(
+      await runs(request(`/api/runs?limit=1&continuationToken=${first.continuationToken}`), invocation("runs")),
+    );
+    expect(second.items.map((r) => r.runId)).toEqual([FIRST]);
+    const ranged = json<{ items: { runId: string }[] }>(await runs(request("/api/runs?from=2026-11-01&to=2026-11-12"), invocation("runs")));
+    expect(ranged.items.map((r) => r.runId)).toEqual([FIRST]);
+  });
+
+  it("GET /api/audits/{runId} returns the stored report, as JSON or CSV", async () => {
+    const response = await getAudit(request(`/api/audits/${FIRST}`, { params: { runId: FIRST } }), invocation("getAudit"));
+    expect(response.status).toBe(200);
+    const report = json<AuditReport>(response);
+    expect(report).toMatchObject({ schemaVersion: 1, runId: FIRST, asOf: "2026-11-10" });
+    expect(report.clusters).toHaveLength(8);
+
+    const csv = await getAudit(request(`/api/audits/${FIRST}?format=csv`, { params: { runId: FIRST } }), invocation("getAudit"));
+    expect(csv.status).toBe(200);
+    expect(header(csv, "content-type")).toMatch(/^text\/csv/);
+    expect(header(csv, "content-disposition")).toMatch(/^attachment/);
+    expect((csv.body as string).split("\r\n")[0]).toMatch(/^runId,asOf,clusterId/);
+  });
+
+  it("GET /api/fleet answers the latest run on or before asOf, filtered, as JSON or CSV", async () => {
+    const latest = json<AuditReport>(await fleet(request("/api/fleet"), invocation("fleet")));
+    expect(latest.runId).toBe(SECOND);
+    expect(latest.summary.clusters).toBe(latest.clusters.length);
+    const earlier = json<AuditReport>(await fleet(request("/api/fleet?asOf=2026-11-12"), invocation("fleet")));
+    expect(earlier.runId).toBe(FIRST);
+    const critical = json<AuditReport>(await fleet(request("/api/fleet?severity=critical&supportTier=unsupported"), invocation("fleet")));
+    expect(critical.clusters.length).toBeLessThanOrEqual(latest.clusters.length);
+    const csv = await fleet(request("/api/fleet?format=csv"), invocation("fleet"));
+    expect(header(csv, "content-type")).toMatch(/^text\/csv/);
+  });
+
+  it("GET /api/verify checks every chain, or one cluster's", async () => {
+    const all = json<{ ok: boolean; clustersChecked: number; snapshotsChecked: number }>(await verify(request("/api/verify"), invocation("verify")));
+    expect(all).toMatchObject({ ok: true, clustersChecked: 8, snapshotsChecked: 16 });
+    const id = clusterIds(h.sim)[1]!;
+    const one = json<{ ok: boolean; clustersChecked: number }>(await verify(request(`/api/verify?clusterId=${encodeURIComponent(id)}`), invocation("verify")));
+    expect(one).toMatchObject({ ok: true, clustersChecked: 1 });
+  });
+
+  it("POST /api/audits with a few cluster ids answers 200 with the report", async () => {
+    const ids = clusterIds(h.sim).slice(0, 2);
+    const response = await startAudit(
+      request("/api/audits", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ clusterIds: ids, asOf: "2026-11-24" }) }),
+      invocation("startAudit"),
+    );
+    expect(response.status).toBe(200);
+    const report = json<AuditReport>(response);
+    expect(report.asOf).toBe("2026-11-24");
+    expect(report.clusters.map((c) => c.id.toLowerCase()).sort()).toEqual(ids.map((i) => i.toLowerCase()).sort());
+    expect(header(response, "content-location")).toBe(`/api/audits/${report.runId}`);
+    // It is stored like any run.
+    expect((await getAudit(request(`/api/audits/${report.runId}`, { params: { runId: report.runId } }), invocation("getAudit"))).status).toBe(200);
+  });
+
+  it("POST /api/audits for the whole scope answers 202, and the queued run completes behind the Location", async () => {
+    const ctx = invocation("startAudit", [], [auditQueue]);
+    const accepted = await startAudit(request("/api/audits", { method: "POST" }), ctx);
+    expect(accepted.status).toBe(202);
+    const location = header(accepted, "location")!;
+    const { runId } = json<{ runId: string }>(accepted);
+    expect(location).toBe(`/api/audits/${runId}`);
+
+    const polling = await getAudit(request(location, { params: { runId } }), invocation("getAudit"));
+    expect(polling.status).toBe(202);
+    expect(json(polling)).toMatchObject({ runId, status: "running" });
+
+    const message = ctx.extraOutputs.get(auditQueue);
+    expect(message).toMatchObject({ runId, scope: { subscriptions: [], managementGroups: [], clusterIds: [] } });
+    await auditWorker(message, invocation("auditWorker"));
+    const done = await getAudit(request(location, { params: { runId } }), invocation("getAudit"));
+    expect(done.status).toBe(200);
+    expect(json<AuditReport>(done).summary.clusters).toBe(8);
+
+    // A redelivered message for a finished run is ignored.
+    const logs: string[] = [];
+    await auditWorker(message, invocation("auditWorker", logs));
+    expect(logs.join("\n")).toContain("duplicate message ignored");
+  });
+
+  it("POST /api/audits with more cluster ids than HTTP_MAX_SYNC_CLUSTERS answers 202", async () => {
+    const ctx = invocation("startAudit", [], [auditQueue]);
+    const response = await startAudit(
+      request("/api/audits", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ clusterIds: clusterIds(h.sim).slice(0, 4) }) }),
+      ctx,
+    );
+    expect(response.status).toBe(202);
+    expect((ctx.extraOutputs.get(auditQueue) as { scope: { clusterIds: string[] } }).scope.clusterIds).toHaveLength(4);
+  });
+
+  it("GET /api/openapi.json serves the document", async () => {
+    const response = await openapi(request("/api/openapi.json"), invocation("openapi"));
+    expect(response.status).toBe(200);
+    expect(json(response)).toMatchObject({ openapi: "3.0.3" });
+  });
+
+  it("the weekly digest runs for its occurrence's date", async () => {
+    const logs: string[] = [];
+    await weeklyDigest(timerAt("2026-11-23T07:00:00Z"), invocation("weeklyDigest", logs));
+    expect(logs.join("\n")).toMatch(/digest for 2026-11-23: \d+ message\(s\) sent/);
+    expect(h.mail.length).toBeGreaterThan(0);
+  });
+});

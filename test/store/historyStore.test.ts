@@ -1,0 +1,288 @@
+import { TableClient, odata } from "@azure/data-tables";
+import { describe, expect, it } from "vitest";
+import type { RunRecord } from "../../src/core/ports.js";
+import type { AuditReport, ClusterReport } from "../../src/core/report.js";
+import { armIdKey } from "../../src/core/types.js";
+import { createTableHistoryStore, ContinuationTokenError, type TableHistoryStore } from "../../src/store/index.js";
+import { clusterKey } from "../../src/store/keys.js";
+import { useAzurite } from "../helpers/azurite.js";
+import { cluster, clusterId, finished, integration, runRecord } from "./fixtures.js";
+
+const azurite = useAzurite();
+
+async function newStore(prefix = azurite.freshPrefix()): Promise<TableHistoryStore> {
+  return createTableHistoryStore({ connectionString: azurite.connectionString, tablePrefix: prefix, concurrency: 4 });
+}
+
+function rawTable(prefix: string, table: string): TableClient {
+  return TableClient.fromConnectionString(azurite.connectionString, `${prefix}${table}`, { allowInsecureConnection: true });
+}
+
+const byId = (a: ClusterReport, b: ClusterReport): number => (armIdKey(a.id) < armIdKey(b.id) ? -1 : 1);
+
+/** Stores a whole run the way the sweep does: begin, pages of snapshots, complete. */
+async function storeRun(store: TableHistoryStore, run: RunRecord, clusters: ClusterReport[], pageSize = 2): Promise<RunRecord> {
+  await store.beginRun(run);
+  for (let i = 0; i < clusters.length; i += pageSize) await store.saveSnapshots(run, clusters.slice(i, i + pageSize));
+  const done = finished(run, clusters);
+  await store.completeRun(done);
+  return done;
+}
+
+function expectedReport(run: RunRecord, clusters: ClusterReport[]): AuditReport {
+  return {
+    schemaVersion: 1,
+    runId: run.runId,
+    asOf: run.asOf,
+    catalog: { version: run.catalogVersion, checkedAt: run.catalogCheckedAt },
+    clusters: [...clusters].sort(byId),
+    summary: run.summary,
+    errors: run.errors,
+  };
+}
+
+const fleetDay1 = (): ClusterReport[] => [
+  cluster("aks-a", [integration("microsoft.flux", "warning", "aks-extension"), integration("ingress-nginx", "critical", "unsupported")]),
+  cluster("aks-b", [integration("keda", "ok", "aks-managed")]),
+  cluster("AKS-C", [integration("istio", "info", "aks-managed")], { tags: {} }),
+];
+const fleetDay2 = (): ClusterReport[] => [
+  cluster("aks-a", [integration("microsoft.flux", "critical", "aks-extension", { version: "1.9.0" })]),
+  cluster("aks-b", [integration("keda", "ok", "aks-managed"), integration("cert-manager", "warning", "unsupported")]),
+];
+
+describe("table history store", () => {
+  it("stores two runs and reads them back exactly: run, report, history, listing", async () => {
+    const store = await newStore();
+    const c1 = fleetDay1();
+    const c2 = fleetDay2();
+    const run1 = await storeRun(store, runRecord("run-1", "2026-11-20", { errors: [{ scope: "sub-x", message: "denied" }], status: "running" }), c1);
+    const run2 = await storeRun(store, runRecord("run-2", "2026-11-21", { trigger: "http" }), c2);
+
+    expect(await store.getRun("run-1")).toEqual(run1);
+    expect(await store.runReport("run-1")).toEqual(expectedReport(run1, c1));
+    expect(await store.runReport("run-2")).toEqual(expectedReport(run2, c2));
+    expect(await store.runReport("nope")).toBeNull();
+
+    const runs = await store.listRuns({});
+    expect(runs.items).toEqual([run2, run1]);
+    expect(runs.continuationToken).toBeNull();
+    expect((await store.listRuns({ from: "2026-11-21" })).items.map((r) => r.runId)).toEqual(["run-2"]);
+    expect((await store.listRuns({ to: "2026-11-20" })).items.map((r) => r.runId)).toEqual(["run-1"]);
+
+    // Ids are case-insensitive: the upper-cased id finds the same history.
+    const history = await store.clusterHistory(clusterId("AKS-A"), {});
+    expect(history.items.map((s) => [s.runId, s.asOf])).toEqual([
+      ["run-2", "2026-11-21"],
+      ["run-1", "2026-11-20"],
+    ]);
+    expect(history.items[0]!.cluster).toEqual(c2[0]);
+    expect(history.items[1]!.cluster).toEqual(c1[0]);
+    expect(history.items[0]!.previousHash).toBe(history.items[1]!.contentHash);
+    expect(history.items[1]!.previousHash).toBe("");
+    expect((await store.clusterHistory(clusterId("aks-a"), { from: "2026-11-21", to: "2026-11-21" })).items).toHaveLength(1);
+    expect((await store.clusterHistory(clusterId("aks-c"), { from: "2026-11-21" })).items).toHaveLength(0);
+
+    expect(await store.verify()).toEqual({ clustersChecked: 3, snapshotsChecked: 5, ok: true, broken: [] });
+  });
+
+  it("answers the fleet as of a date, filtered by severity and support tier", async () => {
+    const store = await newStore();
+    await storeRun(store, runRecord("run-1", "2026-11-20"), fleetDay1());
+    const run2 = await storeRun(store, runRecord("run-2", "2026-11-22"), fleetDay2());
+    // A run limited to named clusters, and one still running, are not "the fleet".
+    await storeRun(store, runRecord("run-3", "2026-11-22", { startedAt: "2026-11-22T09:00:00.000Z", scope: { subscriptions: [], managementGroups: [], clusterIds: [clusterId("aks-a")] } }), [fleetDay2()[0]!]);
+    await store.beginRun(runRecord("run-4", "2026-11-23"));
+
+    expect(await store.fleetAsOf("2026-11-19", {})).toBeNull();
+    expect((await store.fleetAsOf("2026-11-21", {}))!.run.runId).toBe("run-1");
+    const latest = await store.fleetAsOf("2026-12-31", {});
+    expect(latest!.run).toEqual(run2);
+    expect(latest!.clusters).toEqual([...fleetDay2()].sort(byId));
+
+    const critical = await store.fleetAsOf("2026-11-20", { severity: "critical" });
+    expect(critical!.clusters.map((c) => [c.name, c.integrations.map((i) => i.name)])).toEqual([["aks-a", ["ingress-nginx"]]]);
+    const unsupported = await store.fleetAsOf("2026-11-22", { supportTier: "unsupported" });
+    expect(unsupported!.clusters.map((c) => [c.name, c.integrations.map((i) => i.name)])).toEqual([["aks-b", ["cert-manager"]]]);
+    const both = await store.fleetAsOf("2026-11-22", { severity: "critical", supportTier: "aks-extension" });
+    expect(both!.clusters.map((c) => c.name)).toEqual(["aks-a"]);
+    expect((await store.fleetAsOf("2026-11-22", { severity: "info" }))!.clusters).toEqual([]);
+  });
+
+  it("round-trips a snapshot far over the 64 KiB property limit, and one over 1 MiB", async () => {
+    const store = await newStore();
+    const reasons = Array.from({ length: 900 }, (_, i) => `reason ${i}: ${"é𝄞'\"/#?".repeat(12)}`);
+    const big = cluster("aks-big", [integration("ingress-nginx", "warning", "unsupported", { reasons })]);
+    const huge = cluster("aks-huge", [integration("x", "info", "unsupported", { reasons: [Buffer.alloc(1_200_000, "ab").toString()] })]);
+    expect(JSON.stringify(big).length).toBeGreaterThan(80_000);
+    const run = await storeRun(store, runRecord("run-big", "2026-11-20"), [big, huge]);
+    expect(await store.runReport(run.runId)).toEqual(expectedReport(run, [big, huge]));
+    expect((await store.clusterHistory(huge.id, {})).items[0]!.cluster).toEqual(huge);
+    expect((await store.verify()).ok).toBe(true);
+  });
+
+  it("a retried run id leaves one snapshot per cluster and a valid chain", async () => {
+    const prefix = azurite.freshPrefix();
+    const store = await newStore(prefix);
+    await storeRun(store, runRecord("run-1", "2026-11-20"), fleetDay1());
+    // The retry begins again from a fresh process, with a new start time, and stores the same run.
+    const retryStore = await newStore(prefix);
+    const retry = runRecord("run-2", "2026-11-21", { startedAt: "2026-11-21T06:30:00.000Z" });
+    await storeRun(store, runRecord("run-2", "2026-11-21"), fleetDay2());
+    await storeRun(retryStore, retry, fleetDay2(), 1);
+    // …and once more with one cluster classified differently (a catalog refresh between attempts).
+    const changed = fleetDay2();
+    changed[1] = { ...changed[1]!, integrations: changed[1]!.integrations.slice(0, 1) };
+    await storeRun(retryStore, retry, changed);
+
+    const history = await store.clusterHistory(clusterId("aks-b"), {});
+    expect(history.items.map((s) => s.runId)).toEqual(["run-2", "run-1"]);
+    expect(history.items[0]!.cluster).toEqual(changed[1]);
+    expect((await store.listRuns({})).items.map((r) => r.runId)).toEqual(["run-2", "run-1"]);
+    // The stored start time is the first attempt's: keys never move.
+    expect((await store.getRun("run-2"))!.startedAt).toBe("2026-11-21T06:00:00.000Z");
+    expect(await store.verify()).toMatchObject({ ok: true, snapshotsChecked: 5 });
+    // The findings index follows the replacement: cert-manager is gone from run-2.
+    expect((await store.fleetAsOf("2026-11-21", { supportTier: "unsupported" }))!.clusters).toEqual([]);
+  });
+
+  it("two runs at once both land and keep every chain valid", async () => {
+    const prefix = azurite.freshPrefix();
+    const [a, b] = await Promise.all([newStore(prefix), newStore(prefix)]);
+    const fleet = Array.from({ length: 6 }, (_, i) => cluster(`aks-${i}`, [integration("keda", i % 2 ? "warning" : "ok", "aks-managed")]));
+    const timer = runRecord("timer-1", "2026-11-20", { trigger: "timer" });
+    const http = runRecord("http-1", "2026-11-20", { trigger: "http", startedAt: "2026-11-20T06:00:00.500Z" });
+    await Promise.all([storeRun(a, timer, fleet, 3), storeRun(b, http, [...fleet].reverse(), 2)]);
+
+    expect((await a.runReport("timer-1"))!.clusters).toHaveLength(6);
+    expect((await a.runReport("http-1"))!.clusters).toHaveLength(6);
+    for (const c of fleet) expect((await a.clusterHistory(c.id, {})).items.map((s) => s.runId).sort()).toEqual(["http-1", "timer-1"]);
+    expect(await a.verify()).toMatchObject({ ok: true, clustersChecked: 6, snapshotsChecked: 12 });
+  });
+
+  it("many writers racing on one cluster serialise on its head: every link lands once, in one chain", async () => {
+    const prefix = azurite.freshPrefix();
+    const stores = await Promise.all(Array.from({ length: 5 }, () => newStore(prefix)));
+    const one = cluster("aks-hot", [integration("keda", "ok", "aks-managed")]);
+    await Promise.all(
+      stores.map((store, i) => storeRun(store, runRecord(`run-${i}`, "2026-11-20", { startedAt: `2026-11-20T06:00:0${i}.000Z` }), [{ ...one, name: `v${i}` }])),
+    );
+    const history = await stores[0]!.clusterHistory(one.id, {});
+    expect(history.items.map((s) => s.runId)).toEqual(["run-4", "run-3", "run-2", "run-1", "run-0"]);
+    expect(await stores[0]!.verify(one.id)).toMatchObject({ ok: true, snapshotsChecked: 5 });
+    const head = await rawTable(prefix, "snapshots").getEntity(clusterKey(one.id), "head");
+    expect(head["seq"]).toBe(5);
+  });
+
+  it("verify reports a tampered snapshot with its cluster and run", async () => {
+    const prefix = azurite.freshPrefix();
+    const store = await newStore(prefix);
+    await storeRun(store, runRecord("run-1", "2026-11-20"), fleetDay1());
+    await storeRun(store, runRecord("run-2", "2026-11-21"), fleetDay2());
+
+    const snapshots = rawTable(prefix, "snapshots");
+    const pk = clusterKey(clusterId("aks-b"));
+    const rows = snapshots.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${pk} and RowKey ge ${"s|"}` } });
+    let edited = 0;
+    for await (const row of rows) {
+      if (row["runId"] !== "run-1") continue;
+      // Someone quietly edits a stored finding.
+      const text = String(row["d00"]).replace('"severity":"ok"', '"severity":"critical"');
+      await snapshots.updateEntity({ partitionKey: pk, rowKey: row.rowKey!, d00: text }, "Merge");
+      edited++;
+    }
+    expect(edited).toBe(1);
+
+    const result = await store.verify();
+    expect(result.ok).toBe(false);
+    expect(result.broken).toEqual([{ clusterId: clusterId("aks-b"), runId: "run-1", asOf: "2026-11-20", reason: expect.stringContaining("contentHash") }]);
+    expect((await store.verify(clusterId("AKS-B"))).broken).toHaveLength(1);
+    expect((await store.verify(clusterId("aks-a"))).ok).toBe(true);
+
+    // Deleting a link (and patching the successor's hashes) is still caught by the chain hash.
+    const pkA = clusterKey(clusterId("aks-a"));
+    for await (const row of snapshots.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${pkA} and RowKey ge ${"s|"}` } })) {
+      if (row["runId"] === "run-1") await snapshots.deleteEntity(pkA, row.rowKey!);
+      else await snapshots.updateEntity({ partitionKey: pkA, rowKey: row.rowKey!, previousHash: "", previousChainHash: "", seq: 1 }, "Merge");
+    }
+    const a = await store.verify(clusterId("aks-a"));
+    expect(a.broken).toEqual([{ clusterId: clusterId("aks-a"), runId: "run-2", asOf: "2026-11-21", reason: expect.any(String) }]);
+  });
+
+  it("purge removes only what is older than the retention date, and the chain still verifies", async () => {
+    const store = await newStore();
+    await storeRun(store, runRecord("run-1", "2026-01-10"), fleetDay1());
+    await storeRun(store, runRecord("run-2", "2026-06-10"), fleetDay2());
+    await storeRun(store, runRecord("run-3", "2026-11-20"), fleetDay2());
+
+    // run-1: 2 run rows + 3 membership rows + 6 findings rows + 3 snapshots.
+    const removed = await store.purge("2026-06-10");
+    expect(removed).toBe(2 + 3 + 6 + 3);
+    expect((await store.listRuns({})).items.map((r) => r.runId)).toEqual(["run-3", "run-2"]);
+    expect(await store.getRun("run-1")).toBeNull();
+    expect(await store.runReport("run-1")).toBeNull();
+    expect((await store.clusterHistory(clusterId("aks-a"), {})).items.map((s) => s.runId)).toEqual(["run-3", "run-2"]);
+    expect((await store.clusterHistory(clusterId("aks-c"), {})).items).toEqual([]);
+    expect(await store.verify()).toMatchObject({ ok: true, snapshotsChecked: 4 });
+    expect(await store.purge("2026-06-10")).toBe(0);
+
+    // History continues after a purge: the next link chains onto the last purged one.
+    await storeRun(store, runRecord("run-4", "2026-11-21"), fleetDay1());
+    expect((await store.verify()).ok).toBe(true);
+  });
+
+  it("a quote or ' or true or ' in an id or a date finds nothing and breaks nothing", async () => {
+    const store = await newStore();
+    await storeRun(store, runRecord("run-1", "2026-11-20"), fleetDay1());
+    const evil = ["' or true or '", "'", "x' or PartitionKey ne '", `${clusterId("aks-a")}' or '1' eq '1`, "%27 or true", "/", "#?\\"];
+    for (const value of evil) {
+      expect((await store.clusterHistory(value, {})).items).toEqual([]);
+      expect(await store.getRun(value)).toBeNull();
+      expect(await store.runReport(value)).toBeNull();
+      expect(await store.verify(value)).toMatchObject({ ok: true, clustersChecked: 0 });
+      expect((await store.listRuns({ from: value })).items).toEqual([]);
+      expect((await store.listRuns({ to: value })).items).toEqual([]);
+      expect((await store.clusterHistory(clusterId("aks-a"), { from: value })).items).toEqual([]);
+      expect(await store.fleetAsOf(value, {})).toBeNull();
+      expect((await store.fleetAsOf("2026-11-20", { severity: value as never }))!.clusters).toEqual([]);
+    }
+    await expect(store.listRuns({ continuationToken: "' or true or '" })).rejects.toBeInstanceOf(ContinuationTokenError);
+    // A cluster whose id really contains a quote is stored and found like any other.
+    const quoted = { ...cluster("aks-q", []), id: `${clusterId("aks-q")}'s` };
+    await storeRun(store, runRecord("run-q", "2026-11-21"), [quoted]);
+    expect((await store.clusterHistory(quoted.id, {})).items.map((s) => s.cluster)).toEqual([quoted]);
+    expect((await store.listRuns({})).items).toHaveLength(2);
+    expect((await store.verify()).ok).toBe(true);
+  });
+
+  it("continuation tokens page through runs and through a cluster's history", async () => {
+    const store = await newStore();
+    const one = [cluster("aks-a", [integration("keda", "ok", "aks-managed")])];
+    const days = ["2026-11-01", "2026-11-02", "2026-11-03", "2026-11-04", "2026-11-05"];
+    for (const [i, day] of days.entries()) await storeRun(store, runRecord(`run-${i}`, day), one);
+    await storeRun(store, runRecord("run-5", "2026-11-05", { startedAt: "2026-11-05T18:00:00.000Z" }), one);
+
+    const seen: string[] = [];
+    let token: string | undefined;
+    let pages = 0;
+    do {
+      const page = await store.listRuns({ limit: 2, continuationToken: token });
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.items.map((r) => r.runId));
+      token = page.continuationToken ?? undefined;
+      if (token) expect(token).toMatch(/^[A-Za-z0-9_-]+$/);
+      pages++;
+    } while (token);
+    expect(seen).toEqual(["run-5", "run-4", "run-3", "run-2", "run-1", "run-0"]);
+    expect(pages).toBe(3);
+
+    const history: string[] = [];
+    token = undefined;
+    do {
+      const page = await store.clusterHistory(clusterId("aks-a"), { limit: 4, from: "2026-11-02", continuationToken: token });
+      history.push(...page.items.map((s) => s.runId));
+      token = page.continuationToken ?? undefined;
+    } while (token);
+    expect(history).toEqual(["run-5", "run-4", "run-3", "run-2", "run-1"]);
+  });
+});
