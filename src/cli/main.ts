@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * `aks-audit`: parse, validate configuration once, run one command, map failures to exit codes.
  * 0 ok; 1 findings at the --fail-on severity; 2 usage or configuration error.
@@ -7,8 +6,10 @@ import { ConfigError, loadConfig } from "../config.js";
 import { HELP, parseCli, UsageError } from "./args.js";
 import { runCommand } from "./commands.js";
 import { CliError } from "./output.js";
+import { FleetFileError } from "../sources/fromFile.js";
+import { CatalogError } from "../catalog/load.js";
 
-async function main(argv: readonly string[]): Promise<number> {
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let options;
   try {
     options = parseCli(argv);
@@ -24,10 +25,17 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   try {
-    const config = loadConfig(process.env);
+    const config = loadConfig(env);
     return await runCommand(options, config);
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof UsageError || error instanceof CliError) {
+    // Problems the user can fix (a setting, an option, an export file, a catalog override): exit 2.
+    if (
+      error instanceof ConfigError ||
+      error instanceof UsageError ||
+      error instanceof CliError ||
+      error instanceof FleetFileError ||
+      error instanceof CatalogError
+    ) {
       process.stderr.write(`aks-audit: ${error.message}\n`);
       return 2;
     }
@@ -35,13 +43,3 @@ async function main(argv: readonly string[]): Promise<number> {
     return 3;
   }
 }
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error) => {
-    process.stderr.write(`aks-audit: ${String(error)}\n`);
-    process.exitCode = 3;
-  },
-);

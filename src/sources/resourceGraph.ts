@@ -158,11 +158,11 @@ export function createResourceGraphFleetSource(options: ResourceGraphSourceOptio
               stats.quotaWaitMs += limiter.stats.waitedMs - before;
             }
           },
-          after: (headers, status) => {
+          after: (headers, status, sentAt) => {
             if (status === 429) stats.throttled += 1;
-            limiter.observe(headers);
+            limiter.observe(headers, sentAt);
           },
-        }),
+        }, clock),
       },
     ],
   });
@@ -202,13 +202,22 @@ export function createResourceGraphFleetSource(options: ResourceGraphSourceOptio
     }
   }
 
-  /** One query over one scope, page by page. Throws PageFailure when a page cannot be read. */
+  /**
+   * One query over one scope, page by page. The next page is requested as soon as its token is
+   * known, while the caller works on the current one, so quota waits overlap with the caller's
+   * work; at most two pages are held. Throws PageFailure when a page cannot be read.
+   */
   async function* pages(kind: ResourceGraphProgress["kind"], query: string, scope: QueryScope, errors: ScopeError[]): AsyncGenerator<unknown[]> {
-    let skipToken: string | undefined;
-    let page = 0;
-    do {
-      page += 1;
-      const response = await fetchPage(query, scope, skipToken, page);
+    const request = (skipToken: string | undefined, page: number) => {
+      const p = fetchPage(query, scope, skipToken, page);
+      p.catch(() => undefined); // awaited below; this only keeps a failed prefetch from counting as unhandled
+      return p;
+    };
+    let page = 1;
+    let pending: ReturnType<typeof request> | null = request(undefined, page);
+    while (pending) {
+      const response = await pending;
+      pending = null;
       const rows: unknown[] = Array.isArray(response.data) ? response.data : [];
       if (!Array.isArray(response.data)) {
         errors.push({ scope: scopeLabel(scope), message: `Resource Graph ${kind} page ${page}: answer had no row array (resultFormat must be objectArray)` });
@@ -222,12 +231,12 @@ export function createResourceGraphFleetSource(options: ResourceGraphSourceOptio
           scope: scopeLabel(scope),
           message: `Resource Graph truncated the ${kind} result on page ${page} (${rows.length} of ${response.totalRecords ?? "?"} rows, no continuation token); the rest of this scope is missing from the run`,
         });
-        yield rows;
-        return;
+      } else if (response.skipToken) {
+        page += 1;
+        pending = request(response.skipToken, page);
       }
       yield rows;
-      skipToken = response.skipToken || undefined;
-    } while (skipToken);
+    }
   }
 
   /** A scope's pages; a refused multi-subscription batch is split to find who refused. */

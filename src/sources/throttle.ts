@@ -86,14 +86,19 @@ export class QuotaLimiter {
     return turn;
   }
 
-  observe(headers: HeaderBag): void {
+  /**
+   * Records an answer's quota headers. The service measured `resets-after` when it admitted the
+   * request, which is closer to when it was sent than to when the (possibly large) page arrived,
+   * so the reset is counted from the send time; `marginMs` absorbs the request's transit time.
+   */
+  observe(headers: HeaderBag, sentAt: number = this.clock.now()): void {
     const remaining = headers.get("x-ms-user-quota-remaining");
     const resets = parseTimeSpan(headers.get("x-ms-user-quota-resets-after"));
     if (remaining === undefined || resets === null) return;
     const n = Number(remaining);
     if (!Number.isFinite(n)) return;
     this.remaining = n;
-    this.resetAt = this.clock.now() + resets;
+    this.resetAt = sentAt + resets;
   }
 
   /** Milliseconds until the quota window moves on, when the last answer said none is left. */
@@ -186,19 +191,21 @@ export function subscriptionOfUrl(url: string): string | null {
 /** Wraps a per-request limiter as a pipeline policy that sees every attempt, retries included. */
 export function limiterPolicy(
   name: string,
-  hooks: { before?: (request: PipelineRequest) => Promise<void>; after?: (headers: HeaderBag, status: number) => void },
+  hooks: { before?: (request: PipelineRequest) => Promise<void>; after?: (headers: HeaderBag, status: number, sentAt: number) => void },
+  clock: Clock = realClock,
 ): PipelinePolicy {
   return {
     name,
     async sendRequest(request, next) {
       await hooks.before?.(request);
+      const sentAt = clock.now();
       try {
         const response = await next(request);
-        hooks.after?.(response.headers, response.status);
+        hooks.after?.(response.headers, response.status, sentAt);
         return response;
       } catch (e) {
         const response = (e as { response?: { headers: HeaderBag; status: number } }).response;
-        if (response) hooks.after?.(response.headers, response.status);
+        if (response) hooks.after?.(response.headers, response.status, sentAt);
         throw e;
       }
     },

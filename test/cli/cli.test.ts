@@ -1,0 +1,112 @@
+/**
+ * The aks-audit command end to end, in-process: real catalog, real classifier, the local Azurite
+ * store under a temporary AKS_AUDIT_HOME, and (for demo) the fleet simulator over loopback HTTPS.
+ */
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { main } from "../../src/cli/main.js";
+import type { AuditReport } from "../../src/core/report.js";
+
+const home = mkdtempSync(path.join(tmpdir(), "aks-audit-cli-"));
+afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+let stdout = "";
+let stderr = "";
+beforeEach(() => {
+  stdout = "";
+  stderr = "";
+  vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
+  vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
+});
+afterEach(() => vi.restoreAllMocks());
+
+const env = (extra: Record<string, string> = {}) => ({ AKS_AUDIT_HOME: home, ...extra });
+
+const SUB = "3f2c1a9e-6b7d-4c1e-9a55-0d1e2f3a4b5c";
+const clusterId = `/subscriptions/${SUB}/resourceGroups/rg-apps/providers/Microsoft.ContainerService/managedClusters/aks-old`;
+
+describe("aks-audit", () => {
+  it("an unknown --format exits 2 with one line naming it", async () => {
+    expect(await main(["audit", "--format", "yaml"], env())).toBe(2);
+    expect(stderr.split("\n")[0]).toBe("aks-audit: --format: expected table, json or csv, got 'yaml'");
+  });
+
+  it("a malformed storage connection string exits 2 naming the setting", async () => {
+    expect(await main(["audit", "--no-store"], env({ AZURE_TABLES_CONNECTION_STRING: "DefaultEndpointsProtocol=https" }))).toBe(2);
+    expect(stderr).toMatch(/^aks-audit: setting AZURE_TABLES_CONNECTION_STRING: expected a storage connection string/);
+  });
+
+  it("a malformed export exits 2 naming the file", async () => {
+    const file = path.join(home, "broken.json");
+    writeFileSync(file, "{ not json");
+    expect(await main(["audit", "--from-file", file, "--no-store"], env())).toBe(2);
+    expect(stderr).toContain("broken.json");
+  });
+
+  it("audits an 'az graph query' export offline and prints the report contract", async () => {
+    const file = path.join(home, "graph.json");
+    writeFileSync(
+      file,
+      JSON.stringify({
+        count: 1,
+        data: [
+          {
+            id: clusterId,
+            name: "aks-old",
+            type: "microsoft.containerservice/managedclusters",
+            location: "westeurope",
+            resourceGroup: "rg-apps",
+            subscriptionId: SUB,
+            tags: { owner: "team-a@example.com" },
+            sku: { name: "Base", tier: "Free" },
+            properties: {
+              kubernetesVersion: "1.31.5",
+              currentKubernetesVersion: "1.31.5",
+              supportPlan: "KubernetesOfficial",
+              addonProfiles: { httpApplicationRouting: { enabled: true }, omsagent: { enabled: true, config: {} } },
+              agentPoolProfiles: [{ name: "system", mode: "System", orchestratorVersion: "1.31.5", currentOrchestratorVersion: "1.31.5", count: 3 }],
+            },
+          },
+        ],
+      }),
+    );
+    expect(await main(["audit", "--from-file", file, "--as-of", "2026-11-23", "--format", "json", "--no-store"], env())).toBe(0);
+    const report = JSON.parse(stdout) as AuditReport;
+    expect(report.schemaVersion).toBe(1);
+    expect(report.asOf).toBe("2026-11-23");
+    expect(report.dataSources?.versionData).toBe("catalog-only");
+    const cluster = report.clusters[0]!;
+    expect(cluster.id).toBe(clusterId);
+    const k8s = cluster.integrations.find((i) => i.kind === "kubernetes")!;
+    // 1.31 left community support on 2025-11-01: out of support on 2026-11-23 without LTS.
+    expect(k8s.drift).toBe("out-of-support");
+    expect(k8s.severity).toBe("critical");
+    const retired = cluster.integrations.find((i) => i.name === "httpApplicationRouting")!;
+    expect(retired).toMatchObject({ kind: "addon", supportTier: "aks-managed", stage: "retired", severity: "critical" });
+    expect(stderr).toContain("not stored (--no-store)");
+  });
+
+  it("--fail-on critical exits 1 when the audit finds critical findings", async () => {
+    const file = path.join(home, "graph.json");
+    expect(await main(["audit", "--from-file", file, "--as-of", "2026-11-23", "--no-store", "--fail-on", "critical", "--quiet"], env())).toBe(1);
+  });
+
+  it("demo twice leaves two runs in the local history and a digest in the outbox", async () => {
+    expect(await main(["demo", "--clusters", "40", "--as-of", "2026-11-23", "--quiet", "--format", "table"], env())).toBe(0);
+    expect(stdout).toMatch(/clusters found\s+40/);
+    expect(await main(["demo", "--clusters", "40", "--as-of", "2026-11-24", "--quiet", "--format", "table"], env())).toBe(0);
+    stdout = "";
+    expect(await main(["history", "--runs", "--format", "json"], env())).toBe(0);
+    const runs = JSON.parse(stdout) as { runId: string; status: string; asOf: string; summary: { clusters: number } }[];
+    expect(runs.map((r) => r.asOf)).toEqual(["2026-11-24", "2026-11-23"]);
+    expect(runs.every((r) => r.status === "succeeded" && r.summary.clusters === 40)).toBe(true);
+    const outbox = readdirSync(path.join(home, "outbox"));
+    expect(outbox.some((f) => /digest.*\.html$/.test(f))).toBe(true);
+    expect(outbox.some((f) => /\.txt$/.test(f))).toBe(true);
+    stdout = "";
+    expect(await main(["verify", "--format", "json"], env())).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ ok: true, clustersChecked: 40, snapshotsChecked: 80 });
+  }, 60_000);
+});
