@@ -5,7 +5,7 @@
  */
 import path from "node:path";
 import type { TokenCredential } from "@azure/core-auth";
-import { loadCatalog } from "../catalog/load.js";
+import { CatalogError, loadBundledCatalog, loadCatalog } from "../catalog/load.js";
 import type { Catalog } from "../catalog/schema.js";
 import type { AuditorConfig } from "../config.js";
 import type { FleetSource, HistoryStore, MailTransport, VersionSource } from "../core/ports.js";
@@ -20,6 +20,8 @@ import type { TableClient } from "@azure/data-tables";
 export interface AppContext {
   config: AuditorConfig;
   catalog: Catalog;
+  /** Problems found while starting that did not stop it (e.g. a refused catalog override). */
+  warnings: string[];
   /** Lazily built: an offline audit (`--from-file`) never touches Azure. */
   fleet(): FleetSource;
   versions(): VersionSource;
@@ -43,7 +45,8 @@ export interface ContextOverrides {
 }
 
 export async function createAppContext(config: AuditorConfig, overrides: ContextOverrides = {}): Promise<AppContext> {
-  const catalog = overrides.catalog ?? (await loadCatalog({ override: config.catalogOverride ?? undefined }));
+  const warnings: string[] = [];
+  const catalog = overrides.catalog ?? (await loadCatalogOrBundled(config, warnings));
   let credential = overrides.credential;
   const getCredential = (): TokenCredential => (credential ??= createCredential());
   let fleet: FleetSource | undefined;
@@ -56,6 +59,7 @@ export async function createAppContext(config: AuditorConfig, overrides: Context
   return {
     config,
     catalog,
+    warnings,
     outboxDir,
     fleet: () =>
       (fleet ??= createResourceGraphFleetSource({
@@ -82,6 +86,18 @@ export async function createAppContext(config: AuditorConfig, overrides: Context
       for (const close of closers.reverse()) await close();
     },
   };
+}
+
+/** An invalid override is refused (naming file, entry and field) and the bundled catalog stays in force. */
+async function loadCatalogOrBundled(config: AuditorConfig, warnings: string[]): Promise<Catalog> {
+  if (!config.catalogOverride) return loadBundledCatalog();
+  try {
+    return await loadCatalog({ override: config.catalogOverride });
+  } catch (error) {
+    if (!(error instanceof CatalogError)) throw error;
+    warnings.push(`CATALOG_OVERRIDE refused, using the bundled catalog: ${error.message}`);
+    return loadBundledCatalog();
+  }
 }
 
 async function openStore(

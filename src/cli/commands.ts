@@ -39,6 +39,7 @@ export async function runCommand(options: CliOptions, config: AuditorConfig): Pr
 
 export async function withContext<T>(config: AuditorConfig, overrides: ContextOverrides, body: (ctx: AppContext) => Promise<T>): Promise<T> {
   const ctx = await createAppContext(config, overrides);
+  for (const warning of ctx.warnings) process.stderr.write(`aks-audit: warning: ${warning}\n`);
   try {
     return await body(ctx);
   } finally {

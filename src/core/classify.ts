@@ -16,7 +16,6 @@
 import type {
   AddonEntry,
   Catalog,
-  ChangeEntry,
   DatedFact,
   ExtensionEntry,
   IstioRevision,
@@ -47,6 +46,7 @@ import {
   formatVersion,
   isPatchBehind,
   minorKey,
+  minorsBehind,
   newestVersion,
   parseAnyVersion,
   parseAsmRevision,
@@ -227,11 +227,6 @@ function componentVersions(ctx: Ctx, component: string | null, minor: string | n
 function listVersions(values: string[]): string {
   if (values.length === 1) return values[0]!;
   return `${sortVersions(values).join(" or ")} (sources differ)`;
-}
-
-/** Deadline kind for a catalog change. */
-function changeDeadlineKind(change: ChangeEntry): DeadlineKind {
-  return change.kind;
 }
 
 // ---------------------------------------------------------------- kubernetes
@@ -486,7 +481,7 @@ function checkNodePools(cluster: ClusterRecord, control: Version, lts: boolean, 
       f.raise("critical");
       worsen("out-of-support");
     } else {
-      const behind = control.minor - pv.minor;
+      const behind = minorsBehind(pv, control) ?? 0;
       if (behind > maxBehind) {
         f.reason(`Node pool "${pool.name}" runs ${pv.raw}, ${behind} minors behind the control plane (${control.raw}); AKS supports at most ${maxBehind}.`, 2);
         f.raise("critical");
@@ -510,7 +505,7 @@ function checkNodePools(cluster: ClusterRecord, control: Version, lts: boolean, 
     }
     for (const change of ctx.catalog.changes) {
       if (change.appliesTo.target !== "node-os" || !change.appliesTo.osSkus?.some((s) => eqi(s, pool.osSku))) continue;
-      if (change.date) f.deadline(change.date, changeDeadlineKind(change), change.source);
+      if (change.date) f.deadline(change.date, change.kind, change.source);
       const replacement = change.replacement ? ` Move to ${change.replacement}.` : "";
       f.reason(`Node pool "${pool.name}" uses ${pool.osSku}: ${change.subject}${change.date ? ` on ${when(ctx, change.date)}` : ""}.${replacement}`);
     }
@@ -671,7 +666,7 @@ function applyAddonChanges(f: Finding, addon: EnabledAddon, ctx: Ctx): void {
       const key = Object.keys(addon.config).find((k) => eqi(k, a.unlessConfig!.key));
       if (key !== undefined && eqi(addon.config[key], a.unlessConfig.value)) continue;
     }
-    f.deadline(change.date, changeDeadlineKind(change), change.source);
+    f.deadline(change.date, change.kind, change.source);
     f.reason(`${change.subject} on ${when(ctx, change.date)}.${change.replacement ? ` Switch to ${change.replacement}.` : ""}`, change.date < ctx.asOf ? 2 : 1);
   }
 }
@@ -816,7 +811,7 @@ function classifyExtension(ext: ExtensionRecord, support: ClusterSupport, ctx: C
   for (const change of ctx.catalog.changes) {
     const a = change.appliesTo;
     if (a.target !== "extension" || !eqi(a.name, type) || a.introducedIn || !change.date) continue;
-    f.deadline(change.date, changeDeadlineKind(change), change.source);
+    f.deadline(change.date, change.kind, change.source);
     f.reason(`${change.subject} on ${when(ctx, change.date)}.`, change.date < ctx.asOf ? 2 : 1);
   }
   if (f.stage === "retired") f.drift = "out-of-support";

@@ -61,11 +61,6 @@ export function parseAnyVersion(input: string | null | undefined): Version | nul
   return parseVersion(input) ?? parseAsmRevision(input);
 }
 
-/** True when the version carries a pre-release label such as `-preview`. */
-export function isPrerelease(v: Version): boolean {
-  return v.prerelease !== null;
-}
-
 /** `1.31` for 1.31.7; accepts text too (null when unreadable). */
 export function minorKey(v: Version | string | null | undefined): string | null {
   const parsed = typeof v === "string" ? parseVersion(v) : (v ?? null);

@@ -110,3 +110,16 @@ describe("aks-audit", () => {
     expect(JSON.parse(stdout)).toMatchObject({ ok: true, clustersChecked: 40, snapshotsChecked: 80 });
   }, 60_000);
 });
+
+describe("catalog override", () => {
+  it("an invalid override is refused with file, entry and field named, and the audit runs on the bundled catalog", async () => {
+    const override = path.join(home, "bad-catalog.json");
+    writeFileSync(override, JSON.stringify({ kubernetes: [{ id: "1.31", minor: "1.31", endOfSupport: [{ date: "2026-13-01" }] }] }));
+    const file = path.join(home, "graph.json");
+    const code = await main(["audit", "--from-file", file, "--as-of", "2026-11-23", "--format", "json", "--no-store"], env({ CATALOG_OVERRIDE: override }));
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/CATALOG_OVERRIDE refused, using the bundled catalog: .*bad-catalog\.json.*"1\.31".*endOfSupport/s);
+    const report = JSON.parse(stdout) as AuditReport;
+    expect(report.catalog.version).not.toContain("override");
+  });
+});
