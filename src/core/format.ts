@@ -4,6 +4,7 @@
  * Pure: text in, text out. Tolerates a partial report (a stored fleet without its run header).
  */
 import { SEVERITY_RANK, SUPPORT_TIERS, SEVERITIES, summarize, type AuditReport, type ClusterReport, type Deadline, type Integration } from "./report.js";
+import { columns, csvCell, csvNumber, fit, plain } from "./text.js";
 
 export const REPORT_FORMATS = ["json", "csv", "table"] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -53,42 +54,30 @@ export const CSV_COLUMNS = [
   "reasons",
 ] as const;
 
-/** A text cell: quoted when needed; a leading = + - @ (or tab/CR) is neutralised so no spreadsheet runs it. */
-function textCell(value: string | null | undefined): string {
-  let s = value ?? "";
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-/** A number we produced ourselves: written as is (a negative daysLeft is data, not a formula). */
-function numberCell(value: number | null): string {
-  return value === null || !Number.isFinite(value) ? "" : String(value);
-}
-
 function formatCsv(report: AuditReport): string {
   const lines = [CSV_COLUMNS.join(",")];
   for (const cluster of report.clusters ?? []) {
     for (const i of cluster.integrations) {
       const next = nextDeadline(i);
       const cells = [
-        textCell(report.runId),
-        textCell(report.asOf),
-        textCell(cluster.id),
-        textCell(cluster.name),
-        textCell(cluster.subscriptionId),
-        textCell(cluster.resourceGroup),
-        textCell(cluster.location),
-        textCell(i.kind),
-        textCell(i.name),
-        textCell(i.version),
-        textCell(i.supportTier),
-        textCell(i.stage),
-        textCell(i.drift),
-        textCell(i.severity),
-        textCell(next?.date),
-        textCell(next?.kind),
-        numberCell(next?.daysLeft ?? null),
-        textCell(i.reasons.join(" | ")),
+        csvCell(report.runId),
+        csvCell(report.asOf),
+        csvCell(cluster.id),
+        csvCell(cluster.name),
+        csvCell(cluster.subscriptionId),
+        csvCell(cluster.resourceGroup),
+        csvCell(cluster.location),
+        csvCell(i.kind),
+        csvCell(i.name),
+        csvCell(i.version),
+        csvCell(i.supportTier),
+        csvCell(i.stage),
+        csvCell(i.drift),
+        csvCell(i.severity),
+        csvCell(next?.date),
+        csvCell(next?.kind),
+        csvNumber(next?.daysLeft ?? null),
+        csvCell(i.reasons.join(" | ")),
       ];
       lines.push(cells.join(","));
     }
@@ -100,26 +89,6 @@ function formatCsv(report: AuditReport): string {
 
 const MAX_FINDINGS_PER_CLUSTER = 8;
 const REASON_WIDTH = 90;
-
-/** Terminal-safe text: control characters from Azure data become "?" so they cannot move the cursor. */
-function plain(value: string | number | null | undefined): string {
-  if (value === null || value === undefined || value === "") return "-";
-  return String(value).replace(/[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g, "?");
-}
-
-function fit(text: string, width: number): string {
-  return text.length > width ? `${text.slice(0, width - 1)}…` : text;
-}
-
-function columns(headers: string[], rows: string[][], maxWidths: number[]): string[] {
-  const widths = headers.map((h, i) => Math.min(maxWidths[i] ?? 60, Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length))));
-  const line = (r: string[]): string =>
-    r
-      .map((c, i) => fit(c, widths[i]!).padEnd(widths[i]!))
-      .join("  ")
-      .trimEnd();
-  return [line(headers), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)];
-}
 
 function worstFirst(a: Integration, b: Integration): number {
   const bySeverity = SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity];

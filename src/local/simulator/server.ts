@@ -340,6 +340,7 @@ export async function startFleetSimulator(options: FleetSimulatorOptions = {}): 
   interface ArmRoute {
     kind: RequestKind;
     subscriptionId: string;
+    location?: string;
     handle: () => HttpAnswer;
   }
 
@@ -362,8 +363,8 @@ export async function startFleetSimulator(options: FleetSimulatorOptions = {}): 
       return {
         kind: "versions",
         subscriptionId: sub,
+        location,
         handle: () => {
-          count(stats.versionsByLocation, location);
           const missing = noVersions.get(location);
           if (missing === "404") return error(404, "NoVersionData", { location });
           if (missing === "empty") return new HttpAnswer(200, { values: [] });
@@ -461,6 +462,7 @@ export async function startFleetSimulator(options: FleetSimulatorOptions = {}): 
       } else if (req.method === "GET") {
         arm = routeArm(segments, url, apiVersion);
         if (arm) kind = arm.kind;
+        if (arm?.location) count(stats.versionsByLocation, arm.location);
       }
       if (!early && !graph && !arm) early = error(404, "InvalidResourceType", { apiVersion: apiVersion ?? "", path: url.pathname });
       count(stats.byKind, kind);
