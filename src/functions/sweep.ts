@@ -1,13 +1,13 @@
 /**
  * The scheduled sweep (SWEEP_SCHEDULE, NCRONTAB, UTC): audit the configured scope, store every
- * snapshot, then send the deadline-window alerts. One sweep at a time: the run takes a lease first,
+ * snapshot, send the deadline-window alerts, then purge history past RETENTION_DAYS. One sweep at a time: the run takes a lease first,
  * and a trigger that finds it held is recorded on the lease and skipped. The run id comes from the
  * schedule occurrence, so a retry of the same occurrence lands on the same run.
  */
 import { app, type InvocationContext, type Timer } from "@azure/functions";
 import { newRunId, runAudit } from "../app/audit.js";
 import { sendWindowAlerts } from "../app/notify.js";
-import { toIsoDate } from "../core/dates.js";
+import { addDays, toIsoDate } from "../core/dates.js";
 import { createTableLease } from "../store/lease.js";
 import { appContext, auditDeps, configuredScope, scheduledOccurrence } from "./runtime.js";
 
@@ -33,6 +33,9 @@ export async function sweep(timer: Timer, invocation: InvocationContext): Promis
     if (run.status === "failed") throw new Error(`sweep ${runId} failed: ${report.errors.map((e) => e.message).join("; ")}`);
     const alerts = await sendWindowAlerts(ctx, report, { asOf });
     invocation.log(`window alerts: ${alerts.sent} sent, ${alerts.pending} pending, ${alerts.failed} failed`);
+    // Retention is enforced here, the one scheduled writer, still under the lease.
+    const purged = await store.purge(addDays(asOf, -ctx.config.retentionDays));
+    invocation.log(`retention: ${purged} entities older than ${ctx.config.retentionDays} days removed`);
   } finally {
     await lease.release(runId);
   }

@@ -158,11 +158,11 @@ export function createResourceGraphFleetSource(options: ResourceGraphSourceOptio
               stats.quotaWaitMs += limiter.stats.waitedMs - before;
             }
           },
-          after: (headers, status, sentAt) => {
+          after: (headers, status) => {
             if (status === 429) stats.throttled += 1;
-            limiter.observe(headers, sentAt);
+            limiter.observe(headers);
           },
-        }, clock),
+        }),
       },
     ],
   });

@@ -87,18 +87,18 @@ export class QuotaLimiter {
   }
 
   /**
-   * Records an answer's quota headers. The service measured `resets-after` when it admitted the
-   * request, which is closer to when it was sent than to when the (possibly large) page arrived,
-   * so the reset is counted from the send time; `marginMs` absorbs the request's transit time.
+   * Records an answer's quota headers. `resets-after` is counted from when the answer arrived,
+   * which is never earlier than when the service measured it: a little late (by the answer's
+   * transfer time, once per quota window, not per request), but never early into a 429.
    */
-  observe(headers: HeaderBag, sentAt: number = this.clock.now()): void {
+  observe(headers: HeaderBag): void {
     const remaining = headers.get("x-ms-user-quota-remaining");
     const resets = parseTimeSpan(headers.get("x-ms-user-quota-resets-after"));
     if (remaining === undefined || resets === null) return;
     const n = Number(remaining);
     if (!Number.isFinite(n)) return;
     this.remaining = n;
-    this.resetAt = sentAt + resets;
+    this.resetAt = this.clock.now() + resets;
   }
 
   /** Milliseconds until the quota window moves on, when the last answer said none is left. */
@@ -191,21 +191,19 @@ export function subscriptionOfUrl(url: string): string | null {
 /** Wraps a per-request limiter as a pipeline policy that sees every attempt, retries included. */
 export function limiterPolicy(
   name: string,
-  hooks: { before?: (request: PipelineRequest) => Promise<void>; after?: (headers: HeaderBag, status: number, sentAt: number) => void },
-  clock: Clock = realClock,
+  hooks: { before?: (request: PipelineRequest) => Promise<void>; after?: (headers: HeaderBag, status: number) => void },
 ): PipelinePolicy {
   return {
     name,
     async sendRequest(request, next) {
       await hooks.before?.(request);
-      const sentAt = clock.now();
       try {
         const response = await next(request);
-        hooks.after?.(response.headers, response.status, sentAt);
+        hooks.after?.(response.headers, response.status);
         return response;
       } catch (e) {
         const response = (e as { response?: { headers: HeaderBag; status: number } }).response;
-        if (response) hooks.after?.(response.headers, response.status, sentAt);
+        if (response) hooks.after?.(response.headers, response.status);
         throw e;
       }
     },

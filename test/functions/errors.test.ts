@@ -10,7 +10,7 @@ import { fleet } from "../../src/functions/fleet.js";
 import { runs } from "../../src/functions/runs.js";
 import { sweep } from "../../src/functions/sweep.js";
 import { verify } from "../../src/functions/verify.js";
-import { clusterIds, header, invocation, json, request, timerAt, useFunctionsHarness, type RequestInit } from "./harness.js";
+import { clusterIds, header, historyRequest, invocation, json, request, timerAt, useFunctionsHarness, type RequestInit } from "./harness.js";
 
 const h = useFunctionsHarness({ clusters: 4 });
 const INJECTION = "' or true or '";
@@ -46,7 +46,7 @@ const call = (handler: HttpHandler, path: string, init: RequestInit = {}): Promi
 const post = (body: string, headers: Record<string, string> = { "content-type": "application/json" }, roles?: string[]): Promise<HttpResponseInit> =>
   call(startAudit, "/api/audits", { method: "POST", body, headers, roles });
 const history = (clusterId: string, query = ""): Promise<HttpResponseInit> =>
-  call(clusterHistory, `/api/clusters/${encodeURIComponent(clusterId)}/history${query}`, { params: { clusterId: encodeURIComponent(clusterId) } });
+  clusterHistory(historyRequest(clusterId, query), invocation("errors")) as Promise<HttpResponseInit>;
 
 beforeAll(async () => {
   await sweep(timerAt("2026-11-10T06:00:00Z"), invocation("sweep"));
@@ -144,12 +144,16 @@ describe("400: injection and traversal", () => {
   });
 
   it("refuses path traversal and control characters in route parameters", async () => {
-    expectProblem(await call(getAudit, `/api/audits/${encodeURIComponent(TRAVERSAL)}`, { params: { runId: TRAVERSAL } }), 400, "runId", TRAVERSAL);
+    // Harmless characters are echoed only inside quote(): JSON-quoted and truncated.
+    const traversal = expectProblem(await call(getAudit, `/api/audits/${encodeURIComponent(TRAVERSAL)}`, { params: { runId: TRAVERSAL } }), 400, "runId");
+    expect(traversal.detail).toContain(JSON.stringify(TRAVERSAL));
+    const long = expectProblem(await call(getAudit, "/api/audits/x", { params: { runId: `${"../".repeat(20)}etc/passwd` } }), 400, "runId");
+    expect(long.detail).not.toContain("etc/passwd");
     expectProblem(await history(`${GOOD_ID}/../../../x`), 400, "clusterId");
     expectProblem(await history(GOOD_ID.replace("/rg/", "/../")), 400, "clusterId");
     expectProblem(await history(`${GOOD_ID}\u0000`), 400, "clusterId");
-    expectProblem(await call(clusterHistory, "/api/clusters/%E0%A4%A/history", { params: { clusterId: "%E0%A4%A" } }), 400, "clusterId");
-    expectProblem(await history(encodeURIComponent(GOOD_ID)), 400, "clusterId"); // double-encoded
+    expectProblem(await call(clusterHistory, "/api/clusters/%E0%A4%A/history", { params: { clusterPath: "%E0%A4%A/history" } }), 400, "clusterId");
+    expectProblem(await history(encodeURIComponent(encodeURIComponent(GOOD_ID))), 400, "clusterId"); // still encoded after the one decode
   });
 
   it("escapes markup from the caller in the detail", async () => {
@@ -195,6 +199,10 @@ describe("roles", () => {
 });
 
 describe("404 and 405", () => {
+  it("answers 404 for paths under /api/clusters that are not a history", async () => {
+    expectProblem(await call(clusterHistory, "/api/clusters/x", { params: { clusterPath: encodeURIComponent(GOOD_ID) } }), 404, undefined);
+  });
+
   it("answers 404 for unknown runs and clusters", async () => {
     const unknownRun = "20200101T000000Z-abcd1234";
     expectProblem(await call(getAudit, `/api/audits/${unknownRun}`, { params: { runId: unknownRun } }), 404, "runId");

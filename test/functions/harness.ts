@@ -145,3 +145,14 @@ export function timerAt(occurrence: string, isPastDue = false): Timer {
 export function clusterIds(sim: FleetSimulator): string[] {
   return [...sim.fleet.clusterIds()];
 }
+
+/**
+ * GET /api/clusters/{id}/history as the host hands it over: `clusterPath` is what the catch-all
+ * route captured. `encoded`: the local host, or a deployed one given a double-encoded id;
+ * `decoded`: a deployed front end that decoded %2F (and may have merged the leading slash).
+ */
+export function historyRequest(clusterId: string, query = "", as: "encoded" | "decoded" = "encoded"): HttpRequest {
+  const once = encodeURIComponent(clusterId);
+  const clusterPath = as === "encoded" ? `${once}/history` : `${clusterId.replace(/^\//, "")}/history`;
+  return request(`/api/clusters/${once}/history${query}`, { params: { clusterPath } });
+}

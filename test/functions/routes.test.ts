@@ -14,7 +14,7 @@ import { runs } from "../../src/functions/runs.js";
 import { sweep } from "../../src/functions/sweep.js";
 import { verify } from "../../src/functions/verify.js";
 import { weeklyDigest } from "../../src/functions/weeklyDigest.js";
-import { clusterIds, header, invocation, json, request, timerAt, useFunctionsHarness } from "./harness.js";
+import { clusterIds, header, historyRequest, invocation, json, request, timerAt, useFunctionsHarness } from "./harness.js";
 
 const h = useFunctionsHarness({ clusters: 8 });
 const FIRST = "20261110T060000Z-timer";
@@ -33,6 +33,7 @@ describe("routes, after timer sweeps", () => {
     await sweep(timerAt("2026-11-10T06:00:00Z", true), invocation("sweep", logs));
     expect(logs.join("\n")).toContain(`sweep ${FIRST}: isPastDue=true`);
     expect(logs.join("\n")).toMatch(/window alerts: \d+ sent/);
+    expect(logs.join("\n")).toMatch(/retention: \d+ entities older than 400 days removed/);
     const run = await (await h.ctx.store()).getRun(FIRST);
     expect(run).toMatchObject({ runId: FIRST, trigger: "timer", asOf: "2026-11-10" });
     expect(run?.status).not.toBe("failed");
@@ -42,7 +43,7 @@ describe("routes, after timer sweeps", () => {
   it("GET /api/clusters/{id}/history returns what the timer swept, newest first, with changes", async () => {
     await sweep(timerAt("2026-11-17T06:00:00Z"), invocation("sweep"));
     const id = clusterIds(h.sim)[0]!;
-    const response = await clusterHistory(request(`/api/clusters/${encodeURIComponent(id)}/history`, { params: { clusterId: encodeURIComponent(id) } }), invocation("clusterHistory"));
+    const response = await clusterHistory(historyRequest(id), invocation("clusterHistory"));
     expect(response.status).toBe(200);
     const body = json<HistoryBody>(response);
     expect(body.snapshots.map((s) => s.runId)).toEqual([SECOND, FIRST]);
@@ -50,10 +51,11 @@ describe("routes, after timer sweeps", () => {
     expect(body.snapshots[0]!.previousHash).toBe(body.snapshots[1]!.contentHash);
     for (const diff of body.changes) expect([diff.fromRunId, diff.toRunId]).toEqual([FIRST, SECOND]);
 
-    const ranged = json<HistoryBody>(
-      await clusterHistory(request(`/api/clusters/x/history?from=2026-11-15&to=2026-11-30`, { params: { clusterId: id } }), invocation("clusterHistory")),
-    );
+    const ranged = json<HistoryBody>(await clusterHistory(historyRequest(id, "?from=2026-11-15&to=2026-11-30"), invocation("clusterHistory")));
     expect(ranged.snapshots.map((s) => s.runId)).toEqual([SECOND]);
+    // However the front end handed over the id, it is the same cluster.
+    const decoded = json<HistoryBody>(await clusterHistory(historyRequest(id, "", "decoded"), invocation("clusterHistory")));
+    expect(decoded.snapshots.map((s) => s.runId)).toEqual([SECOND, FIRST]);
   });
 
   it("GET /api/runs pages through the runs, newest first", async () => {

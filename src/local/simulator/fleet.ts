@@ -7,7 +7,7 @@
  * They deliberately do not reuse the auditor's domain types: the simulator stands in for Azure.
  */
 import { guid, hash32, rng, type Rng } from "./random.js";
-import { SIM_MINORS, simMinor } from "./versions.js";
+import { simMinor } from "./versions.js";
 
 export const DEFAULT_REGIONS = [
   "eastus",
@@ -441,4 +441,3 @@ export function defaultSubscriptionCount(clusters: number): number {
   return Math.max(3, Math.min(60, Math.ceil(clusters / 25)));
 }
 
-export { SIM_MINORS };

@@ -60,7 +60,7 @@ export interface SimulatorStats {
   byKind: Record<string, number>;
   /** Every answer sent, by HTTP status ("reset" for dropped connections). */
   byStatus: Record<string, number>;
-  /** listKubernetesVersions calls per location (lower case). */
+  /** listKubernetesVersions requests received per location (lower case), refused ones included. */
   versionsByLocation: Record<string, number>;
   total: number;
   maxInFlight: number;
@@ -467,7 +467,6 @@ export async function startFleetSimulator(options: FleetSimulatorOptions = {}): 
       if (!early && !graph && !arm) early = error(404, "InvalidResourceType", { apiVersion: apiVersion ?? "", path: url.pathname });
       count(stats.byKind, kind);
 
-      await sleep(latencyMs);
       const facts = {
         kind,
         page: graph ? (graph.token ? graph.token.p : 1) : null,
@@ -479,12 +478,15 @@ export async function startFleetSimulator(options: FleetSimulatorOptions = {}): 
       const throttle = faults.throttle.match(facts);
       const serverError = faults.serverError.match(facts);
       const truncate = faults.truncate.match(facts);
+      // Admission happens on arrival: the quota is counted before the answer is worked out, so
+      // latency and slow pages delay the answer, not the quota window (as with the real service).
+      const verdict = graph && !early && !throttle && !serverError && !reset && quota ? quota.take(principal) : null;
+      await sleep(latencyMs + (slow?.delayMs ?? 0));
       if (reset) {
         count(stats.byStatus, "reset");
         req.socket.destroy();
         return;
       }
-      if (slow) await sleep(slow.delayMs);
 
       const headers: Record<string, string> = {};
       let answer: HttpAnswer;
@@ -502,7 +504,6 @@ export async function startFleetSimulator(options: FleetSimulatorOptions = {}): 
         if (serverError.retryAfterSeconds !== undefined && serverError.retryAfterSeconds !== null) headers["retry-after"] = String(serverError.retryAfterSeconds);
         answer = error(status, status === 503 ? "ServiceUnavailable" : "InternalServerError");
       } else if (graph) {
-        const verdict = quota ? quota.take(principal) : null;
         if (verdict) {
           headers["x-ms-user-quota-remaining"] = String(verdict.remaining);
           headers["x-ms-user-quota-resets-after"] = formatTimeSpan(verdict.resetsAfterMs);
