@@ -41,8 +41,12 @@ export interface AuditRequest {
   windowDays: number;
   /** The edge's clock, for run start/end instants only; classification uses `asOf`. */
   now: () => Date;
-  /** Keep every classified cluster in the returned report (false for tenant-scale sweeps). */
-  collect: boolean;
+  /**
+   * Which classified clusters to keep in the returned report: all (the CLI, small HTTP scopes),
+   * none, or those a predicate picks (the timer keeps only clusters with alerts due), so a
+   * tenant-scale sweep never holds the fleet.
+   */
+  collect: boolean | ((cluster: ClusterReport) => boolean);
   onProgress?: (progress: { clusters: number; pages: number }) => void;
 }
 
@@ -112,7 +116,9 @@ export async function runAudit(deps: AuditDeps, request: AuditRequest): Promise<
         reports.push(report);
       }
       await deps.store?.saveSnapshots(run, reports);
-      if (request.collect) collected.push(...reports);
+      const keep = request.collect;
+      if (keep === true) collected.push(...reports);
+      else if (typeof keep === "function") collected.push(...reports.filter(keep));
       request.onProgress?.({ clusters: summary.clusters, pages });
     }
     if (wanted) {
@@ -167,6 +173,11 @@ async function indexExtensions(fleet: FleetSource, scope: AuditScope, errors: Sc
 async function versionsFor(source: VersionSource | null, cluster: ClusterRecord, errors: ScopeError[]): Promise<LocationVersions | null> {
   if (!source || !cluster.location) return null;
   return source.versionsFor(cluster.location, cluster.subscriptionId, errors);
+}
+
+/** The clusters a window alert could be about: a deadline between today and the window's end. */
+export function hasDeadlineInWindow(windowDays: number): (cluster: ClusterReport) => boolean {
+  return (cluster) => cluster.integrations.some((i) => i.deadlines.some((d) => d.daysLeft >= 0 && d.daysLeft <= windowDays));
 }
 
 export function errorMessage(error: unknown): string {

@@ -1,1 +1,0 @@
-export default { test: { include: [".scratch/**/*.test.ts"], testTimeout: 60000 } };
