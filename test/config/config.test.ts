@@ -82,3 +82,12 @@ describe("configuration", () => {
     for (const name of Object.keys(SETTINGS)) expect(readme, name).toContain(`\`${name}\``);
   });
 });
+
+describe("README", () => {
+  it("shows the exact Resource Graph queries the auditor sends, for exports", async () => {
+    const { CLUSTER_QUERY, EXTENSION_QUERY } = await import("../../src/sources/resourceGraph.js");
+    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+    expect(readme).toContain(CLUSTER_QUERY);
+    expect(readme).toContain(EXTENSION_QUERY);
+  });
+});
