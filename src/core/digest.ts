@@ -321,6 +321,18 @@ function subjectLine(text: string): string {
 
 // ------------------------------------------------------------------ digest rendering
 
+/**
+ * Mail clients clip long messages (Gmail at about 100 KB), so the digest lists the soonest
+ * deadlines and points to the stored run for the rest.
+ */
+export const MAX_TIMELINE_ROWS = 40;
+
+function moreDeadlinesHtml(m: DigestModel): SafeHtml | string {
+  const more = m.timeline.length - MAX_TIMELINE_ROWS;
+  if (more <= 0) return "";
+  return html`<p style="margin:8px 0 0;color:#4b5563;">…and ${more} more. The run's full report lists them all: <code>aks-audit history --run ${m.runId}</code>.</p>`;
+}
+
 export function digestSubject(m: DigestModel): string {
   const parts: string[] = [];
   if (m.outOfSupport.length > 0) parts.push(`${plural(m.outOfSupport.length, "cluster")} out of support`);
@@ -379,7 +391,7 @@ ${
     ? html`<p style="margin:0;color:#4b5563;">No deadline falls inside the window.</p>`
     : dataTable(
         ["Date", "Days left", "Cluster", "Integration", "Kind", "Source"],
-        m.timeline.map((e) => [
+        m.timeline.slice(0, MAX_TIMELINE_ROWS).map((e) => [
           html`<span style="white-space:nowrap;">${e.date}</span>`,
           html`<span style="color:${SEVERITY_COLOR[e.severity]};font-weight:600;white-space:nowrap;">${daysLeftText(e.daysLeft)}</span>`,
           html`${e.clusterName}<br><span style="color:#6b7280;font-size:12px;">${e.resourceGroup}</span>`,
@@ -388,7 +400,7 @@ ${
           sourceLink(e.source),
         ]),
       )
-}`);
+}${moreDeadlinesHtml(m)}`);
 
   sections.push(changesHtml(m.changes));
 
@@ -468,13 +480,15 @@ function digestText(m: DigestModel): string {
   lines.push("");
   lines.push(`DEADLINES IN THE NEXT ${m.windowDays} DAYS`);
   if (m.timeline.length === 0) lines.push("  None.");
-  for (const e of m.timeline) {
+  for (const e of m.timeline.slice(0, MAX_TIMELINE_ROWS)) {
     lines.push(
       `  ${e.date}  ${daysLeftText(e.daysLeft).padEnd(8)}  ${plainText(e.clusterName)} (${plainText(e.resourceGroup)})  ${plainText(integrationLabel(e.integrationName, e.version))} (${KIND_LABEL[e.integrationKind]})  ${DEADLINE_LABEL[e.deadlineKind]}`,
     );
     const url = safeUrl(e.source);
     if (url) lines.push(`      source: ${url}`);
   }
+  const more = m.timeline.length - MAX_TIMELINE_ROWS;
+  if (more > 0) lines.push(`  …and ${more} more; the run's full report lists them all: aks-audit history --run ${plainText(m.runId)}`);
   lines.push("");
   if (!m.changes.comparedTo) {
     lines.push("CHANGES: first digest, nothing to compare with yet.");

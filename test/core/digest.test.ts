@@ -187,3 +187,18 @@ describe("window-alert message", () => {
     expect(mail.text).not.toContain("javascript:");
   });
 });
+
+describe("a long deadline list", () => {
+  it("lists the soonest 40 deadlines and points to the stored run for the rest, so mail clients do not clip it", () => {
+    const many = Array.from({ length: 45 }, (_, i) =>
+      cluster(`aks-${String(i).padStart(2, "0")}`, { integrations: [integration("omsagent", { deadlines: [deadline(ASOF, 5 + i)], severity: "warning" })] }),
+    );
+    const [mail] = buildDigests({ report: report(ASOF, many, "run-many"), recipients: recipients({ defaults: ["ops@x.com"] }) });
+    expect(mail!.html).toContain("aks-00");
+    expect(mail!.html).toContain("aks-39");
+    expect(mail!.html).not.toContain("aks-40<");
+    expect(mail!.html).toContain("…and 5 more");
+    expect(mail!.text).toContain("…and 5 more; the run's full report lists them all: aks-audit history --run run-many");
+    expect(mail!.text).not.toMatch(/aks-44 /);
+  });
+});
