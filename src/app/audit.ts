@@ -77,12 +77,13 @@ export async function runAudit(deps: AuditDeps, request: AuditRequest): Promise<
   await deps.store?.beginRun(run);
 
   try {
-    const extensionsByCluster = await indexExtensions(deps.fleet, request.scope, errors);
+    const sweepScope = narrowToClusters(request.scope);
+    const extensionsByCluster = await indexExtensions(deps.fleet, sweepScope, errors);
     const wanted = request.scope.clusterIds.length > 0 ? new Set(request.scope.clusterIds.map(armIdKey)) : null;
     const seen = new Set<string>();
     let pages = 0;
 
-    for await (const page of deps.fleet.clusterPages(request.scope, errors)) {
+    for await (const page of deps.fleet.clusterPages(sweepScope, errors)) {
       pages += 1;
       const clusters = page.filter((cluster) => {
         const key = armIdKey(cluster.id);
@@ -156,6 +157,21 @@ export async function runAudit(deps: AuditDeps, request: AuditRequest): Promise<
     },
   };
   return { report, run };
+}
+
+/**
+ * An audit of named clusters only needs their subscriptions swept, not the whole tenant: ARM ids
+ * carry the subscription, so the sweep is narrowed to those (unless the caller named its own).
+ */
+export function narrowToClusters(scope: AuditScope): AuditScope {
+  if (scope.clusterIds.length === 0 || scope.subscriptions.length > 0 || scope.managementGroups.length > 0) return scope;
+  const subscriptions = new Set<string>();
+  for (const id of scope.clusterIds) {
+    const match = /^\/subscriptions\/([^/]+)\//i.exec(id.trim());
+    if (!match) return scope;
+    subscriptions.add(match[1]!.toLowerCase());
+  }
+  return { ...scope, subscriptions: [...subscriptions] };
 }
 
 async function indexExtensions(fleet: FleetSource, scope: AuditScope, errors: ScopeError[]): Promise<Map<string, ExtensionRecord[]>> {
