@@ -4,17 +4,13 @@
  * `process.env` anywhere else.
  */
 import path from "node:path";
+import { EMAIL, type Recipients } from "./core/routing.js";
+import { GUID_PATTERN } from "./core/types.js";
+
+export type { Recipients };
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-export interface Recipients {
-  /** Everyone who gets the whole fleet. */
-  defaults: string[];
-  /** subscriptionId (lower case) → recipients who get that subscription's clusters. */
-  bySubscription: Record<string, string[]>;
-  /** Cluster tag whose value lists recipients (comma or semicolon separated); null disables tag routing. */
-  tagName: string | null;
-}
 
 export interface AuditorConfig {
   /** Where local state lives (Azurite data, outbox). */
@@ -63,9 +59,10 @@ function describeProblem(p: SettingProblem): string {
   return `setting ${p.setting}: expected ${p.expected}; ${got}`;
 }
 
-/** Never echo secrets back, even in an error. */
+/** Never echo a value that may hold a key, a SAS token or a password, even in an error. */
 function redact(setting: string, value: string): string {
-  return /KEY|SECRET|CONNECTION|PASSWORD|TOKEN/i.test(setting) && value.length > 0 ? "<redacted>" : value;
+  const spec = (SETTINGS as Record<string, { secret?: boolean }>)[setting];
+  return spec?.secret && value.length > 0 ? "<redacted>" : value;
 }
 
 /** The settings, their defaults and what they mean; the README and local.settings.sample.json list the same. */
@@ -74,21 +71,21 @@ export const SETTINGS = {
   AUDIT_SUBSCRIPTIONS: { default: "", doc: "Comma-separated subscription ids to audit; empty with no management groups = whole tenant." },
   AUDIT_MANAGEMENT_GROUPS: { default: "", doc: "Comma-separated management group names to audit." },
   ARM_ENDPOINT: { default: "https://management.azure.com", doc: "Azure Resource Manager endpoint (sovereign clouds, or the fleet simulator)." },
-  AZURE_TABLES_CONNECTION_STRING: { default: "", doc: "Table Storage connection string; falls back to AzureWebJobsStorage." },
-  AzureWebJobsStorage: { default: "", doc: "Functions host storage; used for tables when it is a connection string." },
+  AZURE_TABLES_CONNECTION_STRING: { default: "", secret: true, doc: "Table Storage connection string; falls back to AzureWebJobsStorage." },
+  AzureWebJobsStorage: { default: "", secret: true, doc: "Functions host storage; used for tables when it is a connection string." },
   AzureWebJobsStorage__accountName: { default: "", doc: "Identity-based storage account name (no keys); tables at https://<name>.table.core.windows.net." },
-  AZURE_TABLES_ENDPOINT: { default: "", doc: "Identity-based Table endpoint URL (overrides the account name)." },
+  AZURE_TABLES_ENDPOINT: { default: "", secret: true, doc: "Identity-based Table endpoint URL (overrides the account name)." },
   TABLE_PREFIX: { default: "aksaudit", doc: "Prefix of the table names (letters and digits)." },
   ALERT_WINDOW_DAYS: { default: "60", doc: "Days ahead in which a deadline is a warning and alerts start." },
   ALERT_THRESHOLDS: { default: "60,30,14,7", doc: "Days-left thresholds at which a window alert is sent, once each." },
   RETENTION_DAYS: { default: "400", doc: "History older than this many days is purged." },
-  CATALOG_OVERRIDE: { default: "", doc: "Path or https URL of a catalog JSON merged over the bundled catalog." },
+  CATALOG_OVERRIDE: { default: "", secret: true, doc: "Path or https URL of a catalog JSON merged over the bundled catalog." },
   UPGRADE_PROFILES: { default: "false", doc: "Also read each cluster's upgrade profile (one ARM call per cluster)." },
   UPGRADE_PROFILE_CONCURRENCY: { default: "8", doc: "Concurrent upgrade-profile calls when UPGRADE_PROFILES is on." },
   ARG_PAGE_SIZE: { default: "1000", doc: "Resource Graph page size ($top), 1 to 1000." },
   ARG_SUBSCRIPTION_BATCH: { default: "300", doc: "Subscriptions per Resource Graph request when a list is given." },
-  SENDGRID_API_KEY: { default: "", doc: "SendGrid API key (a Key Vault reference in Azure); empty = write mail to the local outbox." },
-  SENDGRID_ENDPOINT: { default: "", doc: "SendGrid API base URL override (tests and EU subusers)." },
+  SENDGRID_API_KEY: { default: "", secret: true, doc: "SendGrid API key (a Key Vault reference in Azure); empty = write mail to the local outbox." },
+  SENDGRID_ENDPOINT: { default: "", secret: true, doc: "SendGrid API base URL override (tests and EU subusers)." },
   SENDGRID_SANDBOX: { default: "false", doc: "SendGrid sandbox mode: validate without delivering." },
   MAIL_FROM: { default: "aks-auditor@example.com", doc: "Sender address of digests and alerts." },
   MAIL_TO: { default: "", doc: "Comma-separated recipients of the whole fleet's digest and alerts." },
@@ -98,16 +95,15 @@ export const SETTINGS = {
   DIGEST_SCHEDULE: { default: "0 0 7 * * Mon", doc: "NCRONTAB schedule of the weekly digest (UTC)." },
   HTTP_MAX_SYNC_CLUSTERS: { default: "50", doc: "Largest cluster-id scope an HTTP audit answers synchronously (200); larger scopes answer 202." },
   HTTP_MAX_SCOPE_SIZE: { default: "1000", doc: "Most subscriptions, management groups or cluster ids one HTTP audit may name." },
-  HTTP_REQUIRE_ROLES: { default: "auto", doc: "`auto` checks Audit.Read/Audit.Run when App Service Authentication sends a principal; `true` always requires it." },
+  HTTP_REQUIRE_ROLES: { default: "auto", doc: "`auto` checks Audit.Read/Audit.Run whenever App Service Authentication sends a principal; `true` also refuses calls without one (401)." },
   OSS_SCAN_ENABLED: { default: "false", doc: "Scan inside clusters for self-installed open-source software." },
   OSS_SCAN_SUBSCRIPTIONS: { default: "", doc: "Limit the in-cluster scan to these subscriptions (empty = all)." },
   OSS_SCAN_TAG: { default: "", doc: "Limit the in-cluster scan to clusters carrying this tag (`name` or `name=value`)." },
-} as const satisfies Record<string, { default: string; doc: string }>;
+} as const satisfies Record<string, { default: string; doc: string; secret?: boolean }>;
 
 export type SettingName = keyof typeof SETTINGS;
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const EMAIL = /^[^\s@<>"',;]+@[^\s@<>"',;]+\.[^\s@<>"',;]+$/;
+const GUID = GUID_PATTERN;
 const MG_NAME = /^[A-Za-z0-9_().-]{1,90}$/;
 
 /** Reads and validates every setting; throws ConfigError listing all problems at once. */
@@ -147,10 +143,14 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const managementGroups = list("AUDIT_MANAGEMENT_GROUPS");
   if (managementGroups.some((s) => !MG_NAME.test(s))) fail("AUDIT_MANAGEMENT_GROUPS", "comma-separated management group names");
 
+  if (subscriptions.length > 0 && managementGroups.length > 0) {
+    fail("AUDIT_MANAGEMENT_GROUPS", "to be empty when AUDIT_SUBSCRIPTIONS is set (a scope is subscriptions or management groups, not both)");
+  }
+
   const armEndpoint = raw("ARM_ENDPOINT");
   if (!isHttpsUrl(armEndpoint)) fail("ARM_ENDPOINT", "an https:// URL");
 
-  const tables = readTables(env, raw, fail);
+  const tables = readTables(raw, fail);
   const tablePrefix = raw("TABLE_PREFIX");
   if (!/^[A-Za-z][A-Za-z0-9]{0,40}$/.test(tablePrefix)) fail("TABLE_PREFIX", "letters and digits, starting with a letter, at most 41 characters");
 
@@ -161,7 +161,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     fail("ALERT_THRESHOLDS", "comma-separated whole numbers of days, e.g. 60,30,14,7");
     alertThresholds = [60, 30, 14, 7];
   }
-  alertThresholds = [...new Set(alertThresholds)].sort((a, b) => b - a);
+  // Entering the window is itself an alert; thresholds beyond the window could never fire.
+  alertThresholds = [...new Set([alertWindowDays, ...alertThresholds.filter((n) => n <= alertWindowDays)])].sort((a, b) => b - a);
 
   const catalogOverride = raw("CATALOG_OVERRIDE") || null;
   if (catalogOverride && /^[a-z]+:\/\//i.test(catalogOverride) && !isHttpsUrl(catalogOverride)) {
@@ -180,7 +181,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const tagName = raw("MAIL_ROUTING_TAG") || null;
 
   const requireRolesText = raw("HTTP_REQUIRE_ROLES").toLowerCase();
-  if (!["auto", "true", "false"].includes(requireRolesText)) fail("HTTP_REQUIRE_ROLES", "auto, true or false");
+  if (!["auto", "true"].includes(requireRolesText)) fail("HTTP_REQUIRE_ROLES", "auto or true");
 
   const ossTag = raw("OSS_SCAN_TAG") || null;
   const ossSubscriptions = list("OSS_SCAN_SUBSCRIPTIONS");
@@ -221,7 +222,6 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
 }
 
 function readTables(
-  env: Env,
   raw: (name: SettingName) => string,
   fail: (setting: SettingName, expected: string) => void,
 ): AuditorConfig["tables"] {
@@ -245,7 +245,6 @@ function readTables(
     if (!/^[a-z0-9]{3,24}$/.test(account)) fail("AzureWebJobsStorage__accountName", "a storage account name (3-24 lower-case letters and digits)");
     return { kind: "endpoint", endpoint: `https://${account}.table.core.windows.net` };
   }
-  void env;
   return { kind: "local" };
 }
 

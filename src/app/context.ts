@@ -80,8 +80,8 @@ export async function createAppContext(config: AuditorConfig, overrides: Context
             endpoint: config.mail.sendgridEndpoint ?? undefined,
             sandbox: config.mail.sandbox,
           })
-        : createOutboxTransport(outboxDir ?? path.join(config.home, "outbox"))),
-    previewTransport: () => createOutboxTransport(path.join(config.home, "outbox", "preview")),
+        : createOutboxTransport(outboxDir ?? path.join(config.home, "outbox"), { from: config.mail.from })),
+    previewTransport: () => createOutboxTransport(path.join(config.home, "outbox", "preview"), { from: config.mail.from }),
     close: async () => {
       for (const close of closers.reverse()) await close();
     },

@@ -65,12 +65,17 @@ function countAlerts(result: DeliveryResult): AlertCounts {
   return counts;
 }
 
-/** The newest run that finished (succeeded or partial) with asOf on or before `asOf`. */
+/**
+ * The newest fleet run that finished (succeeded or partial) with asOf on or before `asOf`. Runs
+ * limited to named clusters (an on-demand HTTP audit) are not "the fleet" and are skipped.
+ */
 export async function latestRun(store: HistoryStore, asOf: IsoDate): Promise<RunRecord | null> {
   let token: string | undefined;
   do {
     const page = await store.listRuns({ to: asOf, limit: 50, continuationToken: token });
-    const done = page.items.find((r) => (r.status === "succeeded" || r.status === "partial") && r.asOf <= asOf);
+    const done = page.items.find(
+      (r) => (r.status === "succeeded" || r.status === "partial") && r.asOf <= asOf && r.scope.clusterIds.length === 0,
+    );
     if (done) return done;
     token = page.continuationToken ?? undefined;
   } while (token);

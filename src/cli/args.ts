@@ -69,7 +69,8 @@ Options:
   --clusters N / --seed N   demo: size and seed of the simulated fleet
   -h, --help                this text
 
-Exit codes: 0 ok; 1 findings at --fail-on severity; 2 usage or configuration error.
+Exit codes: 0 ok; 1 findings at --fail-on severity (or a broken chain for verify);
+2 usage or configuration error; 3 the run itself failed (or mail was left pending).
 `;
 
 export function parseCli(argv: readonly string[]): CliOptions {

@@ -10,11 +10,11 @@ import { sendDigest, sendWindowAlerts } from "../app/notify.js";
 import { diffClusterReports, type IntegrationChange } from "../core/changes.js";
 import { toIsoDate } from "../core/dates.js";
 import { formatReport } from "../core/format.js";
-import type { AuditReport } from "../core/report.js";
+import { SCHEMA_VERSION, worstSeverity, type AuditReport } from "../core/report.js";
 import type { RunRecord, StoredSnapshot } from "../core/ports.js";
 import type { AuditScope } from "../core/types.js";
 import { createFileFleetSource } from "../sources/fromFile.js";
-import type { CliOptions } from "./args.js";
+import { UsageError, type CliOptions } from "./args.js";
 import { CliError, createOutput, csv, textTable, type Output } from "./output.js";
 
 export async function runCommand(options: CliOptions, config: AuditorConfig): Promise<number> {
@@ -52,9 +52,14 @@ function asOfOf(options: CliOptions): string {
 }
 
 export async function auditCommand(ctx: AppContext, options: CliOptions, out: Output): Promise<number> {
+  if (options.subscriptions.length > 0 && options.managementGroups.length > 0) {
+    throw new UsageError("audit: give --subscription or --management-group, not both");
+  }
+  // Options on the command line replace the configured scope as a whole.
+  const named = options.subscriptions.length > 0 || options.managementGroups.length > 0;
   const scope: AuditScope = {
-    subscriptions: options.subscriptions.length > 0 ? options.subscriptions : ctx.config.scope.subscriptions,
-    managementGroups: options.managementGroups.length > 0 ? options.managementGroups : ctx.config.scope.managementGroups,
+    subscriptions: named ? options.subscriptions : ctx.config.scope.subscriptions,
+    managementGroups: named ? options.managementGroups : ctx.config.scope.managementGroups,
     clusterIds: options.clusterIds,
   };
   const fromFile = options.fromFile;
@@ -122,7 +127,7 @@ async function historyCommand(ctx: AppContext, options: CliOptions, out: Output)
     });
     if (out.format === "json") out.print(JSON.stringify(rows, null, 2));
     else {
-      const table = rows.map((r) => [r.asOf, r.runId, r.cluster.kubernetesVersion, worst(r.cluster), r.changes.map(describeChange).join("; ")]);
+      const table = rows.map((r) => [r.asOf, r.runId, r.cluster.kubernetesVersion, worstSeverity(r.cluster), r.changes.map(describeChange).join("; ")]);
       const headers = ["asOf", "runId", "kubernetes", "worst", "changes since previous snapshot"];
       out.print(out.format === "csv" ? csv(headers, table) : textTable(headers, table));
     }
@@ -147,8 +152,21 @@ async function historyCommand(ctx: AppContext, options: CliOptions, out: Output)
   const asOf = options.asOf!;
   const fleet = await store.fleetAsOf(asOf, {});
   if (!fleet) throw new CliError(`no run recorded on or before ${asOf}`);
-  const report = await store.runReport(fleet.run.runId);
-  out.print(formatReport(report ?? ({ clusters: fleet.clusters } as AuditReport), out.format));
+  const { run, clusters } = fleet;
+  out.print(
+    formatReport(
+      {
+        schemaVersion: SCHEMA_VERSION,
+        runId: run.runId,
+        asOf: run.asOf,
+        catalog: { version: run.catalogVersion, checkedAt: run.catalogCheckedAt },
+        clusters,
+        summary: run.summary,
+        errors: run.errors,
+      },
+      out.format,
+    ),
+  );
   return 0;
 }
 
@@ -164,13 +182,6 @@ function describeChange(c: IntegrationChange): string {
     case "severity-changed":
       return `${what} ${c.from} → ${c.to}`;
   }
-}
-
-function worst(cluster: AuditReport["clusters"][number]): string {
-  const order = ["ok", "info", "warning", "critical"] as const;
-  let w = 0;
-  for (const i of cluster.integrations) w = Math.max(w, order.indexOf(i.severity));
-  return order[w]!;
 }
 
 async function digestCommand(ctx: AppContext, options: CliOptions, out: Output): Promise<number> {

@@ -1,6 +1,6 @@
 /**
  * `aks-audit`: parse, validate configuration once, run one command, map failures to exit codes.
- * 0 ok; 1 findings at the --fail-on severity; 2 usage or configuration error.
+ * 0 ok; 1 findings at the --fail-on severity; 2 usage or configuration error; 3 the run failed.
  */
 import { ConfigError, loadConfig } from "../config.js";
 import { HELP, parseCli, UsageError } from "./args.js";

@@ -303,6 +303,7 @@ function classifyKubernetes(cluster: ClusterRecord, versions: LocationVersions |
 
   // Support: live data decides where the region offers (or no longer offers) the minor; else the catalog.
   let decidedByLive = false;
+  let staleCatalogEnd = false;
   if (live) {
     if (liveMinor) {
       decidedByLive = true;
@@ -320,6 +321,9 @@ function classifyKubernetes(cluster: ClusterRecord, versions: LocationVersions |
         f.reason(`Support judged from live version data for ${live.location}: ${minor} is offered${plans.length > 0 ? ` under ${plans.join(", ")}` : ""}.`, 0);
         if (supportEnd && supportEnd.date < ctx.asOf) {
           f.reason(`The catalog's end date (${supportEnd.date}) has passed, but the region still offers ${minor}; the live data is used.`);
+          // A passed date the region contradicts is no forecast: drop it, or every add-on would turn critical.
+          staleCatalogEnd = true;
+          support.supportEnd = null;
         }
       }
     } else {
@@ -354,7 +358,7 @@ function classifyKubernetes(cluster: ClusterRecord, versions: LocationVersions |
   }
 
   // The dated forecast: when this minor leaves support on this cluster's plan.
-  if (supportEnd) {
+  if (supportEnd && !staleCatalogEnd) {
     f.deadline(supportEnd.date, "end-of-support", supportEnd.source);
     const said = disagreement(lts ? entry!.ltsEnd : entry!.endOfSupport, `the end of ${lts ? "long-term" : "community"} support for ${minor}`);
     if (said) f.reason(said, 0);
@@ -365,7 +369,7 @@ function classifyKubernetes(cluster: ClusterRecord, versions: LocationVersions |
         ? `Community support for ${minor} ended on ${communityEnd.date}; long-term support (${policy.lts.tier} tier, ${policy.lts.supportPlan} plan) covers it until ${when(ctx, ltsEnd.date)}.`
         : `Community support for ${minor} ends on ${communityEnd.date}; long-term support then covers it until ${ltsEnd.date}.`,
     );
-  } else if (!lts && supportEnd && !support.outOfSupport) {
+  } else if (!lts && supportEnd && !support.outOfSupport && !staleCatalogEnd) {
     f.reason(`Community support for ${minor} ends on ${when(ctx, supportEnd.date)}.`);
     if (ltsEnd) f.reason(`Long-term support (${policy.lts.tier} tier with the ${policy.lts.supportPlan} plan) would extend ${minor} to ${ltsEnd.date}.`, 0);
   }

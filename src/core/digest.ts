@@ -9,18 +9,17 @@
  */
 import type { OutgoingMail } from "./ports.js";
 import type { AuditReport, ClusterReport, DeadlineKind, Integration, IntegrationKind, ReportSummary, Severity, SupportTier } from "./report.js";
-import { SEVERITIES, SEVERITY_RANK, SUPPORT_TIERS, summarize } from "./report.js";
+import { DEFAULT_WINDOW_DAYS, SEVERITIES, SEVERITY_RANK, SUPPORT_TIERS, summarize } from "./report.js";
 import type { IsoDate } from "./types.js";
 import { armIdKey } from "./types.js";
 import { addDays } from "./dates.js";
-import type { Recipients } from "../config.js";
-import { routeClusters, type Route, type RouteReason } from "./routing.js";
+import { routeClusters, type Recipients, type Route, type RouteReason } from "./routing.js";
 import { sortAlerts, stableId, type WindowAlert } from "./alerts.js";
 import { html, link, plainText, safeUrl, trusted, type SafeHtml } from "./html.js";
 
 export type MailKind = "digest" | "alerts";
 
-export const DEFAULT_WINDOW_DAYS = 60;
+export { DEFAULT_WINDOW_DAYS };
 
 /**
  * `<kind>-<asOf>-<hash of run, recipient, kind>`: same run + recipient + kind → same id. The date
@@ -33,7 +32,7 @@ export function messageIdFor(kind: MailKind, runId: string, asOf: IsoDate, recip
 
 // ------------------------------------------------------------------ the digest model
 
-export interface Finding {
+export interface DigestFinding {
   clusterId: string;
   clusterName: string;
   kind: IntegrationKind;
@@ -78,11 +77,11 @@ export interface OutOfSupportCluster {
 export interface DigestChanges {
   /** The previous digest's run, or null on the first digest. */
   comparedTo: { runId: string; asOf: IsoDate } | null;
-  newFindings: Finding[];
+  newFindings: DigestFinding[];
   /** Findings whose severity went up. */
-  worsened: Finding[];
+  worsened: DigestFinding[];
   /** Findings gone from a cluster that is still reported. */
-  resolved: Finding[];
+  resolved: DigestFinding[];
   clustersAdded: string[];
   clustersGone: string[];
 }
@@ -100,7 +99,7 @@ export interface DigestModel {
   timeline: TimelineEntry[];
   weeks: WeekBucket[];
   outOfSupport: OutOfSupportCluster[];
-  unsupported: Finding[];
+  unsupported: DigestFinding[];
   /** Scope errors of a partial run and per-cluster errors, as `scope: message`. */
   runErrors: string[];
 }
@@ -152,7 +151,7 @@ export function digestModel(
   };
 }
 
-function finding(cluster: ClusterReport, i: Integration): Finding {
+function finding(cluster: ClusterReport, i: Integration): DigestFinding {
   return {
     clusterId: armIdKey(cluster.id),
     clusterName: cluster.name,
@@ -171,13 +170,13 @@ function compareFindings(clusters: readonly ClusterReport[], previous: { report:
   if (!previous) return { comparedTo: null, newFindings: [], worsened: [], resolved: [], clustersAdded: [], clustersGone: [] };
   const prevClusters = new Map(previous.clusters.map((c) => [armIdKey(c.id), c]));
   const nowClusters = new Map(clusters.map((c) => [armIdKey(c.id), c]));
-  const prevFindings = new Map<string, Finding>();
+  const prevFindings = new Map<string, DigestFinding>();
   for (const c of previous.clusters) for (const i of c.integrations) if (isFinding(i)) prevFindings.set(findingKey(c.id, i), finding(c, i));
-  const nowFindings = new Map<string, Finding>();
+  const nowFindings = new Map<string, DigestFinding>();
   for (const c of clusters) for (const i of c.integrations) if (isFinding(i)) nowFindings.set(findingKey(c.id, i), finding(c, i));
 
-  const newFindings: Finding[] = [];
-  const worsened: Finding[] = [];
+  const newFindings: DigestFinding[] = [];
+  const worsened: DigestFinding[] = [];
   for (const [key, f] of nowFindings) {
     const before = prevFindings.get(key);
     if (!before) newFindings.push(f);
@@ -195,7 +194,7 @@ function compareFindings(clusters: readonly ClusterReport[], previous: { report:
   };
 }
 
-function sortFindings(list: Finding[]): Finding[] {
+function sortFindings(list: DigestFinding[]): DigestFinding[] {
   return list.sort(
     (a, b) =>
       SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] ||
@@ -444,7 +443,7 @@ function changesHtml(c: DigestChanges): SafeHtml {
   if (!c.comparedTo) {
     return html`${heading("Changes")}<p style="margin:0;color:#4b5563;">First digest: nothing to compare with yet.</p>`;
   }
-  const list = (title: string, items: Finding[], color: string) =>
+  const list = (title: string, items: DigestFinding[], color: string) =>
     items.length === 0
       ? html``
       : html`<p style="margin:8px 0 4px 0;font-weight:600;color:${color};">${title} (${items.length})</p>
@@ -495,7 +494,7 @@ function digestText(m: DigestModel): string {
   } else {
     const c = m.changes;
     lines.push(`CHANGES SINCE ${c.comparedTo!.asOf}`);
-    const section = (title: string, items: Finding[]) => {
+    const section = (title: string, items: DigestFinding[]) => {
       if (items.length === 0) return;
       lines.push(`  ${title} (${items.length}):`);
       for (const f of items) lines.push(`    - ${plainText(f.clusterName)}: ${plainText(integrationLabel(f.name, f.version))} (${KIND_LABEL[f.kind]}, ${f.severity})${f.reasons.length ? ` - ${plainText(f.reasons.join("; "))}` : ""}`);

@@ -3,7 +3,7 @@
  * RFC 4180, safe to open in a spreadsheet) or `table` (a fixed-width summary for a terminal).
  * Pure: text in, text out. Tolerates a partial report (a stored fleet without its run header).
  */
-import { SEVERITY_RANK, SUPPORT_TIERS, SEVERITIES, summarize, type AuditReport, type ClusterReport, type Deadline, type Integration } from "./report.js";
+import { DEFAULT_WINDOW_DAYS, SEVERITY_RANK, SUPPORT_TIERS, SEVERITIES, summarize, worstSeverity, type AuditReport, type ClusterReport, type Deadline, type Integration } from "./report.js";
 import { columns, csvCell, csvNumber, fit, plain } from "./text.js";
 
 export const REPORT_FORMATS = ["json", "csv", "table"] as const;
@@ -102,13 +102,12 @@ function worstFirst(a: Integration, b: Integration): number {
 }
 
 function clusterWorst(cluster: ClusterReport): number {
-  return Math.max(-1, ...cluster.integrations.map((i) => SEVERITY_RANK[i.severity]));
+  return cluster.integrations.length === 0 ? -1 : SEVERITY_RANK[worstSeverity(cluster)];
 }
 
 function formatTable(report: AuditReport): string {
   const clusters = report.clusters ?? [];
-  const windowDays = 60;
-  const summary = report.summary ?? summarize(clusters, windowDays);
+  const summary = report.summary ?? summarize(clusters, DEFAULT_WINDOW_DAYS);
   const out: string[] = [];
   const header = ["AKS integration audit"];
   if (report.runId) header.push(`run ${plain(report.runId)}`);

@@ -48,6 +48,9 @@ export interface Page<T> {
   continuationToken: string | null;
 }
 
+/** The most items one page of a history query returns (Table Storage answers at most 1,000 per response). */
+export const MAX_PAGE_SIZE = 1000;
+
 export interface PageQuery {
   from?: IsoDate;
   to?: IsoDate;
@@ -93,7 +96,10 @@ export interface HistoryStore {
   runReport(runId: string): Promise<AuditReport | null>;
   /** One cluster's snapshots, newest first. */
   clusterHistory(clusterId: string, query: PageQuery): Promise<Page<StoredSnapshot>>;
-  /** The fleet as last recorded on or before `asOf`: the latest run that started on or before that date. */
+  /**
+   * The fleet as last recorded on or before `asOf`: the newest finished (succeeded or partial) run
+   * with that asOf or earlier, skipping runs limited to named clusters; filters narrow the integrations.
+   */
   fleetAsOf(asOf: IsoDate, query: FleetQuery): Promise<{ run: RunRecord; clusters: ClusterReport[] } | null>;
   verify(clusterId?: string): Promise<VerifyResult>;
   /** Deletes everything recorded before `before`; returns how many entities were removed. */

@@ -83,6 +83,16 @@ export interface AuditReport {
   dataSources?: { versionData: "live" | "catalog-only" | "mixed"; notes: string[] };
 }
 
+/** ALERT_WINDOW_DAYS when nothing else says: breaking changes are announced about 60 days ahead. */
+export const DEFAULT_WINDOW_DAYS = 60;
+
+/** The worst severity among a cluster's integrations ("ok" for none). */
+export function worstSeverity(cluster: Pick<ClusterReport, "integrations">): Severity {
+  let worst: Severity = "ok";
+  for (const i of cluster.integrations) if (SEVERITY_RANK[i.severity] > SEVERITY_RANK[worst]) worst = i.severity;
+  return worst;
+}
+
 export function emptySummary(): ReportSummary {
   return {
     clusters: 0,

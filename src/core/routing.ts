@@ -4,9 +4,18 @@
  * A recipient reached several ways gets one route with the union of clusters: one message per
  * recipient per run, never one per cluster.
  */
-import type { Recipients } from "../config.js";
 import type { ClusterReport } from "./report.js";
 import { armIdKey } from "./types.js";
+
+/** Who is configured to receive mail (MAIL_TO, MAIL_TO_BY_SUBSCRIPTION, MAIL_ROUTING_TAG). */
+export interface Recipients {
+  /** Everyone who gets the whole fleet. */
+  defaults: string[];
+  /** subscriptionId (lower case) → recipients who get that subscription's clusters. */
+  bySubscription: Record<string, string[]>;
+  /** Cluster tag whose value lists recipients (comma or semicolon separated); null disables tag routing. */
+  tagName: string | null;
+}
 
 export type RouteReason = "default" | "subscription" | "tag";
 
@@ -21,8 +30,8 @@ export interface Route {
   wholeFleet: boolean;
 }
 
-// Same shape config.ts accepts; kept here so the core does not load the settings module.
-const EMAIL = /^[^\s@<>"',;]+@[^\s@<>"',;]+\.[^\s@<>"',;]+$/;
+/** An e-mail address as the settings and routing tags accept it (config.ts validates with this too). */
+export const EMAIL = /^[^\s@<>"',;]+@[^\s@<>"',;]+\.[^\s@<>"',;]+$/;
 
 export function isEmail(value: string): boolean {
   return EMAIL.test(value);

@@ -124,6 +124,9 @@ export interface AuditScope {
 
 export const TENANT_SCOPE: AuditScope = Object.freeze({ subscriptions: [], managementGroups: [], clusterIds: [] }) as AuditScope;
 
+/** A subscription id (or any Azure GUID). */
+export const GUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** Azure resource ids are case-insensitive: compare and key them lower-cased. */
 export function armIdKey(id: string): string {
   return id.trim().toLowerCase();

@@ -9,7 +9,7 @@ import { AUDIT_QUEUE, parseAuditMessage } from "../http/auditRequest.js";
 import { appContext, auditDeps } from "./runtime.js";
 
 export async function auditWorker(message: unknown, invocation: InvocationContext): Promise<void> {
-  const ctx = await appContext();
+  const ctx = await appContext(invocation);
   let request;
   try {
     request = parseAuditMessage(message, ctx);

@@ -15,12 +15,21 @@ import { ContinuationTokenError } from "../store/index.js";
 
 let current: Promise<AppContext> | null = null;
 
-/** The worker's app context, created on first use; a failed start (bad setting) is retried next call. */
-export function appContext(): Promise<AppContext> {
-  current ??= createAppContext(loadConfig()).catch((error: unknown) => {
-    current = null;
-    throw error;
-  });
+/**
+ * The worker's app context, created on first use; a failed start (bad setting) is retried next call.
+ * Start-up warnings (a refused catalog override) go to the log of the invocation that started it.
+ */
+export function appContext(invocation?: InvocationContext): Promise<AppContext> {
+  current ??= createAppContext(loadConfig()).then(
+    (ctx) => {
+      for (const warning of ctx.warnings) (invocation ? invocation.warn.bind(invocation) : console.warn)(warning);
+      return ctx;
+    },
+    (error: unknown) => {
+      current = null;
+      throw error;
+    },
+  );
   return current;
 }
 
@@ -48,7 +57,7 @@ export function httpHandler(spec: RouteSpec, handle: RouteHandler): HttpHandler 
   return async (request, invocation) => {
     try {
       if (!spec.methods.includes(request.method.toUpperCase() as HttpMethod)) throw methodNotAllowed(request.method, spec.methods);
-      const ctx = await appContext();
+      const ctx = await appContext(invocation);
       authorize(request, spec.roles, ctx.config.http.requireRoles);
       return await handle(request, ctx, invocation);
     } catch (error) {

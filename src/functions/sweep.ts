@@ -17,7 +17,7 @@ export async function sweep(timer: Timer, invocation: InvocationContext): Promis
   const asOf = toIsoDate(occurrence);
   invocation.log(`sweep ${runId}: isPastDue=${timer.isPastDue}`);
 
-  const ctx = await appContext();
+  const ctx = await appContext(invocation);
   const store = await ctx.store();
   const lease = createTableLease(store.ledgerTable(), "sweep");
   const claim = await lease.tryAcquire(runId);

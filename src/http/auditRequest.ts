@@ -3,7 +3,7 @@
  * it to auditWorker. Shared by both ends so the worker re-validates exactly what the API accepted.
  */
 import type { AppContext } from "../app/context.js";
-import { RUN_ID_PATTERN } from "../app/audit.js";
+import { narrowToClusters, RUN_ID_PATTERN } from "../app/audit.js";
 import type { AuditScope, IsoDate } from "../core/types.js";
 import { armClusterId, guid, isoDate, managementGroupId } from "./params.js";
 import { badParameter } from "./problem.js";
@@ -39,12 +39,14 @@ export function parseAuditRequest(body: Record<string, unknown>, ctx: Pick<AppCo
   if (body.asOf !== undefined && typeof body.asOf !== "string") throw badParameter("asOf", "asOf must be a date written YYYY-MM-DD");
   const asOf = body.asOf === undefined ? today : isoDate(body.asOf, "asOf");
 
+  if (subscriptions?.length && managementGroups?.length) {
+    throw badParameter("managementGroups", "name subscriptions or managementGroups, not both");
+  }
   let scope: AuditScope;
   if (subscriptions || managementGroups) {
     scope = { subscriptions: subscriptions ?? [], managementGroups: managementGroups ?? [], clusterIds };
   } else if (clusterIds.length > 0) {
-    const owners = clusterIds.map((id) => id.split("/")[2]!.toLowerCase());
-    scope = { subscriptions: [...new Set(owners)], managementGroups: [], clusterIds };
+    scope = narrowToClusters({ subscriptions: [], managementGroups: [], clusterIds });
   } else {
     scope = { subscriptions: [...ctx.config.scope.subscriptions], managementGroups: [...ctx.config.scope.managementGroups], clusterIds: [] };
   }

@@ -7,10 +7,11 @@
 import type { HttpRequest } from "@azure/functions";
 import { RUN_ID_PATTERN } from "../app/audit.js";
 import { isIsoDate } from "../core/dates.js";
-import type { IsoDate } from "../core/types.js";
+import { MAX_PAGE_SIZE } from "../core/ports.js";
+import { GUID_PATTERN, type IsoDate } from "../core/types.js";
 import { badParameter, quote } from "./problem.js";
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const GUID = GUID_PATTERN;
 /**
  * `/subscriptions/{guid}/resourceGroups/{rg}/providers/Microsoft.ContainerService/managedClusters/{name}`.
  * Resource group: letters, digits, `_ - . ( )`, 1–90, not ending in a period (so `..` can never be a
@@ -25,7 +26,7 @@ const CONTINUATION_TOKEN = /^[A-Za-z0-9_-]+={0,2}$/;
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 export const MAX_CONTINUATION_TOKEN_LENGTH = 2048;
-export const MAX_PAGE_SIZE = 1000;
+export { MAX_PAGE_SIZE };
 export const MIN_YEAR = 2000;
 export const MAX_YEAR = 2100;
 const MAX_ID_LENGTH = 512;

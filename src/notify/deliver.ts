@@ -12,7 +12,7 @@
  *     accepted it but the run died before the ledger recorded the acknowledgement.
  */
 import type { AuditReport } from "../core/report.js";
-import type { Recipients } from "../config.js";
+import type { Recipients } from "../core/routing.js";
 import { MailSendError, type MailTransport, type OutgoingMail } from "../core/ports.js";
 import { assignAlerts, dueAlerts, type WindowAlert } from "../core/alerts.js";
 import { routeClusters } from "../core/routing.js";

@@ -14,7 +14,7 @@ import type { TokenCredential } from "@azure/identity";
 import type { FleetSource } from "../core/ports.js";
 import type { AuditScope, ClusterRecord, ExtensionRecord, ScopeError } from "../core/types.js";
 import { parseClusterRow, parseExtensionRow } from "./parse.js";
-import { describeError, isTransientNetworkError, limiterPolicy, QuotaLimiter, realClock, statusOf, type Clock } from "./throttle.js";
+import { describeError, isTransientNetworkError, limiterPolicy, QuotaLimiter, realClock, statusOf, timeoutPolicy, type Clock } from "./throttle.js";
 
 /**
  * Clusters: only what classification needs. `id` is projected because Resource Graph pages stably
@@ -87,6 +87,12 @@ export interface ResourceGraphSourceOptions {
   retryBaseMs?: number;
   /** Passed to the SDK's retry policy (tests shorten the delays). */
   retryOptions?: ResourceGraphClientOptionalParams["retryOptions"];
+  /**
+   * Longest wait for one answer (default 60 s). The SDK sets no timeout, so a page that never
+   * comes back would hold the sweep until the function itself times out; a timed-out page is
+   * retried like a dropped connection.
+   */
+  requestTimeoutMs?: number;
 }
 
 export interface ResourceGraphSourceStats {
@@ -138,6 +144,7 @@ export function createResourceGraphFleetSource(options: ResourceGraphSourceOptio
   const maxAttempts = Math.max(1, options.maxAttempts ?? 4);
   const retryBaseMs = options.retryBaseMs ?? 1000;
   const respectQuota = options.respectQuota !== false;
+  const requestTimeoutMs = Math.max(1, options.requestTimeoutMs ?? 60_000);
   const stats: ResourceGraphSourceStats = { requests: 0, pages: 0, rows: 0, throttled: 0, retries: 0, quotaWaitMs: 0 };
   const limiter = new QuotaLimiter(clock);
 
@@ -146,6 +153,7 @@ export function createResourceGraphFleetSource(options: ResourceGraphSourceOptio
     ...(options.tlsCa ? { tlsOptions: { ca: options.tlsCa } } : {}),
     ...(options.retryOptions ? { retryOptions: options.retryOptions } : {}),
     additionalPolicies: [
+      { position: "perRetry", policy: timeoutPolicy(requestTimeoutMs) },
       {
         // Per retry: the SDK's own 429/5xx retries also wait for quota and report their headers.
         position: "perRetry",

@@ -210,6 +210,26 @@ export function limiterPolicy(
   };
 }
 
+/**
+ * Gives every attempt a deadline. The HTTP client reports a deadline it cut as an AbortError, which
+ * the SDK never retries and which looks like a caller's cancellation; it is re-thrown here as
+ * ETIMEDOUT, so the adapter retries it like any other transient network failure.
+ */
+export function timeoutPolicy(timeoutMs: number, name = "aksAuditRequestTimeout"): PipelinePolicy {
+  return {
+    name,
+    async sendRequest(request, next) {
+      request.timeout = timeoutMs;
+      try {
+        return await next(request);
+      } catch (e) {
+        if ((e as { name?: unknown })?.name !== "AbortError" || request.abortSignal?.aborted) throw e;
+        throw Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: "ETIMEDOUT" });
+      }
+    },
+  };
+}
+
 /** HTTP status of an SDK error, if it has one. */
 export function statusOf(e: unknown): number | undefined {
   const status = (e as { statusCode?: unknown })?.statusCode;

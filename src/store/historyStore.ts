@@ -6,7 +6,7 @@
 import type { TokenCredential } from "@azure/core-auth";
 import { odata, type TableClient, type TransactionAction } from "@azure/data-tables";
 import type { FleetQuery, HistoryStore, Page, PageQuery, RunRecord, StoredSnapshot, VerifyResult } from "../core/ports.js";
-import { SCHEMA_VERSION, SEVERITIES, SEVERITY_RANK, type AuditReport, type ClusterReport, type Integration, type Severity } from "../core/report.js";
+import { SCHEMA_VERSION, SEVERITIES, SEVERITY_RANK, worstSeverity, type AuditReport, type ClusterReport, type Integration, type Severity } from "../core/report.js";
 import { armIdKey, type IsoDate } from "../core/types.js";
 import { isIsoDate } from "../core/dates.js";
 import { canonicalJson, findBrokenLink, sha256Hex } from "./hashChain.js";
@@ -461,12 +461,6 @@ function findingPairs(cluster: ClusterReport): [string, string][] {
   const pairs = new Map<string, [string, string]>();
   for (const i of cluster.integrations) pairs.set(`${i.severity}|${i.supportTier}`, [encodeKeyPart(i.severity), encodeKeyPart(i.supportTier)]);
   return [...pairs.values()];
-}
-
-function worstSeverity(cluster: ClusterReport): Severity {
-  let worst: Severity = "ok";
-  for (const i of cluster.integrations) if (SEVERITY_RANK[i.severity] > SEVERITY_RANK[worst]) worst = i.severity;
-  return worst;
 }
 
 function indexActions(rk: string, key: string, cluster: ClusterReport, contentHash: string): TransactionAction[] {

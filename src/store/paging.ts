@@ -4,6 +4,7 @@
  * over several entities is never cut between pages). Opaque to callers; clamped to the query's
  * range when used, so a forged token can only move within what the query could return anyway.
  */
+import { MAX_PAGE_SIZE } from "../core/ports.js";
 
 export function encodeContinuation(nextRowKey: string): string {
   return Buffer.from(JSON.stringify({ v: 1, r: nextRowKey }), "utf8").toString("base64url");
@@ -28,7 +29,7 @@ export function decodeContinuation(token: string): string {
 }
 
 export const DEFAULT_PAGE_SIZE = 50;
-export const MAX_PAGE_SIZE = 1000;
+export { MAX_PAGE_SIZE };
 
 export function pageSize(limit: number | undefined): number {
   if (limit === undefined) return DEFAULT_PAGE_SIZE;

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TokenCredential } from "@azure/core-auth";
 import { createAppContext, type AppContext } from "../../src/app/context.js";
-import { hasDeadlineInWindow, newRunId, runAudit, RUN_ID_PATTERN } from "../../src/app/audit.js";
+import { hasDeadlineInWindow, newRunId, runAudit, RUN_ID_PATTERN, type AuditRequest } from "../../src/app/audit.js";
 import { loadConfig } from "../../src/config.js";
 import { startFleetSimulator, type FleetSimulator } from "../../src/local/simulator/index.js";
 import { useAzurite } from "../helpers/azurite.js";
@@ -26,7 +26,7 @@ afterAll(async () => {
   await sim?.close();
 });
 
-function request(runId: string, clusterIds: string[] = [], collect: boolean | ((c: never) => boolean) = true) {
+function request(runId: string, clusterIds: string[] = []): AuditRequest {
   return {
     runId,
     trigger: "cli" as const,
@@ -34,7 +34,7 @@ function request(runId: string, clusterIds: string[] = [], collect: boolean | ((
     asOf: ASOF,
     windowDays: 60,
     now: () => new Date("2026-11-24T06:00:00Z"),
-    collect,
+    collect: true,
   };
 }
 

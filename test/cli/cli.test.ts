@@ -38,6 +38,11 @@ describe("aks-audit", () => {
     expect(stderr).toMatch(/^aks-audit: setting AZURE_TABLES_CONNECTION_STRING: expected a storage connection string/);
   });
 
+  it("a scope of both subscriptions and management groups exits 2", async () => {
+    expect(await main(["audit", "--subscription", SUB, "--management-group", "platform", "--no-store"], env())).toBe(2);
+    expect(stderr).toContain("give --subscription or --management-group, not both");
+  });
+
   it("a malformed export exits 2 naming the file", async () => {
     const file = path.join(home, "broken.json");
     writeFileSync(file, "{ not json");

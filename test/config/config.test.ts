@@ -91,3 +91,29 @@ describe("README", () => {
     expect(readme).toContain(EXTENSION_QUERY);
   });
 });
+
+describe("configuration rules between settings", () => {
+  it("a scope is subscriptions or management groups, not both", () => {
+    expect(problemsOf({ AUDIT_SUBSCRIPTIONS: GUID, AUDIT_MANAGEMENT_GROUPS: "platform" })).toEqual(["AUDIT_MANAGEMENT_GROUPS"]);
+  });
+
+  it("entering the alert window is itself an alert, and thresholds beyond the window are dropped", () => {
+    expect(loadConfig({ ALERT_WINDOW_DAYS: "90" }, "/tmp").alertThresholds).toEqual([90, 60, 30, 14, 7]);
+    expect(loadConfig({ ALERT_WINDOW_DAYS: "30", ALERT_THRESHOLDS: "60,30,14" }, "/tmp").alertThresholds).toEqual([30, 14]);
+  });
+
+  it.each(["AzureWebJobsStorage", "AZURE_TABLES_CONNECTION_STRING", "AZURE_TABLES_ENDPOINT", "SENDGRID_ENDPOINT"])(
+    "a malformed %s is named but its value, which may hold a key, is not echoed",
+    (setting) => {
+      const value = "AccountKey=c2VjcmV0LWtleQ==;not-valid";
+      let message = "";
+      try {
+        loadConfig({ [setting]: value }, "/tmp");
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toContain(`setting ${setting}`);
+      expect(message).not.toContain("c2VjcmV0LWtleQ");
+    },
+  );
+});

@@ -166,6 +166,19 @@ describe("live version data beats the catalog", () => {
     expect(reasons(i)).toContain("the live data is used");
   });
 
+  it("a passed catalog date the region contradicts is no deadline, so neither Kubernetes nor its add-ons turn critical", () => {
+    const versions = live([offer("1.31", ["1.31.5"]), offer("1.32", ["1.32.7"]), offer("1.33", ["1.33.1"])]);
+    const c = cluster({ currentKubernetesVersion: "1.31.5", addonProfiles: { omsagent: { enabled: true, config: null } } });
+    const report = run(c, "2026-11-23", { versions });
+    const kube = get(report.integrations, "kubernetes", "kubernetes");
+    expect(kube.severity).not.toBe("critical");
+    expect(kube.deadlines.filter((d) => d.daysLeft < 0)).toEqual([]);
+    expect(reasons(kube)).not.toMatch(/ends on 2025-11-01/);
+    const oms = get(report.integrations, "addon", "omsagent");
+    expect(oms.severity).not.toBe("critical");
+    expect(oms.deadlines.filter((d) => d.daysLeft < 0)).toEqual([]);
+  });
+
   it("a patch behind the newest offered patch is patch-behind", () => {
     const versions = live([offer("1.35", ["1.35.0", "1.35.1", "1.35.3"]), offer("1.36", ["1.36.1"], ["KubernetesOfficial"], true)]);
     const i = k8s(cluster({ currentKubernetesVersion: "1.35.1" }), "2026-11-23", { versions });

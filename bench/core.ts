@@ -1,0 +1,266 @@
+/**
+ * One fleet size, every stage: the function `npm run bench` runs once per size (each in a fresh
+ * process, see sizeProcess.ts) and the smoke test runs in-process.
+ *
+ * Stages, in this order so the sweep's memory peak is the first thing this process reaches:
+ * 1. sweep: runAudit through the real Resource Graph and Container Service adapters against the
+ *    measured simulator (quota, latency), collect:false, store:null; wall time, requests, memory;
+ * 2. data pass against the unthrottled copy of the same fleet: classifyCluster timed on its own
+ *    over every record, the classified pages written to Azurite (up to storageMax clusters);
+ * 3. one cluster's year of weekly history written and read back;
+ * 4. digests rendered over the fleet's report;
+ * 5. the naive baseline, timed only where asked (1,000 clusters), counted everywhere.
+ */
+import os from "node:os";
+import { loadBundledCatalog } from "../src/catalog/load.js";
+import { newRunId, runAudit } from "../src/app/audit.js";
+import { buildReport, classifyCluster, type ClassifyInput } from "../src/core/classify.js";
+import { buildDigests, DEFAULT_WINDOW_DAYS } from "../src/core/digest.js";
+import type { ClusterReport } from "../src/core/report.js";
+import { armIdKey, type AuditScope, type ExtensionRecord, type IsoDate, type ScopeError } from "../src/core/types.js";
+import { createContainerServiceVersionSource } from "../src/sources/containerService.js";
+import { createStaticCredential } from "../src/sources/credential.js";
+import { createResourceGraphFleetSource } from "../src/sources/resourceGraph.js";
+import { round, sampleMemory } from "./memory.js";
+import { ARG_PAGE_SIZE, naiveRequests, quotaFloor } from "./model.js";
+import { runNaiveBaseline } from "./naive.js";
+import { BENCH_REGIONS, startBenchSimulator, type BenchSimulator } from "./simulator.js";
+import { openStorageBench } from "./storage.js";
+
+export interface FleetBenchOptions {
+  clusters: number;
+  /** At least 500 for the published figures. */
+  subscriptions?: number;
+  regions?: string[];
+  latencyMs: number;
+  /** Resource Graph quota per principal; null = unlimited. */
+  quota: { requests: number; windowMs: number } | null;
+  /** Most clusters written to Azurite (the rest of the fleet is classified but not stored). */
+  storageMax: number;
+  /** Most clusters the digest is rendered over (the whole fleet by default). */
+  digestMax?: number;
+  /** Run the naive baseline against the simulator (else only count its requests). */
+  timeNaive: boolean;
+  /** Parallel calls of the naive script (xargs -P). */
+  naiveConcurrency?: number;
+  simulator: "child" | "in-process";
+  seed?: number;
+  asOf?: IsoDate;
+  log?: (line: string) => void;
+}
+
+export interface BenchResult {
+  clusters: number;
+  subscriptions: number;
+  regions: number;
+  extensions: number;
+  latencyMs: number;
+  quota: { requests: number; windowMs: number } | null;
+  // inventory + classification (the sweep)
+  wallSeconds: number;
+  floorSeconds: number;
+  ratioToFloor: number;
+  quotaRequestsAtFloor: number;
+  argRequests: number;
+  argPages: number;
+  armRequests: number;
+  throttled: number;
+  quotaWaitSeconds: number;
+  requestsByKind: Record<string, number>;
+  sweepErrors: number;
+  classifyMicrosPerCluster: number;
+  peakRssMB: number;
+  peakHeapMB: number;
+  maxRssMB: number;
+  // naive baseline
+  naiveRequests: number;
+  naiveListRequests: number;
+  requestRatioVsNaive: number;
+  naiveSeconds: number | null;
+  naiveMeasuredRequests: number | null;
+  naiveConcurrency: number | null;
+  /** What a one-call-at-a-time script would spend on round trips alone (requests × latency). */
+  naiveSequentialSeconds: number;
+  // storage
+  storageClusters: number;
+  storageCapped: boolean;
+  storageSeconds: number;
+  storageEntities: number;
+  storageWriteRequests: number;
+  storageTransactions: number;
+  storageEntitiesPerSecond: number;
+  entitiesPerTransaction: number;
+  entitiesPerBatchTransaction: number;
+  storageByTable: Record<string, { writeRequests: number; transactions: number; entities: number; reads: number }>;
+  historySnapshots: number;
+  historySnapshotsRead: number;
+  historyReadMs: number;
+  historyReadFirstMs: number;
+  // digest
+  digestClusters: number;
+  digestMessages: number;
+  digestMicrosPerCluster: number;
+  machine: { cpus: number; cpuModel: string; totalMemoryMB: number; node: string; platform: string };
+  date: string;
+}
+
+const TENANT: AuditScope = { subscriptions: [], managementGroups: [], clusterIds: [] };
+
+export async function runFleetBench(options: FleetBenchOptions): Promise<BenchResult> {
+  const log = options.log ?? (() => undefined);
+  const asOf = options.asOf ?? "2026-11-24";
+  const windowDays = DEFAULT_WINDOW_DAYS;
+  const catalog = loadBundledCatalog();
+  const sim: BenchSimulator = await startBenchSimulator(
+    {
+      seed: options.seed ?? 7,
+      clusters: options.clusters,
+      subscriptions: options.subscriptions ?? 500,
+      regions: options.regions ?? BENCH_REGIONS,
+      latencyMs: options.latencyMs,
+      quota: options.quota,
+      // ARM's documented per-subscription read bucket.
+      armQuota: { capacity: 250, refillPerSecond: 25 },
+      asOf,
+    },
+    options.simulator,
+  );
+  try {
+    const shape = sim.fleet;
+
+    // ---- 1. the sweep
+    log(`${options.clusters} clusters: sweeping (quota ${options.quota ? `${options.quota.requests}/${options.quota.windowMs} ms` : "none"}, latency ${options.latencyMs} ms)…`);
+    await sim.resetStats();
+    const adapter = { credential: createStaticCredential("bench-sweep"), endpoint: sim.endpoint, tlsCa: sim.ca };
+    const fleet = createResourceGraphFleetSource({ ...adapter, pageSize: ARG_PAGE_SIZE });
+    const versions = createContainerServiceVersionSource(adapter);
+    const memory = sampleMemory(50);
+    const started = performance.now();
+    const { report, run } = await runAudit(
+      { fleet, versions, catalog, store: null },
+      { runId: newRunId(new Date(), "benchsweep"), trigger: "cli", scope: TENANT, asOf, windowDays, now: () => new Date(), collect: false },
+    );
+    const wallSeconds = (performance.now() - started) / 1000;
+    const peak = memory.stop();
+    const sweepStats = await sim.stats();
+    if (report.summary.clusters !== shape.clusters) {
+      throw new Error(`the sweep saw ${report.summary.clusters} of ${shape.clusters} clusters (${run.status}): ${report.errors.map((e) => `${e.scope}: ${e.message}`).join("; ")}`);
+    }
+    const floor = quotaFloor(shape, options.quota, options.latencyMs);
+    log(`${options.clusters} clusters: sweep ${wallSeconds.toFixed(2)} s (floor ${floor.floorSeconds.toFixed(2)} s), peak RSS ${peak.peakRssMB} MB`);
+
+    // ---- 2. data pass: classification timing and storage
+    log(`${options.clusters} clusters: classifying and storing (up to ${options.storageMax} clusters in Azurite)…`);
+    const fast = { credential: createStaticCredential("bench-data"), endpoint: sim.fastEndpoint, tlsCa: sim.ca };
+    const fastFleet = createResourceGraphFleetSource({ ...fast, pageSize: ARG_PAGE_SIZE });
+    const fastVersions = createContainerServiceVersionSource(fast);
+    const errors: ScopeError[] = [];
+    const extensions = new Map<string, ExtensionRecord[]>();
+    for await (const x of fastFleet.extensions(TENANT, errors)) {
+      const key = armIdKey(x.clusterId);
+      const list = extensions.get(key);
+      if (list) list.push(x);
+      else extensions.set(key, [x]);
+    }
+    const storage = await openStorageBench({ asOf, catalog });
+    const digestMax = options.digestMax ?? Number.POSITIVE_INFINITY;
+    const kept: ClusterReport[] = [];
+    let classifyMs = 0;
+    let classified = 0;
+    let stored = 0;
+    let storageFigures;
+    let historyFigures;
+    try {
+      for await (const page of fastFleet.clusterPages(TENANT, errors)) {
+        // Version data first, so the timed loop is classification and nothing else.
+        const inputs: ClassifyInput[] = [];
+        for (const cluster of page) {
+          inputs.push({ cluster, extensions: extensions.get(armIdKey(cluster.id)) ?? [], versions: await fastVersions.versionsFor(cluster.location, cluster.subscriptionId, errors) });
+        }
+        const t = performance.now();
+        const reports = inputs.map((input) => classifyCluster(input, catalog, { asOf, windowDays }));
+        classifyMs += performance.now() - t;
+        classified += reports.length;
+        reports.forEach((r, i) => (r.tags = inputs[i]!.cluster.tags));
+        if (stored < options.storageMax) {
+          const slice = reports.slice(0, options.storageMax - stored);
+          await storage.save(slice);
+          stored += slice.length;
+        }
+        for (const r of reports) if (kept.length < digestMax) kept.push(r);
+      }
+      storageFigures = await storage.finish();
+      log(`${options.clusters} clusters: stored ${storageFigures.storageClusters} clusters in ${storageFigures.storageSeconds} s; writing a year of weekly history…`);
+      // ---- 3. a year of one cluster's history
+      historyFigures = await storage.history(kept[0]!);
+    } finally {
+      await storage.close();
+    }
+    if (classified !== shape.clusters) throw new Error(`the data pass classified ${classified} of ${shape.clusters} clusters`);
+
+    // ---- 4. digests over the fleet's report
+    const fleetReport = buildReport({ runId: newRunId(new Date(), "benchdigest"), asOf, catalog, clusters: kept, windowDays });
+    const recipients = { defaults: ["platform-team@example.com"], bySubscription: {}, tagName: "owner" };
+    const digestStarted = performance.now();
+    const mails = buildDigests({ report: fleetReport, recipients, windowDays });
+    const digestMs = performance.now() - digestStarted;
+    const digestClusters = kept.length;
+    // The naive stage below does not need the fleet in memory.
+    kept.length = 0;
+
+    // ---- 5. the naive baseline
+    const naive = naiveRequests(shape);
+    const concurrency = options.naiveConcurrency ?? 16;
+    let naiveRun = null;
+    if (options.timeNaive) {
+      log(`${options.clusters} clusters: naive baseline (${naive.total} ARM requests, ${concurrency} at a time)…`);
+      await sim.resetStats();
+      naiveRun = await runNaiveBaseline({ endpoint: sim.endpoint, ca: sim.ca, subscriptions: shape.subscriptionIds, concurrency });
+      if (naiveRun.failures > 0) throw new Error(`the naive baseline had ${naiveRun.failures} failed calls`);
+    }
+
+    const argRequests = fleet.stats.requests;
+    const armRequests = versions.stats.requests;
+    const cpus = os.cpus();
+    return {
+      clusters: shape.clusters,
+      subscriptions: shape.subscriptionIds.length,
+      regions: shape.regions.length,
+      extensions: shape.extensions,
+      latencyMs: options.latencyMs,
+      quota: options.quota,
+      wallSeconds: round(wallSeconds, 2),
+      floorSeconds: round(floor.floorSeconds, 2),
+      ratioToFloor: round(wallSeconds / floor.floorSeconds, 2),
+      quotaRequestsAtFloor: floor.quotaRequests,
+      argRequests,
+      argPages: fleet.stats.pages,
+      armRequests,
+      throttled: fleet.stats.throttled + versions.stats.throttled,
+      quotaWaitSeconds: round(fleet.stats.quotaWaitMs / 1000, 2),
+      requestsByKind: sweepStats.byKind,
+      sweepErrors: report.errors.length,
+      classifyMicrosPerCluster: round((classifyMs * 1000) / classified, 1),
+      peakRssMB: peak.peakRssMB,
+      peakHeapMB: peak.peakHeapMB,
+      maxRssMB: peak.maxRssMB,
+      naiveRequests: naive.total,
+      naiveListRequests: naive.listRequests,
+      requestRatioVsNaive: round(naive.total / (argRequests + armRequests), 1),
+      naiveSeconds: naiveRun ? round(naiveRun.seconds, 2) : null,
+      naiveMeasuredRequests: naiveRun ? naiveRun.requests : null,
+      naiveConcurrency: naiveRun ? concurrency : null,
+      naiveSequentialSeconds: round((naive.total * options.latencyMs) / 1000, 1),
+      ...storageFigures,
+      storageCapped: shape.clusters > options.storageMax,
+      ...historyFigures,
+      digestClusters,
+      digestMessages: mails.length,
+      digestMicrosPerCluster: round((digestMs * 1000) / Math.max(1, digestClusters), 1),
+      machine: { cpus: cpus.length, cpuModel: cpus[0]?.model ?? "unknown", totalMemoryMB: Math.round(os.totalmem() / 1024 / 1024), node: process.version, platform: `${process.platform} ${os.release()}` },
+      date: new Date().toISOString(),
+    };
+  } finally {
+    await sim.close();
+  }
+}

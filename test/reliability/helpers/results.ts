@@ -1,0 +1,22 @@
+/**
+ * Figures for docs/reliability.md. A test measures what it lost and what it sent twice, records the
+ * measurement (before asserting it, so a failing run still reports the real number), and
+ * scripts/reliability-report.mjs sums them per class. Outside the report script nothing is written.
+ */
+import { appendFileSync } from "node:fs";
+import { expect } from "vitest";
+
+export interface Figures {
+  /** Clusters read (or snapshots written) that are missing or unreadable afterwards, plus broken chain links. */
+  dataLost?: number;
+  /** E-mails the SendGrid fake accepted more often than the documented single re-send allows. */
+  duplicateEmails?: number;
+}
+
+/** Appends one JSON line `{ test, dataLost?, duplicateEmails? }`; `test` is "describe > it", as vitest names it. */
+export function recordFigures(figures: Figures): void {
+  const file = process.env.RELIABILITY_RESULTS;
+  if (!file) return;
+  const test = expect.getState().currentTestName ?? "unknown";
+  appendFileSync(file, `${JSON.stringify({ test, ...figures })}\n`);
+}

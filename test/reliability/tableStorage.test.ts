@@ -1,0 +1,198 @@
+/**
+ * Table Storage faults under a real run: Azurite stopped mid-run and restarted on the same port and
+ * data folder, an entity-group transaction refused, and ETag conflicts produced by Azurite itself.
+ * In each case the history that was written stays intact, the next attempt completes the run, and
+ * nothing is stored twice (one snapshot per cluster and run, every hash chain verifies).
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { TableClient, odata } from "@azure/data-tables";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { FleetSource } from "../../src/core/ports.js";
+import { startLocalTables, type LocalTables } from "../../src/local/azurite.js";
+import { startFleetSimulator, type FleetSimulator } from "../../src/local/simulator/index.js";
+import { useAzurite } from "../helpers/azurite.js";
+import { armSources, audit, lowerSorted, openStore, readBack } from "./helpers/audit.js";
+import { recordFigures } from "./helpers/results.js";
+import { rejectedBatch, startTableProxy, type TableProxy } from "./helpers/tableProxy.js";
+
+const azurite = useAzurite();
+const CLUSTERS = 15;
+const PAGE = 5;
+let sim: FleetSimulator;
+const cleanup: (() => Promise<unknown>)[] = [];
+
+beforeAll(async () => {
+  sim = await startFleetSimulator({ seed: 47, clusters: CLUSTERS, quota: null, armQuota: null });
+});
+afterEach(async () => {
+  for (const close of cleanup.splice(0).reverse()) await close();
+});
+afterAll(async () => {
+  await sim?.close();
+});
+
+function sources() {
+  return armSources(sim, { pageSize: PAGE });
+}
+
+/** The fleet, with `hook` run just before page `page` is handed to the audit (mid-run). */
+function beforePage(fleet: FleetSource, page: number, hook: () => Promise<void>): FleetSource {
+  return {
+    extensions: (scope, errors) => fleet.extensions(scope, errors),
+    async *clusterPages(scope, errors) {
+      let n = 0;
+      for await (const clusters of fleet.clusterPages(scope, errors)) {
+        n += 1;
+        if (n === page) await hook();
+        yield clusters;
+      }
+    },
+  };
+}
+
+async function proxied(): Promise<TableProxy> {
+  const proxy = await startTableProxy(azurite.connectionString);
+  cleanup.push(() => proxy.close());
+  return proxy;
+}
+
+function table(connectionString: string, name: string): TableClient {
+  return TableClient.fromConnectionString(connectionString, name, { allowInsecureConnection: true });
+}
+
+describe("Table Storage faults", () => {
+  it("Azurite stopped mid-run: the run ends failed with the pages written intact; after a restart the retry completes it without duplicates", async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), "aks-audit-stop-"));
+    cleanup.push(() => rm(dataDir, { recursive: true, force: true }));
+    let tables: LocalTables = await startLocalTables({ dataDir });
+    cleanup.push(() => tables.close());
+    const port = Number(new URL(tables.endpoint).port);
+    const prefix = azurite.freshPrefix();
+    const runId = "20261124T060000Z-timer";
+
+    const store = await openStore(tables.connectionString, prefix);
+    const { fleet, versions } = sources();
+    const first = await audit({ fleet: beforePage(fleet, 2, () => tables.close()), versions, store }, runId);
+    expect(first.run.status).toBe("failed");
+    expect(first.report.errors.map((e) => e.scope)).toEqual(["run", "store"]);
+    expect(first.report.errors[1]!.message).toMatch(/^could not record the run's end/);
+    expect(first.report.clusters).toHaveLength(PAGE); // what was stored before the stop
+
+    // Restarted on the same port and data folder, as a host restart would.
+    tables = await startLocalTables({ dataDir, port });
+    const restarted = await openStore(tables.connectionString, prefix);
+    const intact = await readBack(restarted, runId, first.report.clusters);
+    recordFigures({ dataLost: intact.lost });
+    expect(intact.run?.status).toBe("running"); // its end could not be recorded
+    expect(intact.lost).toBe(0);
+    expect(intact.verify.ok).toBe(true);
+
+    const retry = await audit({ ...sources(), store: restarted }, runId);
+    const back = await readBack(restarted, runId, retry.report.clusters);
+    recordFigures({ dataLost: back.lost });
+    expect(retry.run.status).toBe("succeeded");
+    expect(back.run?.status).toBe("succeeded");
+    expect(back.ids).toEqual(lowerSorted(sim.fleet.clusterIds()));
+    expect(back.snapshotsOfRun.every((n) => n === 1)).toBe(true);
+    expect(back.verify).toMatchObject({ ok: true, clustersChecked: CLUSTERS, snapshotsChecked: CLUSTERS });
+    expect(back.lost).toBe(0);
+    expect((await restarted.listRuns({})).items.map((r) => r.runId)).toEqual([runId]);
+  });
+
+  it("a rejected batch ends the run failed with earlier pages intact; the retry completes it without duplicates", async () => {
+    const proxy = await proxied();
+    const prefix = azurite.freshPrefix();
+    let indexBatches = 0;
+    proxy.onRequest = (request) => {
+      if (!request.batch || !request.body.includes(`${prefix}runindex`)) return "forward";
+      indexBatches += 1;
+      return indexBatches === 2 ? rejectedBatch() : "forward"; // the second page's index rows
+    };
+    const store = await openStore(proxy.connectionString, prefix);
+    const runId = "20261124T060000Z-batch";
+    const first = await audit({ ...sources(), store }, runId);
+    expect(first.run.status).toBe("failed");
+    expect(first.report.errors).toEqual([{ scope: "run", message: expect.stringContaining("One of the request inputs is not valid.") }]);
+    const intact = await readBack(store, runId, first.report.clusters);
+    recordFigures({ dataLost: intact.lost });
+    expect(intact.run?.status).toBe("failed");
+    expect(intact.ids).toHaveLength(PAGE);
+    expect(intact.lost).toBe(0);
+    expect(intact.verify.ok).toBe(true);
+
+    proxy.onRequest = null;
+    const retry = await audit({ ...sources(), store }, runId);
+    const back = await readBack(store, runId, retry.report.clusters);
+    recordFigures({ dataLost: back.lost });
+    expect(retry.run.status).toBe("succeeded");
+    expect(back.ids).toEqual(lowerSorted(sim.fleet.clusterIds()));
+    // The rejected page's snapshots were linked before its index was refused: the retry reuses them.
+    expect(back.snapshotsOfRun.every((n) => n === 1)).toBe(true);
+    expect(back.verify).toMatchObject({ ok: true, snapshotsChecked: CLUSTERS });
+    expect(back.lost).toBe(0);
+  });
+
+  it("an ETag conflict on the run record (someone wrote it in between) is re-read and the run is recorded once", async () => {
+    const proxy = await proxied();
+    const prefix = azurite.freshPrefix();
+    const runs = table(azurite.connectionString, `${prefix}runs`);
+    let touched = false;
+    proxy.onRequest = async (request) => {
+      // completeRun's conditional replace: change the entity first, so Azurite answers 412.
+      if (!touched && request.batch && request.body.includes(`${prefix}runs`) && /If-Match:/i.test(request.body)) {
+        touched = true;
+        for await (const e of runs.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${"runs"}` } })) {
+          await runs.updateEntity({ partitionKey: e.partitionKey!, rowKey: e.rowKey!, touchedBy: "another instance" }, "Merge");
+        }
+      }
+      return "forward";
+    };
+    const store = await openStore(proxy.connectionString, prefix);
+    const runId = "20261124T060000Z-etagrun";
+    const { run, report } = await audit({ ...sources(), store }, runId);
+    const conflicts = proxy.exchanges.filter((x) => x.batch && /HTTP\/1\.1 412/.test(x.body ?? ""));
+    expect(conflicts).toHaveLength(1);
+    expect(run.status).toBe("succeeded");
+    const back = await readBack(store, runId, report.clusters);
+    recordFigures({ dataLost: back.lost });
+    expect(back.run).toMatchObject({ runId, status: "succeeded", summary: report.summary });
+    expect((await store.listRuns({})).items).toHaveLength(1);
+    expect(back.lost).toBe(0);
+  });
+
+  it("an ETag conflict on every chain head (a concurrent writer) is re-read and each cluster gets exactly one new link", async () => {
+    const proxy = await proxied();
+    const prefix = azurite.freshPrefix();
+    const store = await openStore(proxy.connectionString, prefix);
+    const day1 = await audit({ ...sources(), store }, "20261123T060000Z-day1", undefined, "2026-11-23");
+    expect(day1.run.status).toBe("succeeded");
+
+    const snapshots = table(azurite.connectionString, `${prefix}snapshots`);
+    let touched = false;
+    proxy.onRequest = async (request) => {
+      if (!touched && request.batch && request.body.includes(`${prefix}snapshots`) && /If-Match:/i.test(request.body)) {
+        touched = true;
+        for await (const head of snapshots.listEntities({ queryOptions: { filter: odata`RowKey eq ${"head"}` } })) {
+          await snapshots.updateEntity({ partitionKey: head.partitionKey!, rowKey: "head", touchedBy: "another instance" }, "Merge");
+        }
+      }
+      return "forward";
+    };
+    const runId = "20261124T060000Z-day2";
+    const { run, report } = await audit({ ...sources(), store }, runId);
+    expect(proxy.exchanges.filter((x) => x.batch && /HTTP\/1\.1 412/.test(x.body ?? "")).length).toBeGreaterThan(0);
+    expect(run.status).toBe("succeeded");
+    const back = await readBack(store, runId, report.clusters);
+    recordFigures({ dataLost: back.lost });
+    expect(back.snapshotsOfRun.every((n) => n === 1)).toBe(true);
+    expect(back.verify).toMatchObject({ ok: true, clustersChecked: CLUSTERS, snapshotsChecked: 2 * CLUSTERS });
+    for (const id of [...sim.fleet.clusterIds()].slice(0, 3)) {
+      const history = (await store.clusterHistory(id, {})).items;
+      expect(history.map((s) => s.runId)).toEqual([runId, "20261123T060000Z-day1"]);
+      expect(history[0]!.previousHash).toBe(history[1]!.contentHash);
+    }
+    expect(back.lost).toBe(0);
+  });
+});
