@@ -7,7 +7,7 @@
  */
 import type { Catalog } from "../catalog/schema.js";
 import { classifyCluster } from "../core/classify.js";
-import type { FleetSource, HistoryStore, RunRecord, RunTrigger, VersionSource } from "../core/ports.js";
+import type { FleetSource, HistoryStore, RunRecord, RunTrigger, UpgradeOptions, UpgradeProfileSource, VersionSource } from "../core/ports.js";
 import { addToSummary, emptySummary, SCHEMA_VERSION, type AuditReport, type ClusterReport } from "../core/report.js";
 import {
   armIdKey,
@@ -31,6 +31,8 @@ export interface AuditDeps {
   catalog: Catalog;
   store: HistoryStore | null;
   openSource?: OpenSourceScanner | null;
+  /** Set when UPGRADE_PROFILES is on: each cluster's upgrade options are added to its kubernetes reasons. */
+  upgradeProfiles?: UpgradeProfileSource | null;
 }
 
 export interface AuditRequest {
@@ -42,11 +44,11 @@ export interface AuditRequest {
   /** The edge's clock, for run start/end instants only; classification uses `asOf`. */
   now: () => Date;
   /**
-   * Which classified clusters to keep in the returned report: all (the CLI, small HTTP scopes),
-   * none, or those a predicate picks (the timer keeps only clusters with alerts due), so a
-   * tenant-scale sweep never holds the fleet.
+   * What to keep in the returned report: every classified cluster (the CLI, small HTTP scopes),
+   * none, or what a function keeps of each (the timer keeps only the alerting part of alerting
+   * clusters), so a tenant-scale sweep never holds the fleet.
    */
-  collect: boolean | ((cluster: ClusterReport) => boolean);
+  collect: boolean | ((cluster: ClusterReport) => ClusterReport | null);
   onProgress?: (progress: { clusters: number; pages: number }) => void;
 }
 
@@ -95,6 +97,10 @@ export async function runAudit(deps: AuditDeps, request: AuditRequest): Promise<
       if (clusters.length === 0) continue;
 
       const finds = deps.openSource ? await deps.openSource.scan(clusters, errors) : null;
+      // The adapter bounds concurrency (UPGRADE_PROFILE_CONCURRENCY); a page's calls go out together.
+      const upgrades = deps.upgradeProfiles
+        ? await Promise.all(clusters.map((c) => deps.upgradeProfiles!.upgradeProfile(c.id, errors)))
+        : null;
       const reports: ClusterReport[] = [];
       for (const cluster of clusters) {
         const versions = await versionsFor(deps.versions, cluster, errors);
@@ -112,6 +118,8 @@ export async function runAudit(deps: AuditDeps, request: AuditRequest): Promise<
           { asOf: request.asOf, windowDays: request.windowDays },
         );
         if (scan && !Array.isArray(scan)) report.errors.push(`open-source scan: not scanned: ${scan.notScanned}`);
+        const options = upgrades?.[clusters.indexOf(cluster)];
+        if (options) describeUpgradeOptions(report, options);
         report.tags = cluster.tags;
         addToSummary(summary, report, request.windowDays);
         reports.push(report);
@@ -119,7 +127,12 @@ export async function runAudit(deps: AuditDeps, request: AuditRequest): Promise<
       await deps.store?.saveSnapshots(run, reports);
       const keep = request.collect;
       if (keep === true) collected.push(...reports);
-      else if (typeof keep === "function") collected.push(...reports.filter(keep));
+      else if (typeof keep === "function") {
+        for (const report of reports) {
+          const kept = keep(report);
+          if (kept) collected.push(kept);
+        }
+      }
       request.onProgress?.({ clusters: summary.clusters, pages });
     }
     if (wanted) {
@@ -174,6 +187,22 @@ export function narrowToClusters(scope: AuditScope): AuditScope {
   return { ...scope, subscriptions: [...subscriptions] };
 }
 
+/** Adds what the upgrade profile offers to the kubernetes integration's reasons (information only). */
+function describeUpgradeOptions(report: ClusterReport, options: UpgradeOptions): void {
+  const kubernetes = report.integrations.find((i) => i.kind === "kubernetes");
+  if (!kubernetes) return;
+  const list = (upgrades: UpgradeOptions["controlPlane"]["upgrades"]): string =>
+    upgrades.map((u) => `${u.version}${u.isPreview ? " (preview)" : ""}`).join(", ");
+  kubernetes.reasons.push(
+    options.controlPlane.upgrades.length > 0
+      ? `Upgrade profile: the control plane can move to ${list(options.controlPlane.upgrades)}.`
+      : "Upgrade profile: no control-plane upgrade is offered.",
+  );
+  for (const pool of options.agentPools) {
+    if (pool.upgrades.length > 0) kubernetes.reasons.push(`Upgrade profile: node pool "${pool.name}" can move to ${list(pool.upgrades)}.`);
+  }
+}
+
 async function indexExtensions(fleet: FleetSource, scope: AuditScope, errors: ScopeError[]): Promise<Map<string, ExtensionRecord[]>> {
   const byCluster = new Map<string, ExtensionRecord[]>();
   for await (const extension of fleet.extensions(scope, errors)) {
@@ -191,9 +220,18 @@ async function versionsFor(source: VersionSource | null, cluster: ClusterRecord,
   return source.versionsFor(cluster.location, cluster.subscriptionId, errors);
 }
 
-/** The clusters a window alert could be about: a deadline between today and the window's end. */
-export function hasDeadlineInWindow(windowDays: number): (cluster: ClusterReport) => boolean {
-  return (cluster) => cluster.integrations.some((i) => i.deadlines.some((d) => d.daysLeft >= 0 && d.daysLeft <= windowDays));
+/**
+ * What window alerts need of a cluster: its identity, tags (routing) and the integrations with a
+ * deadline between today and the window's end; null when it has none. Reasons past the first are
+ * dropped, since alerts only quote the headline.
+ */
+export function alertingPart(windowDays: number): (cluster: ClusterReport) => ClusterReport | null {
+  return (cluster) => {
+    const integrations = cluster.integrations
+      .filter((i) => i.deadlines.some((d) => d.daysLeft >= 0 && d.daysLeft <= windowDays))
+      .map((i) => ({ ...i, reasons: i.reasons.slice(0, 1) }));
+    return integrations.length === 0 ? null : { ...cluster, integrations, errors: [] };
+  };
 }
 
 export function errorMessage(error: unknown): string {

@@ -9,6 +9,8 @@ import { CatalogError, loadBundledCatalog, loadCatalog } from "../catalog/load.j
 import type { Catalog } from "../catalog/schema.js";
 import type { AuditorConfig } from "../config.js";
 import type { FleetSource, HistoryStore, MailTransport, VersionSource } from "../core/ports.js";
+import type { AuditDeps } from "./audit.js";
+import type { ContainerServiceVersionSource } from "../sources/containerService.js";
 import { createOutboxTransport } from "../notify/outbox.js";
 import { createSendGridTransport } from "../notify/sendgrid.js";
 import { createContainerServiceVersionSource } from "../sources/containerService.js";
@@ -25,6 +27,8 @@ export interface AppContext {
   /** Lazily built: an offline audit (`--from-file`) never touches Azure. */
   fleet(): FleetSource;
   versions(): VersionSource;
+  /** Everything a live audit needs, with this store (null: do not store). */
+  auditDeps(store: HistoryStore | null): AuditDeps;
   store(): Promise<HistoryStore & { ledgerTable(): TableClient }>;
   transport(): MailTransport;
   /** The local outbox, where `--preview` renders what would be sent. */
@@ -50,27 +54,42 @@ export async function createAppContext(config: AuditorConfig, overrides: Context
   let credential = overrides.credential;
   const getCredential = (): TokenCredential => (credential ??= createCredential());
   let fleet: FleetSource | undefined;
-  let versions: VersionSource | undefined;
+  let versions: ContainerServiceVersionSource | undefined;
   let store: Promise<HistoryStore & { ledgerTable(): TableClient }> | undefined;
   const closers: (() => Promise<void>)[] = [];
   const outboxDir = overrides.transport || config.mail.sendgridApiKey ? null : path.join(config.home, "outbox");
   let transport = overrides.transport;
+
+  const getFleet = (): FleetSource =>
+    (fleet ??= createResourceGraphFleetSource({
+      credential: getCredential(),
+      endpoint: config.armEndpoint,
+      tlsCa: overrides.armCa,
+      pageSize: config.resourceGraph.pageSize,
+      subscriptionBatchSize: config.resourceGraph.subscriptionBatchSize,
+    }));
+  const getVersions = (): ContainerServiceVersionSource =>
+    (versions ??= createContainerServiceVersionSource({
+      credential: getCredential(),
+      endpoint: config.armEndpoint,
+      tlsCa: overrides.armCa,
+      upgradeProfileConcurrency: config.upgradeProfiles.concurrency,
+    }));
 
   return {
     config,
     catalog,
     warnings,
     outboxDir,
-    fleet: () =>
-      (fleet ??= createResourceGraphFleetSource({
-        credential: getCredential(),
-        endpoint: config.armEndpoint,
-        tlsCa: overrides.armCa,
-        pageSize: config.resourceGraph.pageSize,
-        subscriptionBatchSize: config.resourceGraph.subscriptionBatchSize,
-      })),
-    versions: () =>
-      (versions ??= createContainerServiceVersionSource({ credential: getCredential(), endpoint: config.armEndpoint, tlsCa: overrides.armCa })),
+    fleet: () => getFleet(),
+    versions: () => getVersions(),
+    auditDeps: (historyStore) => ({
+      fleet: getFleet(),
+      versions: getVersions(),
+      catalog,
+      store: historyStore,
+      upgradeProfiles: config.upgradeProfiles.enabled ? getVersions() : null,
+    }),
     store: () => (store ??= openStore(config, overrides, getCredential, closers)),
     transport: () =>
       (transport ??= config.mail.sendgridApiKey

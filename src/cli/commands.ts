@@ -63,10 +63,18 @@ export async function auditCommand(ctx: AppContext, options: CliOptions, out: Ou
     clusterIds: options.clusterIds,
   };
   const fromFile = options.fromFile;
-  const fleet = fromFile ? await createFileFleetSource(path.resolve(fromFile), options.extensionsFile ? path.resolve(options.extensionsFile) : undefined) : ctx.fleet();
   const store = options.store ? await ctx.store() : null;
+  // An export is audited offline: no Azure calls, catalog facts only (the report says so).
+  const deps = fromFile
+    ? {
+        fleet: await createFileFleetSource(path.resolve(fromFile), options.extensionsFile ? path.resolve(options.extensionsFile) : undefined),
+        versions: null,
+        catalog: ctx.catalog,
+        store,
+      }
+    : ctx.auditDeps(store);
   const { report, run } = await runAudit(
-    { fleet, versions: fromFile ? null : ctx.versions(), catalog: ctx.catalog, store },
+    deps,
     {
       runId: newRunId(new Date()),
       trigger: "cli",

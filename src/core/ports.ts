@@ -23,6 +23,17 @@ export interface VersionSource {
   versionsFor(location: string, subscriptionId: string, errors: ScopeError[]): Promise<LocationVersions | null>;
 }
 
+/** Where a cluster can upgrade to, from its upgrade profile (optional, one ARM call per cluster). */
+export interface UpgradeOptions {
+  controlPlane: { upgrades: { version: string; isPreview: boolean }[] };
+  agentPools: { name: string; upgrades: { version: string; isPreview: boolean }[] }[];
+}
+
+export interface UpgradeProfileSource {
+  /** The cluster's upgrade options, or null (with a recorded error) when they cannot be read. */
+  upgradeProfile(clusterId: string, errors: ScopeError[]): Promise<UpgradeOptions | null>;
+}
+
 // ---------------------------------------------------------------- history
 
 export type RunTrigger = "timer" | "http" | "cli";

@@ -73,7 +73,7 @@ export function httpHandler(spec: RouteSpec, handle: RouteHandler): HttpHandler 
 
 /** The audit's adapters from the app context (store already opened by the caller). */
 export function auditDeps(ctx: AppContext, store: HistoryStore): AuditDeps {
-  return { fleet: ctx.fleet(), versions: ctx.versions(), catalog: ctx.catalog, store };
+  return ctx.auditDeps(store);
 }
 
 /** The configured scope (AUDIT_SUBSCRIPTIONS / AUDIT_MANAGEMENT_GROUPS), whole clusters. */

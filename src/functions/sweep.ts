@@ -5,7 +5,7 @@
  * schedule occurrence, so a retry of the same occurrence lands on the same run.
  */
 import { app, type InvocationContext, type Timer } from "@azure/functions";
-import { hasDeadlineInWindow, newRunId, runAudit } from "../app/audit.js";
+import { alertingPart, newRunId, runAudit } from "../app/audit.js";
 import { sendWindowAlerts } from "../app/notify.js";
 import { addDays, toIsoDate } from "../core/dates.js";
 import { createTableLease } from "../store/lease.js";
@@ -26,7 +26,7 @@ export async function sweep(timer: Timer, invocation: InvocationContext): Promis
     return;
   }
   try {
-    const request = { runId, trigger: "timer" as const, scope: configuredScope(ctx), asOf, windowDays: ctx.config.alertWindowDays, now: () => new Date(), collect: hasDeadlineInWindow(ctx.config.alertWindowDays) };
+    const request = { runId, trigger: "timer" as const, scope: configuredScope(ctx), asOf, windowDays: ctx.config.alertWindowDays, now: () => new Date(), collect: alertingPart(ctx.config.alertWindowDays) };
     const { report, run } = await runAudit(auditDeps(ctx, store), request);
     invocation.log(`sweep ${runId} ${run.status}: ${report.summary.clusters} clusters, ${report.errors.length} scope errors`);
     // A failed sweep stored nothing worth alerting on; throwing lets the retry policy try the same run again.

@@ -46,7 +46,7 @@ export async function runDemo(options: CliOptions, config: AuditorConfig, out: O
         out.note(`fleet simulator on ${simulator.endpoint}; sweeping through Azure Resource Graph and Container Service clients…`);
         const store = options.store ? await ctx.store() : null;
         const { report, run } = await runAudit(
-          { fleet: ctx.fleet(), versions: ctx.versions(), catalog: ctx.catalog, store },
+          ctx.auditDeps(store),
           {
             runId: newRunId(new Date()),
             trigger: "cli",

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TokenCredential } from "@azure/core-auth";
 import { createAppContext, type AppContext } from "../../src/app/context.js";
-import { hasDeadlineInWindow, newRunId, runAudit, RUN_ID_PATTERN, type AuditRequest } from "../../src/app/audit.js";
+import { alertingPart, newRunId, runAudit, RUN_ID_PATTERN, type AuditRequest } from "../../src/app/audit.js";
 import { loadConfig } from "../../src/config.js";
 import { startFleetSimulator, type FleetSimulator } from "../../src/local/simulator/index.js";
 import { useAzurite } from "../helpers/azurite.js";
@@ -58,21 +58,44 @@ describe("an audit run", () => {
     expect(stored?.summary).toEqual(report.summary);
   });
 
-  it("of the whole fleet keeps only alerting clusters when asked, while summarising and storing all of them", async () => {
+  it("of the whole fleet keeps only the alerting part when asked, while summarising and storing all of them", async () => {
     const store = await ctx.store();
     const runId = newRunId(new Date("2026-11-24T07:00:00Z"), "timer");
     expect(runId).toMatch(RUN_ID_PATTERN);
     const { report, run } = await runAudit(
       { fleet: ctx.fleet(), versions: ctx.versions(), catalog: ctx.catalog, store },
-      { ...request(runId), collect: hasDeadlineInWindow(60) },
+      { ...request(runId), collect: alertingPart(60) },
     );
     expect(run.status).toBe("succeeded");
     expect(report.summary.clusters).toBe(200);
     expect(report.dataSources?.versionData).toBe("live");
     expect(report.clusters.length).toBeGreaterThan(0);
     expect(report.clusters.length).toBeLessThan(200);
-    expect(report.clusters.every((c) => c.integrations.some((i) => i.deadlines.some((d) => d.daysLeft >= 0 && d.daysLeft <= 60)))).toBe(true);
+    // Only the alerting part is kept: every kept integration has a deadline inside the window.
+    expect(report.clusters.every((c) => c.integrations.length > 0 && c.integrations.every((i) => i.deadlines.some((d) => d.daysLeft >= 0 && d.daysLeft <= 60)))).toBe(true);
     const stored = await store.runReport(runId);
     expect(stored?.clusters).toHaveLength(200);
+  });
+});
+
+describe("with UPGRADE_PROFILES on", () => {
+  it("reads each cluster's upgrade profile once and says where its control plane can move", async () => {
+    const config = loadConfig(
+      { ARM_ENDPOINT: sim.endpoint, TABLE_PREFIX: azurite.freshPrefix(), UPGRADE_PROFILES: "true", UPGRADE_PROFILE_CONCURRENCY: "4" },
+      "/tmp",
+    );
+    const withProfiles = await createAppContext(config, { credential: stubCredential, armCa: sim.ca, tablesConnectionString: azurite.connectionString });
+    try {
+      const ids = [...sim.fleet.clusterIds()].slice(0, 3);
+      sim.resetStats();
+      const { report } = await runAudit(withProfiles.auditDeps(null), request(newRunId(new Date("2026-11-24T08:00:00Z")), ids));
+      expect(sim.stats.byKind["upgrade-profile"]).toBe(3);
+      for (const cluster of report.clusters) {
+        const kubernetes = cluster.integrations.find((i) => i.kind === "kubernetes")!;
+        expect(kubernetes.reasons.some((r) => r.startsWith("Upgrade profile:"))).toBe(true);
+      }
+    } finally {
+      await withProfiles.close();
+    }
   });
 });
