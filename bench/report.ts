@@ -31,7 +31,7 @@ export function evaluateTargets(results: readonly BenchResult[]): TargetVerdict[
       `inventory+classification ≤ ${TARGETS.ratioToFloor}× the quota floor at 10k and 50k`,
       results,
       (r) => r.clusters >= 10_000,
-      (r) => r.ratioToFloor <= TARGETS.ratioToFloor,
+      (r) => r.ratioToFloor !== null && r.ratioToFloor <= TARGETS.ratioToFloor,
       (r) => `${r.ratioToFloor}× (${r.wallSeconds} s vs ${r.floorSeconds} s)`,
     ),
     verdict(
@@ -105,7 +105,7 @@ export function formatTable(results: readonly BenchResult[]): string {
     String(r.clusters),
     r.wallSeconds.toFixed(2),
     r.floorSeconds.toFixed(2),
-    r.ratioToFloor.toFixed(2),
+    r.ratioToFloor === null ? "-" : r.ratioToFloor.toFixed(2),
     String(r.argRequests),
     String(r.armRequests),
     String(r.naiveRequests),

@@ -9,11 +9,11 @@
  *
  * `npm run bench` runs the pair in a child process (simulatorProcess.ts) so the sweep process's
  * memory is the sweep's alone; the smoke test runs it in-process (vitest cannot fork a .ts file).
+ * This module is the bench's side: options, the IPC protocol and a handle on either.
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { DEFAULT_REGIONS } from "../src/local/simulator/fleet.js";
-import { startFleetSimulator, type FleetSimulator, type SimulatorStats } from "../src/local/simulator/index.js";
-import { createLocalTls } from "../src/local/tls.js";
+import type { SimulatorStats } from "../src/local/simulator/index.js";
 
 export interface BenchSimulatorOptions {
   seed: number;
@@ -57,40 +57,8 @@ export interface BenchSimulator extends SimulatorReady {
 /** The simulator's default; the naive baseline's request count depends on it. */
 export const ARM_PAGE_SIZE = 100;
 
+/** The simulator's default regions (twelve), passed explicitly so every fleet has at least eight. */
 export const BENCH_REGIONS: string[] = [...DEFAULT_REGIONS];
-
-export interface SimulatorPair {
-  ready: SimulatorReady;
-  measured: FleetSimulator;
-  close(): Promise<void>;
-}
-
-export async function startSimulatorPair(options: BenchSimulatorOptions): Promise<SimulatorPair> {
-  const tls = await createLocalTls();
-  const common = { seed: options.seed, clusters: options.clusters, subscriptions: options.subscriptions, regions: options.regions, asOf: options.asOf, armPageSize: ARM_PAGE_SIZE, tls };
-  const measured = await startFleetSimulator({ ...common, latencyMs: options.latencyMs, quota: options.quota, armQuota: options.armQuota });
-  const fast = await startFleetSimulator({ ...common, latencyMs: 0, quota: null, armQuota: null });
-  const ready: SimulatorReady = {
-    endpoint: measured.endpoint,
-    fastEndpoint: fast.endpoint,
-    ca: measured.ca,
-    fleet: {
-      clusters: measured.fleet.clusters,
-      extensions: measured.fleet.extensions,
-      regions: measured.fleet.regions,
-      subscriptionIds: measured.fleet.subscriptions.map((s) => s.id),
-      clustersPerSubscription: measured.fleet.subscriptions.map((s) => s.clusters),
-      armPageSize: ARM_PAGE_SIZE,
-    },
-  };
-  return {
-    ready,
-    measured,
-    close: async () => {
-      await Promise.all([measured.close(), fast.close()]);
-    },
-  };
-}
 
 /** Messages between the bench and simulatorProcess.ts. */
 export type ToSimulator = { type: "stats"; id: number } | { type: "reset"; id: number } | { type: "close"; id: number };
@@ -102,6 +70,8 @@ export type FromSimulator =
 
 export async function startBenchSimulator(options: BenchSimulatorOptions, where: "child" | "in-process"): Promise<BenchSimulator> {
   if (where === "in-process") {
+    // Loaded only here: a sweep process with the simulator in a child never holds its code.
+    const { startSimulatorPair } = await import("./simulatorPair.js");
     const pair = await startSimulatorPair(options);
     return {
       ...pair.ready,

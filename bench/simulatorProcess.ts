@@ -3,7 +3,8 @@
  * sweep process's RSS and CPU are the auditor's alone. Options arrive as JSON in argv[2]; the
  * endpoints and CA go back over IPC, which then answers stats / reset / close requests.
  */
-import { startSimulatorPair, type BenchSimulatorOptions, type FromSimulator, type ToSimulator } from "./simulator.js";
+import type { BenchSimulatorOptions, FromSimulator, ToSimulator } from "./simulator.js";
+import { startSimulatorPair } from "./simulatorPair.js";
 
 function send(message: FromSimulator): void {
   process.send?.(message);

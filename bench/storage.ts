@@ -188,12 +188,12 @@ export async function openStorageBench(options: { asOf: IsoDate; catalog: { vers
       const after = counter.tallies();
       const total = sumTallies(after, before);
       const byTable: Tallies = {};
-      for (const [table, t] of Object.entries(after)) byTable[table] = sumTallies({ [table]: t }, { [table]: before[table] ?? t });
+      for (const [table, t] of Object.entries(after)) byTable[table] = sumTallies({ [table]: t }, before);
       run.status = "succeeded";
       run.endedAt = new Date().toISOString();
       await store.completeRun(run);
-      const batched = Object.values(byTable).reduce((n, t) => n + t.transactions, 0);
-      const batchedEntities = total.entities - (total.writeRequests - total.transactions);
+      const singleWrites = total.writeRequests - total.transactions;
+      const batchedEntities = total.entities - singleWrites;
       return {
         storageClusters: clusters,
         storageSeconds: round(savingMs / 1000, 2),
@@ -202,7 +202,7 @@ export async function openStorageBench(options: { asOf: IsoDate; catalog: { vers
         storageTransactions: total.transactions,
         storageEntitiesPerSecond: savingMs > 0 ? Math.round(total.entities / (savingMs / 1000)) : 0,
         entitiesPerTransaction: total.writeRequests > 0 ? round(total.entities / total.writeRequests, 2) : 0,
-        entitiesPerBatchTransaction: batched > 0 ? round(batchedEntities / batched, 2) : 0,
+        entitiesPerBatchTransaction: total.transactions > 0 ? round(batchedEntities / total.transactions, 2) : 0,
         storageByTable: byTable,
       };
     },

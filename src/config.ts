@@ -170,6 +170,11 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   }
 
   const sendgridApiKey = raw("SENDGRID_API_KEY") || null;
+  // In Azure the setting is a Key Vault reference; seen literally, the platform could not resolve it
+  // (the identity lacks Key Vault Secrets User, or the secret is missing), and SendGrid would answer 401.
+  if (sendgridApiKey && (/^@Microsoft\.KeyVault\(/i.test(sendgridApiKey) || !sendgridApiKey.startsWith("SG."))) {
+    fail("SENDGRID_API_KEY", "a SendGrid API key (SG.…); an unresolved @Microsoft.KeyVault(…) reference means the app's identity cannot read the secret");
+  }
   const sendgridEndpoint = raw("SENDGRID_ENDPOINT") || null;
   if (sendgridEndpoint && !/^https?:\/\//.test(sendgridEndpoint)) fail("SENDGRID_ENDPOINT", "an http(s):// URL");
   const from = raw("MAIL_FROM");

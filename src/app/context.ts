@@ -17,7 +17,12 @@ import { createContainerServiceVersionSource } from "../sources/containerService
 import { createCredential } from "../sources/credential.js";
 import { createResourceGraphFleetSource } from "../sources/resourceGraph.js";
 import { createTableHistoryStore } from "../store/historyStore.js";
-import type { TableClient } from "@azure/data-tables";
+import { TableClient } from "@azure/data-tables";
+import { QueueClient } from "@azure/storage-queue";
+import { createClusterAccess } from "../sources/clusterAccess.js";
+import { createRunProgress, PROGRESS_TABLE_SUFFIX } from "../store/runProgress.js";
+import { createClusterScanner, createOpenSourceScanner, type ClusterScanner, type OpenSourceScanning, type ScanSelection } from "./openSourceScan.js";
+import { createScanQueue, SCAN_QUEUE, type ScanFanOut } from "./scanQueue.js";
 
 export interface AppContext {
   config: AuditorConfig;
@@ -35,6 +40,10 @@ export interface AppContext {
   previewTransport(): MailTransport;
   /** Where the outbox transport writes, when it is the transport in use. */
   outboxDir: string | null;
+  /** The in-cluster open-source scan, run in this process (OSS_SCAN_ENABLED); null when off. */
+  openSource(): OpenSourceScanning | null;
+  /** The same scan fanned out over a Storage Queue: the queue, the run progress table, the scanner. */
+  openSourceFanOut(): Promise<ScanFanOut>;
   close(): Promise<void>;
 }
 
@@ -46,6 +55,8 @@ export interface ContextOverrides {
   tablesConnectionString?: string;
   catalog?: Catalog;
   transport?: MailTransport;
+  /** Use this Storage Queue connection string for the open-source scan queue (tests). */
+  queueConnectionString?: string;
 }
 
 export async function createAppContext(config: AuditorConfig, overrides: ContextOverrides = {}): Promise<AppContext> {
@@ -59,6 +70,17 @@ export async function createAppContext(config: AuditorConfig, overrides: Context
   const closers: (() => Promise<void>)[] = [];
   const outboxDir = overrides.transport || config.mail.sendgridApiKey ? null : path.join(config.home, "outbox");
   let transport = overrides.transport;
+  let clusterScanner: ClusterScanner | undefined;
+  let fanOut: Promise<ScanFanOut> | undefined;
+  const selection: ScanSelection = { subscriptions: config.openSourceScan.subscriptions, tag: config.openSourceScan.tag };
+  const getClusterScanner = (): ClusterScanner =>
+    (clusterScanner ??= createClusterScanner({
+      access: createClusterAccess({ credential: getCredential(), endpoint: config.armEndpoint, tlsCa: overrides.armCa }),
+      catalog,
+    }));
+  let openSource: OpenSourceScanning | undefined;
+  const getOpenSource = (): OpenSourceScanning | null =>
+    config.openSourceScan.enabled ? (openSource ??= createOpenSourceScanner({ clusters: getClusterScanner(), selection })) : null;
 
   const getFleet = (): FleetSource =>
     (fleet ??= createResourceGraphFleetSource({
@@ -89,6 +111,7 @@ export async function createAppContext(config: AuditorConfig, overrides: Context
       catalog,
       store: historyStore,
       upgradeProfiles: config.upgradeProfiles.enabled ? getVersions() : null,
+      openSource: getOpenSource(),
     }),
     store: () => (store ??= openStore(config, overrides, getCredential, closers)),
     transport: () =>
@@ -101,6 +124,14 @@ export async function createAppContext(config: AuditorConfig, overrides: Context
           })
         : createOutboxTransport(outboxDir ?? path.join(config.home, "outbox"), { from: config.mail.from })),
     previewTransport: () => createOutboxTransport(path.join(config.home, "outbox", "preview"), { from: config.mail.from }),
+    openSource: () => getOpenSource(),
+    openSourceFanOut: () =>
+      (fanOut ??= Promise.resolve().then(() => ({
+        queue: createScanQueue(scanQueueClient(config, overrides, getCredential)),
+        progress: createRunProgress({ table: progressTable(config, overrides, getCredential) }),
+        selection,
+        clusters: getClusterScanner(),
+      }))),
     close: async () => {
       for (const close of closers.reverse()) await close();
     },
@@ -145,5 +176,40 @@ async function openStore(
       closers.push(() => local.close());
       return createTableHistoryStore({ ...common, connectionString: local.connectionString, allowInsecureConnection: true });
     }
+  }
+}
+
+/**
+ * The scan queue lives in the storage account the tables use (which is AzureWebJobsStorage unless
+ * AZURE_TABLES_CONNECTION_STRING names another), because the queue trigger listens there.
+ */
+function scanQueueClient(config: AuditorConfig, overrides: ContextOverrides, getCredential: () => TokenCredential): QueueClient {
+  if (overrides.queueConnectionString) return new QueueClient(overrides.queueConnectionString, SCAN_QUEUE);
+  switch (config.tables.kind) {
+    case "connection-string":
+      return new QueueClient(config.tables.connectionString, SCAN_QUEUE);
+    case "endpoint": {
+      const url = new URL(config.tables.endpoint);
+      url.hostname = url.hostname.replace(".table.", ".queue.");
+      url.pathname = `/${SCAN_QUEUE}`;
+      return new QueueClient(url.toString(), getCredential());
+    }
+    case "local":
+      throw new Error("queued open-source scans need a storage account (AzureWebJobsStorage); the command line scans in-process");
+  }
+}
+
+function progressTable(config: AuditorConfig, overrides: ContextOverrides, getCredential: () => TokenCredential): TableClient {
+  const name = `${config.tablePrefix}${PROGRESS_TABLE_SUFFIX}`;
+  if (overrides.tablesConnectionString) return TableClient.fromConnectionString(overrides.tablesConnectionString, name, { allowInsecureConnection: true });
+  switch (config.tables.kind) {
+    case "connection-string":
+      return TableClient.fromConnectionString(config.tables.connectionString, name, {
+        allowInsecureConnection: /127\.0\.0\.1|localhost|UseDevelopmentStorage/i.test(config.tables.connectionString),
+      });
+    case "endpoint":
+      return new TableClient(config.tables.endpoint, name, getCredential());
+    case "local":
+      throw new Error("queued open-source scans need Table Storage (AzureWebJobsStorage); the command line scans in-process");
   }
 }

@@ -197,11 +197,12 @@ function byWorkload(a: Hit, b: Hit): number {
 }
 
 /**
- * A version as reports show it: `v1.16.2` → `1.16.2`, and an image variant (`1.25.2-distroless`,
+ * A version as reports show it: `v1.16.2` → `1.16.2`, `stable-2.14.10` → `2.14.10`, and an image variant (`1.25.2-distroless`,
  * `2.9.1-debian-12-r3`) dropped, because it names a build flavour, not a release; pre-releases stay.
  */
 export function normalizeVersion(text: string | null | undefined): string | null {
-  const v = parseVersion(text);
+  // Release channels written before the number (Linkerd's `stable-2.14.10`) are not part of it.
+  const v = parseVersion(typeof text === "string" ? text.trim().replace(/^(stable|edge|release)-(?=v?\d)/i, "") : text);
   if (!v) return null;
   const extra = v.extra.map((n) => `.${n}`).join("");
   return `${formatVersion(v)}${extra}${v.prerelease ? `-${v.prerelease}` : ""}`;
@@ -227,21 +228,24 @@ function versionOf(hits: readonly Hit[]): { version: string | null; from: string
   return { version: null, from: null };
 }
 
+/** `Helm chart keda-2.16.1 (release keda; version from …; CRDs …) on Deployment keda-operator and 2 more workloads`. */
 function describe(hits: readonly Hit[], crds: readonly string[], versionFrom: string | null): string {
   const first = hits[0]!;
-  const where = `${first.workload.kind} ${first.workload.name}`;
-  const more = hits.length > 1 ? ` and ${hits.length - 1} more workload${hits.length === 2 ? "" : "s"}` : "";
-  const release = first.workload.labels["app.kubernetes.io/instance"] ?? first.workload.labels["release"];
+  const details: string[] = [];
   let what: string;
-  if (first.chart) what = `Helm chart ${first.chart.chart}-${first.chart.version}${release ? ` (release ${release})` : ""}`;
-  else {
+  if (first.chart) {
+    what = `Helm chart ${first.chart.chart}-${first.chart.version}`;
+    const release = first.workload.labels["app.kubernetes.io/instance"] ?? first.workload.labels["release"];
+    if (release) details.push(`release ${release}`);
+  } else {
     const image = [...first.images].sort((a, b) => a.match.pattern.index - b.match.pattern.index)[0]!;
-    what = `image ${image.text}${image.match.mirrored ? ` (a mirror of ${image.match.pattern.text})` : ""}`;
+    what = `image ${image.text}`;
+    if (image.match.mirrored) details.push(`a mirror of ${image.match.pattern.text}`);
   }
-  const parts = [`${what} on ${where}${more}`];
-  if (versionFrom) parts.push(`version from ${versionFrom}`);
-  if (crds.length > 0) parts.push(`CRDs ${crds.slice(0, 2).join(", ")}${crds.length > 2 ? ` and ${crds.length - 2} more` : ""}`);
-  return parts.join("; ");
+  if (versionFrom) details.push(`version from ${versionFrom}`);
+  if (crds.length > 0) details.push(`CRDs ${crds.slice(0, 2).join(", ")}${crds.length > 2 ? ` and ${crds.length - 2} more` : ""}`);
+  const more = hits.length > 1 ? ` and ${hits.length - 1} more workload${hits.length === 2 ? "" : "s"}` : "";
+  return `${what}${details.length > 0 ? ` (${details.join("; ")})` : ""} on ${first.workload.kind} ${first.workload.name}${more}`;
 }
 
 /**

@@ -3,6 +3,7 @@ import "./sweep.js";
 import "./weeklyDigest.js";
 import "./audits.js";
 import "./auditWorker.js";
+import "./scanCluster.js";
 import "./runs.js";
 import "./clusterHistory.js";
 import "./fleet.js";

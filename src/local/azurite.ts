@@ -9,8 +9,8 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 
 /** Azurite's well-known development account; public by design, never a real secret. */
-const DEV_ACCOUNT = "devstoreaccount1";
-const DEV_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+export const DEV_ACCOUNT = "devstoreaccount1";
+export const DEV_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
 /** The LokiJS file under `dataDir`, named as the Azurite CLI names it so either can open it. */
 const DB_FILE = "__azurite_db_table__.json";
@@ -107,18 +107,18 @@ async function loadAzurite(): Promise<AzuriteModules> {
  * module.exports as `default` (so the class is `default.default`); bundler-style interop (vitest)
  * already unwraps one level. Accept both.
  */
-function cjsDefault<T>(mod: { default: T }): T {
+export function cjsDefault<T>(mod: { default: T }): T {
   const outer = mod.default as unknown as { default?: T };
   return typeof outer === "function" ? (outer as T) : (outer.default as T);
 }
 
-function cjsExport<T>(mod: object, name: string): T | undefined {
+export function cjsExport<T>(mod: object, name: string): T | undefined {
   const direct = (mod as Record<string, T | undefined>)[name];
   return direct ?? ((mod as { default?: Record<string, T | undefined> }).default?.[name] ?? undefined);
 }
 
 /** Also looks through `cause`: loaders and test runners wrap the resolution error. */
-function isModuleNotFound(error: unknown): boolean {
+export function isModuleNotFound(error: unknown): boolean {
   for (let e = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     const code = (e as { code?: unknown }).code;
     if (code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND") return true;

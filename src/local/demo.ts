@@ -15,6 +15,32 @@ import type { CliOptions } from "../cli/args.js";
 import { withContext, summaryLine } from "../cli/commands.js";
 import { textTable, type Output } from "../cli/output.js";
 import { startFleetSimulator } from "./simulator/index.js";
+import { mixedPlan, startKubeFake } from "./kubeFake.js";
+import type { AuditReport } from "../core/report.js";
+
+/** With no scan configured, the demo scans the platform team's clusters: a few of the fleet. */
+const DEMO_SCAN_TAG = "team=platform";
+
+/** The open-source finds of a demo run, a line each, and how many clusters were (not) scanned. */
+function openSourceLines(report: AuditReport): { rows: (string | number)[][]; scanned: number; notScanned: Record<string, number> } {
+  const rows: (string | number)[][] = [];
+  const notScanned: Record<string, number> = {};
+  let scanned = 0;
+  for (const cluster of report.clusters) {
+    const note = cluster.errors.find((e) => e.startsWith("open-source scan: not scanned: "));
+    if (note) {
+      const why = note.slice("open-source scan: not scanned: ".length).split(":")[0]!;
+      notScanned[why] = (notScanned[why] ?? 0) + 1;
+      continue;
+    }
+    scanned += 1;
+    for (const i of cluster.integrations.filter((x) => x.kind === "open-source")) {
+      const headline = i.reasons.find((r) => r.startsWith("Conflict") || r.startsWith("Upstream maintenance") || r.startsWith("Running")) ?? "";
+      rows.push([cluster.name, i.name, i.version ?? "?", i.severity, headline.length > 70 ? `${headline.slice(0, 67)}…` : headline]);
+    }
+  }
+  return { rows, scanned, notScanned };
+}
 
 /** The simulator does not check tokens; a real credential would try to reach Entra ID. */
 export const simulatorCredential: TokenCredential = {
@@ -30,7 +56,9 @@ function demoRecipients(config: AuditorConfig): AuditorConfig["mail"]["recipient
 
 export async function runDemo(options: CliOptions, config: AuditorConfig, out: Output): Promise<number> {
   const asOf = options.asOf ?? toIsoDate(new Date());
-  const simulator = await startFleetSimulator({ seed: options.seed ?? 42, clusters: options.clusters ?? 200, asOf });
+  // Each simulated cluster's API server: a mix of self-installed software, one in twelve unreachable.
+  const kube = await startKubeFake({ fallback: mixedPlan });
+  const simulator = await startFleetSimulator({ seed: options.seed ?? 42, clusters: options.clusters ?? 200, asOf, kubeApi: { endpoint: kube.endpoint, ca: kube.ca } });
   const outboxDir = path.join(config.home, "outbox");
   try {
     const demoConfig: AuditorConfig = {
@@ -38,6 +66,7 @@ export async function runDemo(options: CliOptions, config: AuditorConfig, out: O
       armEndpoint: simulator.endpoint,
       scope: { subscriptions: [], managementGroups: [] },
       mail: { ...config.mail, recipients: demoRecipients(config) },
+      openSourceScan: config.openSourceScan.enabled ? config.openSourceScan : { enabled: true, subscriptions: [], tag: DEMO_SCAN_TAG },
     };
     return await withContext(
       demoConfig,
@@ -83,6 +112,10 @@ export async function runDemo(options: CliOptions, config: AuditorConfig, out: O
               ],
             ),
           );
+          const oss = openSourceLines(report);
+          const skipped = Object.entries(oss.notScanned).map(([why, n]) => `${n} ${why}`).join(", ");
+          out.print(`\nopen-source scan (${demoConfig.openSourceScan.tag ? `OSS_SCAN_TAG=${demoConfig.openSourceScan.tag}` : "selected clusters"}): ${oss.scanned} clusters scanned${skipped ? `; not scanned: ${skipped}` : ""}`);
+          if (oss.rows.length > 0) out.print(textTable(["cluster", "software", "version", "severity", "note"], oss.rows));
         }
         out.note(summaryLine(report, run, store !== null));
         out.note(`outbox:  ${outboxDir}`);
@@ -93,5 +126,6 @@ export async function runDemo(options: CliOptions, config: AuditorConfig, out: O
     );
   } finally {
     await simulator.close();
+    await kube.close();
   }
 }

@@ -102,7 +102,9 @@ function statusMessage(error: ApiException<unknown>): string {
     }
   }
   const message = (body as { message?: unknown } | null)?.message;
-  return typeof message === "string" ? message.replace(/\s+/g, " ").slice(0, 200) : `HTTP ${error.code}`;
+  if (typeof message === "string") return message.replace(/\s+/g, " ").slice(0, 200);
+  // Some statuses (401) come without a body; the client then names the status in its message.
+  return /^Message: (.+)$/m.exec(error.message)?.[1]?.trim().slice(0, 200) ?? `HTTP ${error.code}`;
 }
 
 function hostOf(server: string): string {

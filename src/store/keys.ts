@@ -9,6 +9,7 @@
  * - every prefix range can be closed by bumping its last character (see prefixRange), since no
  *   key contains a character above `}`.
  */
+import { createHash } from "node:crypto";
 import { armIdKey, type IsoDate } from "../core/types.js";
 import { isIsoDate } from "../core/dates.js";
 
@@ -46,12 +47,21 @@ export class KeyError extends RangeError {
   }
 }
 
-/** Cluster ARM id → key, case-insensitively (Azure ids are). */
+/**
+ * Cluster ARM id → key, case-insensitively (Azure ids are). An ASCII ARM id always fits (under 300
+ * characters encoded); a resource group named in Unicode letters (Azure allows up to 90, six key
+ * characters each) can overflow, and refusing it would stop the whole sweep. Such an id keeps a
+ * readable prefix and ends in `:z` + the SHA-256 of the whole id: still one stable key per cluster
+ * (`:z` never occurs in an encoding), though not reversible; the id itself is stored beside it.
+ */
 export function clusterKey(clusterId: string): string {
-  const key = encodeKeyPart(armIdKey(clusterId));
+  const id = armIdKey(clusterId);
+  const key = encodeKeyPart(id);
   if (key.length === 0) throw new KeyError("cluster id", clusterId, "empty");
-  if (key.length > MAX_CLUSTER_KEY_LENGTH) throw new KeyError("cluster id", clusterId, `over ${MAX_CLUSTER_KEY_LENGTH} characters encoded`);
-  return key;
+  if (key.length <= MAX_CLUSTER_KEY_LENGTH) return key;
+  if (/^[\x00-\x7f]*$/.test(id)) throw new KeyError("cluster id", clusterId, `over ${MAX_CLUSTER_KEY_LENGTH} characters encoded`);
+  const digest = createHash("sha256").update(id).digest("hex");
+  return `${key.slice(0, MAX_CLUSTER_KEY_LENGTH - 2 - digest.length)}:z${digest}`;
 }
 
 /** Run id → key. Run ids keep their case: they are opaque tokens we mint, not ARM ids. */

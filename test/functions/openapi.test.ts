@@ -120,11 +120,15 @@ describe("OpenAPI document", () => {
     }
   });
 
-  it("registers the timers on their schedule settings and the audit worker on its queue", () => {
+  it("registers the timers on their schedule settings and the queue workers on their queues", () => {
     expect(registered.timer.map((t) => [t.name, t.options.schedule]).sort()).toEqual([
       ["sweep", "%SWEEP_SCHEDULE%"],
       ["weeklyDigest", "%DIGEST_SCHEDULE%"],
     ]);
-    expect(registered.queue.map((q) => q.name)).toEqual(["auditWorker"]);
+    expect(registered.queue.map((q) => [q.name, q.options.queueName])).toEqual([
+      ["auditWorker", "aksaudit-requests"],
+      ["scanCluster", "aksaudit-oss-scan"],
+      ["scanClusterPoison", "aksaudit-oss-scan-poison"],
+    ]);
   });
 });

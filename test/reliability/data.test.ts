@@ -64,9 +64,9 @@ function exportRows(): Record<string, unknown>[] {
     ...ODD_VERSIONS.map((v, i) =>
       base(`aks-version-${i}`, { kubernetesVersion: v, currentKubernetesVersion: v, agentPoolProfiles: [{ name: "np", mode: "User", orchestratorVersion: v, currentOrchestratorVersion: v }] }),
     ),
-    // The same cluster twice, its id in another case (Resource Graph and exports both do this).
+    // The same cluster twice, its id in another case (Resource Graph and exports both do this);
+    // the second copy comes last, pages later.
     base("aks-dup"),
-    { ...base("aks-dup"), id: id("aks-dup").toUpperCase(), name: "AKS-DUP" },
     // A tag set far beyond one Table property (64 KiB) and one entity (1 MiB is the limit; this is ~370 KB).
     base("aks-tags", { tags: hugeTags }),
     // Names that break naive HTML, SQL/OData and terminals; ids with quotes and emoji.
@@ -74,6 +74,7 @@ function exportRows(): Record<string, unknown>[] {
     base("aks-quotes", { name: QUOTES }),
     { ...base("aks-emoji"), id: id(EMOJI), name: EMOJI },
     { ...base("aks-quote-id"), id: id("aks-o'brien\"x"), name: "aks-o'brien\"x" },
+    { ...base("aks-dup"), id: id("aks-dup").toUpperCase(), name: "AKS-DUP" },
   ];
 }
 
@@ -143,6 +144,26 @@ describe("Odd cluster data", () => {
     recordFigures({ dataLost: again.lost });
     expect(again.lost).toBe(0);
     expect(again.verify).toMatchObject({ ok: true, clustersChecked: distinct.size, snapshotsChecked: 2 * distinct.size });
+  });
+
+  it("a cluster id too long to key as is (a resource group named in 80 non-ASCII letters) is stored with the rest of the fleet", async () => {
+    // Azure allows Unicode letters in resource group names (up to 90); each becomes six key characters.
+    const group = "本番環境アプリケーション".repeat(7).slice(0, 80);
+    const longId = `/subscriptions/${SUB}/resourceGroups/${group}/providers/Microsoft.ContainerService/managedClusters/aks-long`;
+    const rows = [{ id: id("aks-before"), type: TYPE }, { id: longId, type: TYPE, resourceGroup: group }, { id: id("aks-after"), type: TYPE }];
+    const file = path.join(dir, "long.json");
+    await writeFile(file, JSON.stringify(rows), "utf8");
+    const store = await openStore(azurite.connectionString, azurite.freshPrefix());
+    const { run, report } = await audit({ fleet: await createFileFleetSource(file, undefined, 1), versions: null, store }, "20261124T060000Z-long");
+    const back = await readBack(store, run.runId, rows.map((r) => r.id));
+    recordFigures({ dataLost: back.lost });
+    expect(report.errors).toEqual([]);
+    expect(run.status).toBe("succeeded");
+    expect(back.ids).toEqual(rows.map((r) => armIdKey(r.id)).sort());
+    expect((await store.clusterHistory(longId, {})).items.map((s) => s.cluster.resourceGroup)).toEqual([group]);
+    expect((await store.clusterHistory(longId.toUpperCase(), {})).items).toHaveLength(1);
+    expect(back.verify).toMatchObject({ ok: true, clustersChecked: 3 });
+    expect(back.lost).toBe(0);
   });
 
   it("markup in a cluster name reaches the digest escaped in HTML and verbatim in text", async () => {

@@ -150,7 +150,9 @@ describe("SendGrid faults", () => {
   it("a timeout on a request SendGrid accepted (the answer was lost) costs at most one re-send under the same id", async () => {
     fake.enqueue({ status: 202, delayMs: 400 });
     const first = await deliver(0, { transport: transport(150) });
-    await new Promise((r) => setTimeout(r, 400)); // let the slow acceptance land at the fake
+    // Let the slow acceptance land at the fake before counting.
+    const lostId = first.messages[0]!.messageId;
+    for (let i = 0; i < 150 && fake.accepted.filter((m) => m.messageId === lostId).length < 2; i++) await new Promise((r) => setTimeout(r, 20));
     await deliver(1);
     await deliver(2);
     const lostAck = new Set([first.messages[0]!.messageId]);

@@ -15,7 +15,7 @@ import { startFleetSimulator, type FleetSimulator } from "../../src/local/simula
 import { useAzurite } from "../helpers/azurite.js";
 import { armSources, audit, lowerSorted, openStore, readBack } from "./helpers/audit.js";
 import { recordFigures } from "./helpers/results.js";
-import { rejectedBatch, startTableProxy, type TableProxy } from "./helpers/tableProxy.js";
+import { rejectedBatch, startTableProxy, type ProxyAction, type TableProxy } from "./helpers/tableProxy.js";
 
 const azurite = useAzurite();
 const CLUSTERS = 15;
@@ -99,7 +99,7 @@ describe("Table Storage faults", () => {
     expect(back.verify).toMatchObject({ ok: true, clustersChecked: CLUSTERS, snapshotsChecked: CLUSTERS });
     expect(back.lost).toBe(0);
     expect((await restarted.listRuns({})).items.map((r) => r.runId)).toEqual([runId]);
-  });
+  }, 60_000); // the Table SDK backs off for several seconds on each refused connection before giving up
 
   it("a rejected batch ends the run failed with earlier pages intact; the retry completes it without duplicates", async () => {
     const proxy = await proxied();
@@ -139,7 +139,7 @@ describe("Table Storage faults", () => {
     const prefix = azurite.freshPrefix();
     const runs = table(azurite.connectionString, `${prefix}runs`);
     let touched = false;
-    proxy.onRequest = async (request) => {
+    proxy.onRequest = async (request): Promise<ProxyAction> => {
       // completeRun's conditional replace: change the entity first, so Azurite answers 412.
       if (!touched && request.batch && request.body.includes(`${prefix}runs`) && /If-Match:/i.test(request.body)) {
         touched = true;
@@ -171,7 +171,7 @@ describe("Table Storage faults", () => {
 
     const snapshots = table(azurite.connectionString, `${prefix}snapshots`);
     let touched = false;
-    proxy.onRequest = async (request) => {
+    proxy.onRequest = async (request): Promise<ProxyAction> => {
       if (!touched && request.batch && request.body.includes(`${prefix}snapshots`) && /If-Match:/i.test(request.body)) {
         touched = true;
         for await (const head of snapshots.listEntities({ queryOptions: { filter: odata`RowKey eq ${"head"}` } })) {

@@ -28,6 +28,7 @@ export type RequestKind =
   | "cluster-list"
   | "upgrade-profile"
   | "extension-list"
+  | "cluster-credentials"
   | "unknown";
 
 const GRAPH_KINDS: readonly RequestKind[] = ["clusters", "extensions", "graph-other"];

@@ -17,6 +17,7 @@ import { versionsValues } from "./versions.js";
 import {
   armList,
   clusterId,
+  credentialResults,
   errorBody,
   extensionId,
   queryResponse,
@@ -24,7 +25,9 @@ import {
   renderClusterGraphRow,
   renderExtension,
   renderExtensionGraphRow,
+  publicApiServer,
   renderUpgradeProfile,
+  renderUserKubeconfig,
   type ErrorName,
   type JsonObject,
 } from "./wire.js";
@@ -53,6 +56,12 @@ export interface FleetSimulatorOptions {
   armPageSize?: number;
   /** Reuse a certificate instead of making one. */
   tls?: LocalTls;
+  /**
+   * Where the clusters' Kubernetes API servers are (the kube fake, src/local/kubeFake.ts): user
+   * kubeconfigs then name `<endpoint>/clusters/<cluster name>` and carry `ca` as the cluster CA.
+   * Without it they name each cluster's public azmk8s.io address, which nothing answers.
+   */
+  kubeApi?: { endpoint: string; ca: string };
 }
 
 export interface SimulatorStats {
@@ -428,6 +437,25 @@ export async function startFleetSimulator(options: FleetSimulatorOptions = {}): 
     return null;
   };
 
+  /** POST actions on a cluster: `listClusterUserCredential`. */
+  const routeArmAction = (segments: string[]): ArmRoute | null => {
+    const lower = segments.map((x) => x.toLowerCase());
+    if (lower[0] !== "subscriptions" || lower.length !== 9 || lower[2] !== "resourcegroups" || lower[4] !== "providers") return null;
+    if (lower[5] !== "microsoft.containerservice" || lower[6] !== "managedclusters" || lower[8] !== "listclusterusercredential") return null;
+    const [sub, rg, name] = [segments[1]!, segments[3]!, segments[7]!];
+    return {
+      kind: "cluster-credentials",
+      subscriptionId: sub,
+      handle: () => {
+        const index = findCluster(sub, rg, name);
+        if (index === null) return notFound("Microsoft.ContainerService/managedClusters", name, rg);
+        const spec = model.cluster(index);
+        const server = options.kubeApi ? `${options.kubeApi.endpoint}/clusters/${encodeURIComponent(spec.name)}` : publicApiServer(spec);
+        return new HttpAnswer(200, credentialResults(renderUserKubeconfig(spec, model.tenantId, server, options.kubeApi?.ca ?? tls.cert)));
+      },
+    };
+  };
+
   // ------------------------------------------------------------------ dispatch
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -463,6 +491,9 @@ export async function startFleetSimulator(options: FleetSimulatorOptions = {}): 
         arm = routeArm(segments, url, apiVersion);
         if (arm) kind = arm.kind;
         if (arm?.location) count(stats.versionsByLocation, arm.location);
+      } else if (req.method === "POST") {
+        arm = routeArmAction(segments);
+        if (arm) kind = arm.kind;
       }
       if (!early && !graph && !arm) early = error(404, "InvalidResourceType", { apiVersion: apiVersion ?? "", path: url.pathname });
       count(stats.byKind, kind);

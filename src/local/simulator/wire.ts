@@ -10,6 +10,7 @@ import errorsTemplate from "./templates/errors.json" with { type: "json" };
 import extensionTemplate from "./templates/extension.json" with { type: "json" };
 import graphColumnsTemplate from "./templates/graphColumns.json" with { type: "json" };
 import clusterTemplate from "./templates/managedCluster.json" with { type: "json" };
+import credentialResultsTemplate from "./templates/credentialResults.json" with { type: "json" };
 import queryResponseTemplate from "./templates/queryResponse.json" with { type: "json" };
 import upgradeProfileTemplate from "./templates/upgradeProfile.json" with { type: "json" };
 import type { ClusterSpec, ExtensionSpec } from "./fleet.js";
@@ -222,4 +223,75 @@ export type ErrorName = keyof typeof errorsTemplate;
 
 export function errorBody(name: ErrorName, vars: Record<string, string>): JsonObject {
   return fill(errorsTemplate[name], vars) as unknown as JsonObject;
+}
+
+/** The Entra application of the AKS API server (kubelogin's `--server-id`). */
+const AKS_SERVER_APP = "6dae42f8-4368-4678-94ff-3960e28e3630";
+/** The Azure CLI's public client, which AKS puts into user kubeconfigs for device-code login. */
+const AZURE_CLI_APP = "80faf920-1908-4b52-b5ef-a8e7bedfc67a";
+
+/** A YAML scalar that is safe whatever the text (YAML accepts JSON's double-quoted strings). */
+const yamlString = (text: string): string => JSON.stringify(text);
+
+/**
+ * The user kubeconfig AKS returns for an Entra ID cluster: the API server and its CA, and a user
+ * that logs in through kubelogin (an exec plugin). YAML, as AKS sends it.
+ */
+export function renderUserKubeconfig(spec: ClusterSpec, tenantId: string, server: string, caPem: string): string {
+  const user = `clusterUser_${spec.resourceGroup}_${spec.name}`;
+  const ca = Buffer.from(caPem, "utf8").toString("base64");
+  return [
+    "apiVersion: v1",
+    "clusters:",
+    "- cluster:",
+    `    certificate-authority-data: ${ca}`,
+    `    server: ${yamlString(server)}`,
+    `  name: ${yamlString(spec.name)}`,
+    "contexts:",
+    "- context:",
+    `    cluster: ${yamlString(spec.name)}`,
+    `    user: ${yamlString(user)}`,
+    `  name: ${yamlString(spec.name)}`,
+    `current-context: ${yamlString(spec.name)}`,
+    "kind: Config",
+    "preferences: {}",
+    "users:",
+    `- name: ${yamlString(user)}`,
+    "  user:",
+    "    exec:",
+    "      apiVersion: client.authentication.k8s.io/v1beta1",
+    "      args:",
+    "      - get-token",
+    "      - --environment",
+    "      - AzurePublicCloud",
+    "      - --server-id",
+    `      - ${AKS_SERVER_APP}`,
+    "      - --client-id",
+    `      - ${AZURE_CLI_APP}`,
+    "      - --tenant-id",
+    `      - ${tenantId}`,
+    "      - --login",
+    "      - devicecode",
+    "      command: kubelogin",
+    "      env: null",
+    "      installHint: |2",
+    "",
+    "        kubelogin is not installed which is required to connect to AAD enabled cluster.",
+    "",
+    "        To learn more, please go to https://aka.ms/aks/kubelogin",
+    "      interactiveMode: IfAvailable",
+    "      provideClusterInfo: false",
+    "",
+  ].join("\n");
+}
+
+/** `listClusterUserCredential`: the kubeconfig travels base64-encoded in `value`. */
+export function credentialResults(kubeconfig: string): JsonObject {
+  return fill(credentialResultsTemplate, { kubeconfig: Buffer.from(kubeconfig, "utf8").toString("base64") }) as unknown as JsonObject;
+}
+
+/** The API server address AKS gives a public cluster: `<dnsPrefix>-<hash>.hcp.<region>.azmk8s.io`. */
+export function publicApiServer(spec: ClusterSpec): string {
+  const prefix = spec.name.replace(/[^A-Za-z0-9-]/g, "x").slice(0, 40).toLowerCase();
+  return `https://${prefix}-dns-${etag(spec.index, 3).slice(0, 8)}.hcp.${spec.location}.azmk8s.io:443`;
 }

@@ -1,0 +1,378 @@
+/**
+ * The in-cluster scan fanned out over an Azure Storage Queue, for fleets one instance cannot scan
+ * within its time budget (docs/open-source-scan.md has the picture).
+ *
+ * 1. The sweep (`runAuditWithFanOut`) runs the normal audit. Its scan hook queues nothing yet: it
+ *    notes "pending" on each selected cluster and keeps one message per cluster (run id, cluster id,
+ *    location, subscription, and the cluster and extension records needed to classify it). A page's
+ *    messages are queued once that page's snapshots are stored — at the next page, or at the end —
+ *    so a fast worker can never be overwritten by the sweep's pending snapshot.
+ * 2. The queue-triggered worker (`processScanMessage`) scans the cluster, classifies it with the same
+ *    classifier and catalog, and replaces that cluster's snapshot for the run (saveSnapshots is
+ *    idempotent per run and cluster). The cluster's progress row moves from queued to done exactly
+ *    once (runProgress.ts), so a redelivered message rewrites the same snapshot and counts nothing twice.
+ * 3. A message the host gives up on lands in `<queue>-poison`; `recordPoisonedScan` marks the
+ *    cluster failed and notes it on its snapshot. The run's error list names it.
+ * 4. Whoever moves the last cluster (a worker, the poison handler, or the sweep if the workers were
+ *    faster) completes the run: the sweep's own status and summary plus what the scans added.
+ *    Until then the run record says "running".
+ */
+import type { QueueClient } from "@azure/storage-queue";
+import type { Catalog } from "../catalog/schema.js";
+import { classifyCluster } from "../core/classify.js";
+import type { FleetSource, HistoryStore, RunRecord, RunStatus, VersionSource } from "../core/ports.js";
+import { addToSummary, emptySummary, type ClusterReport, type ReportSummary } from "../core/report.js";
+import { armIdKey, type ClusterRecord, type ExtensionRecord, type IsoDate, type ScopeError } from "../core/types.js";
+import { Semaphore } from "../sources/throttle.js";
+import { addCounts, type RunProgress } from "../store/runProgress.js";
+import { errorMessage, runAudit, type AuditDeps, type AuditOutcome, type AuditRequest, type OpenSourceScanner } from "./audit.js";
+import { notSelectedReason, type ClusterScanner, type ClusterScanResult, type ScanOutcome, type ScanSelection } from "./openSourceScan.js";
+
+export const SCAN_QUEUE = "aksaudit-oss-scan";
+/** The Functions host moves a message here after maxDequeueCount failed attempts (5 by default). */
+export const SCAN_POISON_QUEUE = `${SCAN_QUEUE}-poison`;
+
+/** What the sweep notes on a cluster whose scan is queued; the worker's snapshot replaces it. */
+export const PENDING_NOTE = "pending: queued for the in-cluster scan";
+
+/** Queue messages are at most 64 KiB; the host reads them base64-encoded (4 bytes per 3). */
+const MAX_MESSAGE_CHARS = 48 * 1024;
+
+export interface ScanMessage {
+  v: 1;
+  runId: string;
+  asOf: IsoDate;
+  windowDays: number;
+  clusterId: string;
+  subscriptionId: string;
+  location: string;
+  /** The cluster as the sweep saw it: the classifier needs its add-ons and versions. */
+  cluster: ClusterRecord;
+  /** Its extensions, for conflicts with extension-based alternatives (Flux, Dapr). */
+  extensions: ExtensionRecord[];
+}
+
+export class ScanMessageError extends Error {
+  override name = "ScanMessageError";
+}
+
+/** Checks a message as it arrives: the queue is shared infrastructure, not a type-checked call. */
+export function parseScanMessage(value: unknown): ScanMessage {
+  let body = value;
+  if (typeof body === "string") {
+    try {
+      body = JSON.parse(body);
+    } catch {
+      throw new ScanMessageError("the message is not JSON");
+    }
+  }
+  const m = body as Partial<ScanMessage> | null;
+  if (!m || typeof m !== "object" || m.v !== 1) throw new ScanMessageError("not a version 1 scan message");
+  for (const field of ["runId", "asOf", "clusterId", "subscriptionId", "location"] as const) {
+    if (typeof m[field] !== "string" || m[field] === "") throw new ScanMessageError(`the message has no ${field}`);
+  }
+  if (typeof m.windowDays !== "number" || !Number.isFinite(m.windowDays)) throw new ScanMessageError("the message has no windowDays");
+  if (!m.cluster || typeof m.cluster !== "object" || armIdKey(String(m.cluster.id)) !== armIdKey(m.clusterId!)) {
+    throw new ScanMessageError("the message's cluster record does not match its clusterId");
+  }
+  if (!Array.isArray(m.extensions)) throw new ScanMessageError("the message has no extensions list");
+  return m as ScanMessage;
+}
+
+/** The Storage Queue the sweep writes to. Messages are base64 JSON, as the Functions host reads them. */
+export interface ScanQueue {
+  readonly name: string;
+  send(message: ScanMessage): Promise<void>;
+}
+
+export function encodeScanMessage(message: ScanMessage): string {
+  return Buffer.from(JSON.stringify(message), "utf8").toString("base64");
+}
+
+export function createScanQueue(client: QueueClient): ScanQueue {
+  let ready: Promise<unknown> | null = null;
+  return {
+    name: client.name,
+    async send(message) {
+      ready ??= client.createIfNotExists().catch((error: unknown) => {
+        ready = null;
+        throw error;
+      });
+      await ready;
+      await client.sendMessage(encodeScanMessage(message));
+    },
+  };
+}
+
+/** Everything the queue path needs, built by the app context. */
+export interface ScanFanOut {
+  queue: ScanQueue;
+  progress: RunProgress;
+  selection: ScanSelection;
+  clusters: ClusterScanner;
+}
+
+// ---------------------------------------------------------------- the sweep side
+
+export interface FanOutOutcome extends AuditOutcome {
+  /** Scans queued for this run. */
+  queued: number;
+  /** True when every queued scan had finished by the time the sweep returned. */
+  complete: boolean;
+}
+
+/** Passes every call through, except that completing the run may be held open for the scans. */
+function holdingStore(store: HistoryStore, onComplete: (run: RunRecord) => Promise<RunRecord>): HistoryStore {
+  return {
+    beginRun: (run) => store.beginRun(run),
+    saveSnapshots: (run, clusters) => store.saveSnapshots(run, clusters),
+    completeRun: async (run) => store.completeRun(await onComplete(run)),
+    getRun: (runId) => store.getRun(runId),
+    listRuns: (query) => store.listRuns(query),
+    runReport: (runId) => store.runReport(runId),
+    clusterHistory: (clusterId, query) => store.clusterHistory(clusterId, query),
+    fleetAsOf: (asOf, query) => store.fleetAsOf(asOf, query),
+    verify: (clusterId) => store.verify(clusterId),
+    purge: (before) => store.purge(before),
+  };
+}
+
+/**
+ * The audit with its in-cluster scans queued instead of run here. Needs a store (the workers write
+ * into the run). Returns as soon as the sweep is done; the run completes when the scans do.
+ */
+export async function runAuditWithFanOut(deps: AuditDeps, request: AuditRequest, fanOut: Omit<ScanFanOut, "clusters">, options: { sendConcurrency?: number } = {}): Promise<FanOutOutcome> {
+  const store = deps.store;
+  if (!store) throw new Error("queued open-source scans need a history store: the workers write into the run");
+  const gate = new Semaphore(Math.max(1, options.sendConcurrency ?? 16));
+  const extensionsByCluster = new Map<string, ExtensionRecord[]>();
+  let pending: ScanMessage[] = [];
+  let queued = 0;
+  const runErrors: ScopeError[] = [];
+
+  // The audit reads every extension before the first page; keep them to put into the messages.
+  const fleet: FleetSource = {
+    async *extensions(scope, errors) {
+      for await (const extension of deps.fleet.extensions(scope, errors)) {
+        const key = armIdKey(extension.clusterId);
+        const list = extensionsByCluster.get(key) ?? [];
+        if (!list.some((e) => armIdKey(e.id) === armIdKey(extension.id))) list.push(extension);
+        extensionsByCluster.set(key, list);
+        yield extension;
+      }
+    },
+    clusterPages: (scope, errors) => deps.fleet.clusterPages(scope, errors),
+  };
+
+  /** Queues the kept messages: registered as expected first, so a fast worker finds its row. */
+  const flush = async (): Promise<void> => {
+    const batch = pending;
+    pending = [];
+    if (batch.length === 0) return;
+    try {
+      await fanOut.progress.expect(request.runId, batch.map((m) => m.clusterId));
+    } catch (error) {
+      runErrors.push({ scope: "open-source scan", message: `${batch.length} cluster scan(s) could not be queued: ${errorMessage(error)}` });
+      return;
+    }
+    await Promise.all(
+      batch.map((message) =>
+        gate.run(async () => {
+          try {
+            if (encodeScanMessage(message).length > 64 * 1024) throw new Error("the message is larger than a queue message may be");
+            await fanOut.queue.send(message);
+            queued += 1;
+          } catch (error) {
+            const why = `the scan could not be queued: ${errorMessage(error)}`;
+            await fanOut.progress.finish(request.runId, message.clusterId, { ok: false, message: `open-source scan failed: ${why}` });
+          }
+        }),
+      ),
+    );
+  };
+
+  const scanner: OpenSourceScanner = {
+    async scan(clusters) {
+      // The previous page's snapshots are stored by now: its messages may go.
+      await flush();
+      const results = new Map<string, ScanOutcome>();
+      for (const cluster of clusters) {
+        const key = armIdKey(cluster.id);
+        const skip = notSelectedReason(cluster, fanOut.selection);
+        if (skip) {
+          results.set(key, { notScanned: skip });
+          continue;
+        }
+        const message: ScanMessage = {
+          v: 1,
+          runId: request.runId,
+          asOf: request.asOf,
+          windowDays: request.windowDays,
+          clusterId: cluster.id,
+          subscriptionId: cluster.subscriptionId,
+          location: cluster.location,
+          cluster,
+          extensions: extensionsByCluster.get(key) ?? [],
+        };
+        if (JSON.stringify(message).length > MAX_MESSAGE_CHARS) message.cluster = { ...cluster, tags: {} };
+        pending.push(message);
+        results.set(key, { notScanned: PENDING_NOTE });
+      }
+      return results;
+    },
+  };
+
+  const holding = holdingStore(store, async (run) => {
+    // The last page is stored: queue its scans, then keep the run open while any are out.
+    await flush();
+    run.errors.push(...runErrors);
+    if (runErrors.length > 0 && run.status === "succeeded") run.status = "partial";
+    return queued > 0 ? { ...run, status: "running", endedAt: null } : run;
+  });
+
+  const outcome = await runAudit({ ...deps, fleet, store: holding, openSource: scanner }, request);
+  if (queued === 0) return { ...outcome, queued, complete: true };
+
+  await fanOut.progress.seal(request.runId, { status: outcome.run.status, summary: outcome.run.summary });
+  const completed = await completeRunIfDone(request.runId, { store, progress: fanOut.progress, now: request.now });
+  const run = completed ?? { ...outcome.run, status: "running" as RunStatus, endedAt: null };
+  return { report: outcome.report, run, queued, complete: completed !== null };
+}
+
+// ---------------------------------------------------------------- the worker side
+
+export interface ScanWorkerDeps {
+  clusters: ClusterScanner;
+  versions: VersionSource | null;
+  catalog: Catalog;
+  store: HistoryStore;
+  progress: RunProgress;
+  now: () => Date;
+}
+
+export type ScanWorkOutcome =
+  | { kind: "saved"; runId: string; clusterId: string; counted: boolean; result: ClusterScanResult["kind"]; runCompleted: boolean }
+  /** The run is complete (or gone): a late copy of a message already handled. */
+  | { kind: "late"; runId: string; clusterId: string }
+  /** Not a scan message: retrying it cannot help. */
+  | { kind: "dropped"; reason: string };
+
+/** What the open-source integrations of a cluster add to a run's summary (the sweep counted the rest). */
+export function openSourceDelta(report: ClusterReport, windowDays: number): ReportSummary {
+  const delta = emptySummary();
+  addToSummary(delta, { ...report, integrations: report.integrations.filter((i) => i.kind === "open-source") }, windowDays);
+  delta.clusters = 0;
+  return delta;
+}
+
+/** The cluster's report for the run, exactly as runAudit would make it with this scan outcome. */
+async function classifyWithScan(message: ScanMessage, outcome: ScanOutcome, deps: Pick<ScanWorkerDeps, "versions" | "catalog">): Promise<ClusterReport> {
+  const versions = deps.versions ? await deps.versions.versionsFor(message.location, message.subscriptionId, []) : null;
+  const report = classifyCluster(
+    { cluster: message.cluster, extensions: message.extensions, openSource: Array.isArray(outcome) ? outcome : [], versions },
+    deps.catalog,
+    { asOf: message.asOf, windowDays: message.windowDays },
+  );
+  if (!Array.isArray(outcome)) report.errors.push(`open-source scan: not scanned: ${outcome.notScanned}`);
+  report.tags = message.cluster.tags;
+  return report;
+}
+
+async function openRun(message: ScanMessage, store: HistoryStore): Promise<RunRecord | null> {
+  const run = await store.getRun(message.runId);
+  return run && run.status === "running" ? run : null;
+}
+
+/**
+ * One queue message: scan, classify, save the cluster's snapshot for the run, count it, and complete
+ * the run if it was the last. Throws on a transient failure so the host retries (and, after its
+ * last attempt, moves the message to the poison queue).
+ */
+export async function processScanMessage(value: unknown, deps: ScanWorkerDeps): Promise<ScanWorkOutcome> {
+  let message: ScanMessage;
+  try {
+    message = parseScanMessage(value);
+  } catch (error) {
+    return { kind: "dropped", reason: errorMessage(error) };
+  }
+  const run = await openRun(message, deps.store);
+  if (!run) return { kind: "late", runId: message.runId, clusterId: message.clusterId };
+
+  const result = await deps.clusters.scan(message.cluster);
+  if (result.kind === "failed" && result.transient) {
+    await deps.progress.noteAttempt(message.runId, message.clusterId, result.reason);
+    throw new Error(`open-source scan of ${message.clusterId} failed, to be retried: ${result.reason}`);
+  }
+  const errors: ScopeError[] = [];
+  const outcome: ScanOutcome =
+    result.kind === "scanned" ? result.finds : result.kind === "not-scanned" ? { notScanned: result.reason } : { notScanned: `scan failed: ${result.reason}` };
+  if (result.kind === "failed") errors.push({ scope: message.clusterId, message: `open-source scan failed: ${result.reason}` });
+
+  const report = await classifyWithScan(message, outcome, deps);
+  await deps.store.saveSnapshots(run, [report]);
+  const counted = await deps.progress.finish(
+    message.runId,
+    message.clusterId,
+    errors.length > 0 ? { ok: false, message: errors[0]!.message } : { ok: true, delta: openSourceDelta(report, message.windowDays) },
+  );
+  const completed = await completeRunIfDone(message.runId, deps);
+  return { kind: "saved", runId: message.runId, clusterId: message.clusterId, counted, result: result.kind, runCompleted: completed !== null };
+}
+
+/**
+ * A message from the poison queue: the host tried it maxDequeueCount times. The cluster is marked
+ * failed (a run error names it) and its snapshot says why it was not scanned.
+ */
+export async function recordPoisonedScan(value: unknown, deps: ScanWorkerDeps): Promise<ScanWorkOutcome> {
+  let message: ScanMessage;
+  try {
+    message = parseScanMessage(value);
+  } catch (error) {
+    return { kind: "dropped", reason: errorMessage(error) };
+  }
+  const run = await openRun(message, deps.store);
+  if (!run) return { kind: "late", runId: message.runId, clusterId: message.clusterId };
+  const state = await deps.progress.clusterState(message.runId, message.clusterId);
+  // Done already (the failure came after the count, e.g. while completing the run): keep the scan.
+  if (state && state.state !== "queued") {
+    const completed = await completeRunIfDone(message.runId, deps);
+    return { kind: "saved", runId: message.runId, clusterId: message.clusterId, counted: false, result: "failed", runCompleted: completed !== null };
+  }
+  const why = `gave up after repeated attempts (message moved to ${SCAN_POISON_QUEUE})${state?.lastError ? `; last error: ${state.lastError}` : ""}`;
+  const report = await classifyWithScan(message, { notScanned: `scan failed: ${why}` }, deps);
+  await deps.store.saveSnapshots(run, [report]);
+  const counted = await deps.progress.finish(message.runId, message.clusterId, { ok: false, message: `open-source scan failed: ${why}` });
+  const completed = await completeRunIfDone(message.runId, deps);
+  return { kind: "saved", runId: message.runId, clusterId: message.clusterId, counted, result: "failed", runCompleted: completed !== null };
+}
+
+// ---------------------------------------------------------------- completing the run
+
+/**
+ * Completes the run when the sweep has sealed it and every queued scan is done or failed; null
+ * otherwise. Safe to call from anywhere, any number of times: the final record is a function of
+ * what is stored (the sweep's summary plus the scans' delta, the first recorded end instant), so
+ * two callers racing write the same thing.
+ */
+export async function completeRunIfDone(runId: string, deps: Pick<ScanWorkerDeps, "store" | "progress" | "now">): Promise<RunRecord | null> {
+  const state = await deps.progress.state(runId);
+  if (!state || !state.sealed || !state.sweep || state.done + state.failed < state.expected) return null;
+  const failures = await deps.progress.failures(runId);
+  const run = await deps.store.getRun(runId);
+  if (!run) return null;
+  if (run.status !== "running") {
+    await deps.progress.forget(runId);
+    return run;
+  }
+  const endedAt = await deps.progress.markFinished(runId, deps.now().toISOString());
+  const errors = [...run.errors];
+  for (const f of failures) {
+    if (!errors.some((e) => e.scope === f.clusterId && e.message === f.message)) errors.push({ scope: f.clusterId, message: f.message });
+  }
+  const status: RunStatus = state.sweep.status === "failed" ? "failed" : errors.length > 0 ? "partial" : "succeeded";
+  const final: RunRecord = { ...run, status, endedAt, errors, summary: addCounts(state.sweep.summary, state.delta) };
+  await deps.store.completeRun(final);
+  // The counts served their purpose; late copies of messages find the run complete and stop there.
+  await deps.progress.forget(runId).catch(() => undefined);
+  return final;
+}
