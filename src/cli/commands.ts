@@ -158,9 +158,15 @@ async function historyCommand(ctx: AppContext, options: CliOptions, out: Output)
     return 0;
   }
   const asOf = options.asOf!;
-  const fleet = await store.fleetAsOf(asOf, {});
-  if (!fleet) throw new CliError(`no run recorded on or before ${asOf}`);
-  const { run, clusters } = fleet;
+  const first = await store.fleetAsOf(asOf, { limit: 1000 });
+  if (!first) throw new CliError(`no run recorded on or before ${asOf}`);
+  const { run } = first;
+  const clusters = [...first.clusters];
+  for (let token = first.continuationToken; token; ) {
+    const page = await store.fleetAsOf(asOf, { limit: 1000, continuationToken: token });
+    clusters.push(...(page?.clusters ?? []));
+    token = page?.continuationToken ?? null;
+  }
   out.print(
     formatReport(
       {

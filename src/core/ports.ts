@@ -91,6 +91,9 @@ export interface VerifyResult {
 export interface FleetQuery {
   severity?: Severity;
   supportTier?: SupportTier;
+  /** Clusters per page (default 50, at most MAX_PAGE_SIZE). */
+  limit?: number;
+  continuationToken?: string;
 }
 
 export interface HistoryStore {
@@ -111,7 +114,7 @@ export interface HistoryStore {
    * The fleet as last recorded on or before `asOf`: the newest finished (succeeded or partial) run
    * with that asOf or earlier, skipping runs limited to named clusters; filters narrow the integrations.
    */
-  fleetAsOf(asOf: IsoDate, query: FleetQuery): Promise<{ run: RunRecord; clusters: ClusterReport[] } | null>;
+  fleetAsOf(asOf: IsoDate, query: FleetQuery): Promise<{ run: RunRecord; clusters: ClusterReport[]; continuationToken: string | null } | null>;
   verify(clusterId?: string): Promise<VerifyResult>;
   /** Deletes everything recorded before `before`; returns how many entities were removed. */
   purge(before: IsoDate): Promise<number>;

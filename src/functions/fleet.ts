@@ -1,9 +1,12 @@
-/** GET /api/fleet?asOf&severity&supportTier&format — the fleet as last recorded on or before a date. */
+/**
+ * GET /api/fleet?asOf&severity&supportTier&format&limit&continuationToken — the fleet as last
+ * recorded on or before a date, a page of clusters at a time.
+ */
 import { app } from "@azure/functions";
 import { toIsoDate } from "../core/dates.js";
 import { SCHEMA_VERSION, SEVERITIES, summarize, SUPPORT_TIERS, type AuditReport } from "../core/report.js";
 import { HTTP_REPORT_FORMATS } from "../http/openapi.js";
-import { optionalDate, optionalOneOf, queryParam } from "../http/params.js";
+import { continuationToken, optionalDate, optionalOneOf, pageSize, queryParam } from "../http/params.js";
 import { notFound } from "../http/problem.js";
 import { reportResponse } from "../http/respond.js";
 import { httpHandler, ROUTE_METHODS } from "./runtime.js";
@@ -13,12 +16,14 @@ export const fleet = httpHandler({ methods: ["GET"], roles: ["Audit.Read"] }, as
   const severity = optionalOneOf(queryParam(request, "severity"), SEVERITIES, "severity");
   const supportTier = optionalOneOf(queryParam(request, "supportTier"), SUPPORT_TIERS, "supportTier");
   const format = optionalOneOf(queryParam(request, "format"), HTTP_REPORT_FORMATS, "format") ?? "json";
+  const limit = pageSize(queryParam(request, "limit"));
+  const token = continuationToken(queryParam(request, "continuationToken"));
 
-  const found = await (await ctx.store()).fleetAsOf(asOf, { severity, supportTier });
+  const found = await (await ctx.store()).fleetAsOf(asOf, { severity, supportTier, limit, continuationToken: token });
   if (!found) throw notFound(`No run was recorded on or before ${asOf}.`, "asOf");
   const { run, clusters } = found;
-  // The report contract, summarised over what the filters kept, so scripts read fleet and audits alike.
-  const report: AuditReport = {
+  // The report contract, summarised over this page as the filters kept it, plus the page's token.
+  const report: AuditReport & { continuationToken: string | null } = {
     schemaVersion: SCHEMA_VERSION,
     runId: run.runId,
     asOf: run.asOf,
@@ -26,8 +31,11 @@ export const fleet = httpHandler({ methods: ["GET"], roles: ["Audit.Read"] }, as
     clusters,
     summary: summarize(clusters, ctx.config.alertWindowDays),
     errors: run.errors,
+    continuationToken: found.continuationToken,
   };
-  return reportResponse(report, format, `fleet-${run.asOf}`);
+  const response = reportResponse(report, format, `fleet-${run.asOf}`);
+  if (found.continuationToken) response.headers = { ...(response.headers as Record<string, string>), "x-continuation-token": found.continuationToken };
+  return response;
 });
 
 app.http("fleet", { route: "fleet", methods: ROUTE_METHODS, authLevel: "function", handler: fleet });

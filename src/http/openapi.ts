@@ -126,13 +126,20 @@ export function openApiDocument(): Json {
         get: operation(
           "The fleet as last recorded on or before a date",
           ["Audit.Read"],
-          { "200": reportBody("The latest run on or before asOf, filtered."), "404": problem("No run was recorded on or before asOf.") },
+          {
+            "200": reportBody(
+              "A page of the latest run on or before asOf, filtered. The body carries `continuationToken` (null on the last page), also sent as the `x-continuation-token` header for CSV.",
+            ),
+            "404": problem("No run was recorded on or before asOf."),
+          },
           {
             parameters: [
               queryDate("asOf", "Default: today (UTC)."),
               { name: "severity", in: "query", required: false, schema: { type: "string", enum: [...SEVERITIES] } },
               { name: "supportTier", in: "query", required: false, schema: { type: "string", enum: [...SUPPORT_TIERS] } },
               format,
+              limit,
+              token,
             ],
           },
         ),

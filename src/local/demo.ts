@@ -20,6 +20,8 @@ import type { AuditReport } from "../core/report.js";
 
 /** With no scan configured, the demo scans the platform team's clusters: a few of the fleet. */
 const DEMO_SCAN_TAG = "team=platform";
+/** Enough rows to show the kinds of finds (conflicts and retired software first), not a wall. */
+const DEMO_FIND_ROWS = 15;
 
 /** The open-source finds of a demo run, a line each, and how many clusters were (not) scanned. */
 function openSourceLines(report: AuditReport): { rows: (string | number)[][]; scanned: number; notScanned: Record<string, number> } {
@@ -115,7 +117,12 @@ export async function runDemo(options: CliOptions, config: AuditorConfig, out: O
           const oss = openSourceLines(report);
           const skipped = Object.entries(oss.notScanned).map(([why, n]) => `${n} ${why}`).join(", ");
           out.print(`\nopen-source scan (${demoConfig.openSourceScan.tag ? `OSS_SCAN_TAG=${demoConfig.openSourceScan.tag}` : "selected clusters"}): ${oss.scanned} clusters scanned${skipped ? `; not scanned: ${skipped}` : ""}`);
-          if (oss.rows.length > 0) out.print(textTable(["cluster", "software", "version", "severity", "note"], oss.rows));
+          if (oss.rows.length > 0) {
+            const rank: Record<string, number> = { critical: 0, warning: 1, info: 2, ok: 3 };
+            const shown = [...oss.rows].sort((a, b) => (rank[String(a[3])] ?? 4) - (rank[String(b[3])] ?? 4)).slice(0, DEMO_FIND_ROWS);
+            out.print(textTable(["cluster", "software", "version", "severity", "note"], shown));
+            if (oss.rows.length > shown.length) out.print(`… and ${oss.rows.length - shown.length} more open-source installs (--format json lists them all)`);
+          }
         }
         out.note(summaryLine(report, run, store !== null));
         out.note(`outbox:  ${outboxDir}`);

@@ -21,7 +21,7 @@ import deploymentTemplate from "./kubeFake/templates/deployment.json" with { typ
 import listTemplate from "./kubeFake/templates/list.json" with { type: "json" };
 import statefulSetTemplate from "./kubeFake/templates/statefulSet.json" with { type: "json" };
 import statusTemplate from "./kubeFake/templates/status.json" with { type: "json" };
-import { hashString } from "./simulator/random.js";
+import { hashString, rng } from "./simulator/random.js";
 import { createLocalTls, type LocalTls } from "./tls.js";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -367,15 +367,14 @@ const DEMO_VERSIONS: Record<Software, string[]> = {
 
 /** A deterministic mix for any cluster name: two to four installs, one cluster in twelve unreachable. */
 export function mixedPlan(clusterName: string): ClusterPlan {
-  const h = hashString(clusterName);
-  if (h % 12 === 7) return { installs: [], unreachable: true };
-  const count = 2 + (h % 3);
+  const r = rng(hashString(clusterName), 0, 97);
+  if (r.chance(1 / 12)) return { installs: [], unreachable: true };
+  const count = r.int(2, 4);
+  const pool = [...SOFTWARE];
   const installs: PlantedInstall[] = [];
-  for (let i = 0; installs.length < count && i < 16; i++) {
-    const software = SOFTWARE[(hashString(`${clusterName}#${i}`) >>> 0) % SOFTWARE.length]!;
-    if (installs.some((x) => x.software === software)) continue;
-    const versions = DEMO_VERSIONS[software];
-    installs.push({ software, version: versions[(hashString(`${clusterName}@${software}`) >>> 0) % versions.length]! });
+  while (installs.length < count) {
+    const software = pool.splice(r.int(0, pool.length - 1), 1)[0]!;
+    installs.push({ software, version: r.pick(DEMO_VERSIONS[software]) });
   }
   return { installs };
 }

@@ -35,7 +35,7 @@ import {
   runIdRow,
   type TableRole,
 } from "./layout.js";
-import { decodeContinuation, encodeContinuation, pageSize } from "./paging.js";
+import { ContinuationTokenError, decodeContinuation, encodeContinuation, pageSize } from "./paging.js";
 import { runEntities, runFromEntity, stemOf } from "./runs.js";
 import { appendSnapshot, groupsOf, headEntityOf, headFromEntity, linkOf, readGroup, snapshotOf, type RunKeys } from "./snapshots.js";
 import {
@@ -243,10 +243,12 @@ class TableStore implements TableHistoryStore {
 
   /** Clusters of a run whose index rows fall in the ranges, read from their chains, sorted by id. */
   private async runClusters(run: RunRecord, ranges: { low: string; high: string }[]): Promise<ClusterReport[]> {
-    const [runs, runIndex, snapshots] = await Promise.all([this.table("runs"), this.table("runIndex"), this.table("snapshots")]);
-    const stored = await getOrNull(runs, RUNS_PARTITION, runIdRow(toRunKey(run.runId)));
-    if (!stored) return [];
-    const stem = stemOf(stored);
+    return this.readClusters(run, await this.runClusterKeys(run, ranges));
+  }
+
+  /** Keys of the run's clusters whose index rows fall in the ranges (keys only: small even for a large fleet). */
+  private async runClusterKeys(run: RunRecord, ranges: { low: string; high: string }[]): Promise<string[]> {
+    const runIndex = await this.table("runIndex");
     const rk = toRunKey(run.runId);
     const clusterKeys = new Set<string>();
     for (const range of ranges) {
@@ -254,6 +256,15 @@ class TableStore implements TableHistoryStore {
         clusterKeys.add(String(entity["clusterKey"]));
       }
     }
+    return [...clusterKeys];
+  }
+
+  /** The run's snapshots of these clusters, sorted by id. */
+  private async readClusters(run: RunRecord, clusterKeys: readonly string[]): Promise<ClusterReport[]> {
+    const [runs, snapshots] = await Promise.all([this.table("runs"), this.table("snapshots")]);
+    const stored = await getOrNull(runs, RUNS_PARTITION, runIdRow(toRunKey(run.runId)));
+    if (!stored) return [];
+    const stem = stemOf(stored);
     const clusters = await mapLimit([...clusterKeys], this.concurrency, async (key) => {
       const group = await readGroup(snapshots, key, stem);
       return group ? snapshotOf(group).cluster : null;
@@ -291,27 +302,36 @@ class TableStore implements TableHistoryStore {
     return { items, continuationToken: null };
   }
 
-  async fleetAsOf(asOf: IsoDate, query: FleetQuery): Promise<{ run: RunRecord; clusters: ClusterReport[] } | null> {
+  async fleetAsOf(asOf: IsoDate, query: FleetQuery): Promise<{ run: RunRecord; clusters: ClusterReport[]; continuationToken: string | null } | null> {
     if (!isIsoDate(asOf)) return null;
-    const runs = await this.table("runs");
-    // Newest run dated on or before asOf that finished with data and covered the fleet, not a
-    // handful of named clusters.
-    const where = odata`(status eq ${"succeeded"} or status eq ${"partial"}) and scoped eq ${false}`;
-    let run: RunRecord | null = null;
-    for await (const entity of queryRange(runs, { partitionKey: RUNS_PARTITION, ...dateRange(RUN_LIST_PREFIX, undefined, asOf), where, pageSize: 1 })) {
-      run = runFromEntity(entity);
-      break;
-    }
+    // A later page stays on the run the first page found (a run landing meanwhile does not mix in):
+    // the token carries that run's id and the last cluster key handed out.
+    const resume = query.continuationToken === undefined ? null : decodeFleetToken(query.continuationToken);
+    const run = resume ? await this.getRun(resume.runId) : await this.latestFleetRun(asOf);
     if (!run) return null;
-    const ranges = findingRanges(query);
-    const clusters = await this.runClusters(run, ranges);
-    if (query.severity === undefined && query.supportTier === undefined) return { run, clusters };
+    const keys = (await this.runClusterKeys(run, findingRanges(query))).sort(compare);
+    const rest = resume ? keys.filter((k) => k > resume.after) : keys;
+    const pageKeys = rest.slice(0, pageSize(query.limit));
+    const continuationToken = rest.length > pageKeys.length ? encodeContinuation(`${run.runId}\n${pageKeys[pageKeys.length - 1]!}`) : null;
+    const clusters = await this.readClusters(run, pageKeys);
+    if (query.severity === undefined && query.supportTier === undefined) return { run, clusters, continuationToken };
     const matches = (i: Integration): boolean =>
       (query.severity === undefined || i.severity === query.severity) && (query.supportTier === undefined || i.supportTier === query.supportTier);
     return {
       run,
       clusters: clusters.map((c) => ({ ...c, integrations: c.integrations.filter(matches) })).filter((c) => c.integrations.length > 0),
+      continuationToken,
     };
+  }
+
+  /** Newest run dated on or before asOf that finished with data and covered the fleet, not a handful of named clusters. */
+  private async latestFleetRun(asOf: IsoDate): Promise<RunRecord | null> {
+    const runs = await this.table("runs");
+    const where = odata`(status eq ${"succeeded"} or status eq ${"partial"}) and scoped eq ${false}`;
+    for await (const entity of queryRange(runs, { partitionKey: RUNS_PARTITION, ...dateRange(RUN_LIST_PREFIX, undefined, asOf), where, pageSize: 1 })) {
+      return runFromEntity(entity);
+    }
+    return null;
   }
 
   // ---------------------------------------------------------------- verify and purge
@@ -518,4 +538,11 @@ function findingRanges(query: FleetQuery): { low: string; high: string }[] {
   if (severity === undefined && supportTier === undefined) return [prefixRange(RUN_CLUSTER_PREFIX)];
   const severities = severity === undefined ? SEVERITIES : [severity];
   return severities.map((s) => prefixRange(findingPrefix(encodeKeyPart(s), supportTier === undefined ? undefined : encodeKeyPart(supportTier))));
+}
+
+function decodeFleetToken(token: string): { runId: string; after: string } {
+  const text = decodeContinuation(token);
+  const cut = text.indexOf("\n");
+  if (cut <= 0) throw new ContinuationTokenError();
+  return { runId: text.slice(0, cut), after: text.slice(cut + 1) };
 }

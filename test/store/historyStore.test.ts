@@ -86,6 +86,22 @@ describe("table history store", () => {
     expect(await store.verify()).toEqual({ clustersChecked: 3, snapshotsChecked: 5, ok: true, broken: [] });
   });
 
+  it("pages the fleet as of a date, and later pages stay on the run the first page found", async () => {
+    const store = await newStore();
+    const day1 = fleetDay1();
+    await storeRun(store, runRecord("run-1", "2026-11-20"), day1);
+    const first = await store.fleetAsOf("2026-11-30", { limit: 2 });
+    expect(first!.clusters).toHaveLength(2);
+    expect(first!.continuationToken).not.toBeNull();
+    // A newer run lands between the pages: the rest of the listing still comes from run-1.
+    await storeRun(store, runRecord("run-2", "2026-11-22"), fleetDay2());
+    const second = await store.fleetAsOf("2026-11-30", { limit: 2, continuationToken: first!.continuationToken! });
+    expect(second!.run.runId).toBe("run-1");
+    expect([...first!.clusters, ...second!.clusters]).toEqual([...day1].sort(byId));
+    expect(second!.continuationToken).toBeNull();
+    await expect(store.fleetAsOf("2026-11-30", { continuationToken: "bm90LWEtdG9rZW4" })).rejects.toBeInstanceOf(ContinuationTokenError);
+  });
+
   it("answers the fleet as of a date, filtered by severity and support tier", async () => {
     const store = await newStore();
     await storeRun(store, runRecord("run-1", "2026-11-20"), fleetDay1());
