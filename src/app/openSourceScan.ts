@@ -19,8 +19,7 @@ import { armIdKey, type ClusterRecord, type OpenSourceFind, type ScopeError } fr
 import type { ClusterAccess } from "../sources/clusterAccess.js";
 import { KubeReadError, readClusterInventory, type KubeReadOptions, type KubeReadResult, type KubeTarget } from "../sources/kubernetes.js";
 import { Semaphore } from "../sources/throttle.js";
-import type { OpenSourceScanner } from "./audit.js";
-import { errorMessage } from "./audit.js";
+import { errorMessage, type OpenSourceScanner } from "./audit.js";
 
 export interface ScanSelection {
   /** Limit to these subscriptions (empty = all). */

@@ -108,7 +108,8 @@ export function createClusterAccess(options: ClusterAccessOptions): ClusterAcces
         if (!access?.token) throw new Error("the credential returned no token");
         token = access.token;
       } catch (error) {
-        throw new KubeReadError(`no token for the AKS server application (${describeError(error)})`, "unauthorized", true);
+        // The identity's own token source failing (IMDS, Entra) says nothing about the cluster: retry.
+        throw new KubeReadError(`no token for the AKS server application (${describeError(error)})`, "failed", true);
       }
       return { ...server, token };
     },

@@ -14,7 +14,7 @@ import { odata, type TableClient, type TransactionAction } from "@azure/data-tab
 import type { RunStatus } from "../core/ports.js";
 import { emptySummary, type ReportSummary } from "../core/report.js";
 import { clusterKey, joinKey, prefixRange, runKey } from "./keys.js";
-import { collectRange, deleteRange, ensureTable, getOrNull, isStatus, withRetry, type StoredEntity } from "./tables.js";
+import { collectRange, deleteRange, ensureTable, getOrNull, isStatus, sleep, withRetry, type StoredEntity } from "./tables.js";
 
 export const PROGRESS_TABLE_SUFFIX = "scanprogress";
 const COUNTER_ROW = "run";
@@ -22,6 +22,9 @@ const clusterRow = (key: string): string => joinKey("c", key);
 /** Rows created per transaction with the counter update (Azure allows 100 operations). */
 const EXPECT_BATCH = 99;
 const MAX_ATTEMPTS = 25;
+
+/** After losing an ETag race: back off a little, with jitter, so racing workers spread out. */
+const backOff = (attempt: number): Promise<void> => sleep(Math.random() * 20 * Math.min(attempt + 1, 10));
 
 export type ScanState = "queued" | "done" | "failed";
 
@@ -142,6 +145,7 @@ class TableRunProgress implements RunProgress {
       } catch (error) {
         // 412: someone else moved the counter first. Read it again and reapply the change.
         if (!isStatus(error, 412)) throw error;
+        await backOff(attempt);
       }
     }
     throw new Error(`run progress of ${pk} kept changing underneath ${MAX_ATTEMPTS} attempts`);
@@ -216,6 +220,7 @@ class TableRunProgress implements RunProgress {
         return true;
       } catch (error) {
         if (!isStatus(error, 412, 404)) throw error;
+        await backOff(attempt);
       }
     }
     throw new Error(`run progress of ${runId} kept changing underneath ${MAX_ATTEMPTS} attempts`);

@@ -5,11 +5,14 @@
  * the queue-triggered handlers, retries failures and moves a message to the poison queue after five
  * attempts; the run completes when the last scan is counted.
  */
+import { InvocationContext } from "@azure/functions";
 import { QueueClient } from "@azure/storage-queue";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newRunId, runAudit } from "../../src/app/audit.js";
 import type { AppContext } from "../../src/app/context.js";
-import { PENDING_NOTE, processScanMessage, recordPoisonedScan, runAuditWithFanOut, SCAN_POISON_QUEUE, SCAN_QUEUE, type ScanWorkerDeps } from "../../src/app/scanQueue.js";
+import { PENDING_NOTE, processScanMessage, runAuditWithFanOut, SCAN_POISON_QUEUE, SCAN_QUEUE, type ScanWorkerDeps } from "../../src/app/scanQueue.js";
+import { scanCluster, scanClusterPoison } from "../../src/functions/scanCluster.js";
+import { setAppContextForTests } from "../../src/functions/runtime.js";
 import { summarize, type AuditReport, type ClusterReport } from "../../src/core/report.js";
 import { armIdKey, type ClusterRecord } from "../../src/core/types.js";
 import { plantedAs, SOFTWARE, type ClusterPlan, type PlantedInstall } from "../../src/local/kubeFake.js";
@@ -80,7 +83,12 @@ beforeAll(async () => {
   deps = { clusters: fanOut.clusters, versions: ctx.versions(), catalog: ctx.catalog, store: await ctx.store(), progress: fanOut.progress, now: () => new Date("2026-11-24T06:20:00Z") };
   queue = new QueueClient(bed.queues.connectionString, SCAN_QUEUE);
   poison = new QueueClient(bed.queues.connectionString, SCAN_POISON_QUEUE);
+  // The queue-triggered functions use this context, as they would the Function App's.
+  setAppContextForTests(ctx);
 });
+afterAll(() => setAppContextForTests(null));
+
+const invocation = (functionName: string): InvocationContext => new InvocationContext({ functionName, logHandler: () => undefined });
 
 function openSource(cluster: ClusterReport | undefined) {
   return (cluster?.integrations ?? []).filter((i) => i.kind === "open-source");
@@ -113,7 +121,7 @@ describe("open-source scan through the queue", () => {
     expect(pending?.clusters.every((c) => c.errors.includes(`open-source scan: not scanned: ${PENDING_NOTE}`))).toBe(true);
 
     // The worker: every message handled, the first one twice (delivered again after it was saved).
-    const drained = await drainQueue(queue, poison, async (m) => void (await processScanMessage(m, deps)), {
+    const drained = await drainQueue(queue, poison, (m) => scanCluster(m, invocation("scanCluster")), {
       redeliver: (m, dequeueCount) => {
         const id = (m as { clusterId: string }).clusterId;
         if (redelivered === null && dequeueCount === 1 && bed.kube.planFor(id.split("/").pop()!).installs.length >= 2) redelivered = id;
@@ -126,7 +134,7 @@ describe("open-source scan through the queue", () => {
     expect(drained.handled).toBe(bed.clusters.length);
     expect((await deps.store.getRun(runId))?.status).toBe("running");
     // The poison queue's handler.
-    await drainQueue(poison, new QueueClient(bed.queues.connectionString, `${SCAN_POISON_QUEUE}-poison`), async (m) => void (await recordPoisonedScan(m, deps)));
+    await drainQueue(poison, new QueueClient(bed.queues.connectionString, `${SCAN_POISON_QUEUE}-poison`), (m) => scanClusterPoison(m, invocation("scanClusterPoison")));
     stored = await deps.store.runReport(runId);
     if (process.env.OSS_DEBUG) console.log(JSON.stringify(stored!.clusters.flatMap((c) => openSource(c).map((i) => ({ c: c.name, ...i }))), null, 1), roles.stopped.length);
   });
@@ -135,7 +143,7 @@ describe("open-source scan through the queue", () => {
     expect(sweepStatus).toBe("running");
     const run = await deps.store.getRun(runId);
     expect(run?.status).toBe("partial");
-    expect(run?.endedAt).toBe("2026-11-24T06:20:00.000Z");
+    expect(Date.parse(run!.endedAt!)).toBeGreaterThan(Date.parse(run!.startedAt));
     expect(stored?.clusters).toHaveLength(bed.clusters.length);
     // The summary is the sweep's plus what the scans found, and matches what is stored.
     expect(stored?.summary).toEqual(summarize(stored!.clusters, 60));
@@ -174,7 +182,7 @@ describe("open-source scan through the queue", () => {
   it("records an unreachable cluster as not scanned on that cluster, not as a run failure", async () => {
     const cluster = byId(stored, roles.unreachable)!;
     expect(openSource(cluster)).toEqual([]);
-    expect(cluster.errors).toEqual([expect.stringMatching(/^open-source scan: not scanned: unreachable: the API server 127\.0\.0\.1:\d+ cannot be reached: the connection failed \(ECONNRESET\)$/)]);
+    expect(cluster.errors).toEqual([expect.stringMatching(/^open-source scan: not scanned: unreachable: the API server 127\.0\.0\.1:\d+ cannot be reached: the connection failed \(E[A-Z]+\)$/)]);
     for (const stopped of roles.stopped) expect(byId(stored, stopped)!.errors).toEqual(["open-source scan: not scanned: unreachable: the cluster is stopped, so its API server does not answer"]);
     const run = await deps.store.getRun(runId);
     expect(run!.errors.some((e) => armIdKey(e.scope) === armIdKey(roles.unreachable!.id))).toBe(false);
