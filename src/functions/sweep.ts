@@ -7,6 +7,7 @@
 import { app, type InvocationContext, type Timer } from "@azure/functions";
 import { alertingPart, newRunId, runAudit } from "../app/audit.js";
 import { sendWindowAlerts } from "../app/notify.js";
+import { runAuditWithFanOut } from "../app/scanQueue.js";
 import { addDays, toIsoDate } from "../core/dates.js";
 import { createTableLease } from "../store/lease.js";
 import { appContext, auditDeps, configuredScope, scheduledOccurrence } from "./runtime.js";
@@ -27,7 +28,11 @@ export async function sweep(timer: Timer, invocation: InvocationContext): Promis
   }
   try {
     const request = { runId, trigger: "timer" as const, scope: configuredScope(ctx), asOf, windowDays: ctx.config.alertWindowDays, now: () => new Date(), collect: alertingPart(ctx.config.alertWindowDays) };
-    const { report, run } = await runAudit(auditDeps(ctx, store), request);
+    // With in-cluster scanning on, scans fan out over the queue (scanCluster) so a large fleet does
+    // not have to fit one invocation; the run then completes when the last scan does.
+    const { report, run } = ctx.config.openSourceScan.enabled
+      ? await runAuditWithFanOut(auditDeps(ctx, store), request, await ctx.openSourceFanOut())
+      : await runAudit(auditDeps(ctx, store), request);
     invocation.log(`sweep ${runId} ${run.status}: ${report.summary.clusters} clusters, ${report.errors.length} scope errors`);
     // A failed sweep stored nothing worth alerting on; throwing lets the retry policy try the same run again.
     if (run.status === "failed") throw new Error(`sweep ${runId} failed: ${report.errors.map((e) => e.message).join("; ")}`);
