@@ -21,8 +21,9 @@ export async function runCommand(options: CliOptions, config: AuditorConfig): Pr
   const out = createOutput(options.format, options.quiet);
   switch (options.command) {
     case "demo": {
+      // The demo is for a person: its summary table unless JSON is asked for explicitly.
       const { runDemo } = await import("../local/demo.js");
-      return runDemo(options, config, out);
+      return runDemo(options, config, createOutput(options.format ?? "table", options.quiet));
     }
     case "audit":
       return withContext(config, {}, (ctx) => auditCommand(ctx, options, out));
