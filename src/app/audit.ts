@@ -101,9 +101,11 @@ export async function runAudit(deps: AuditDeps, request: AuditRequest): Promise<
       const upgrades = deps.upgradeProfiles
         ? await Promise.all(clusters.map((c) => deps.upgradeProfiles!.upgradeProfile(c.id, errors)))
         : null;
+      // One lookup per region, all at once: the source caches per location, so later pages hit the cache.
+      const regional = await versionsByLocation(deps.versions, clusters, errors);
       const reports: ClusterReport[] = [];
       for (const cluster of clusters) {
-        const versions = await versionsFor(deps.versions, cluster, errors);
+        const versions = regional.get(cluster.location.toLowerCase()) ?? null;
         if (versions) versionUse.live += 1;
         else versionUse.catalogOnly += 1;
         const scan = finds?.get(armIdKey(cluster.id));
@@ -215,9 +217,21 @@ async function indexExtensions(fleet: FleetSource, scope: AuditScope, errors: Sc
   return byCluster;
 }
 
-async function versionsFor(source: VersionSource | null, cluster: ClusterRecord, errors: ScopeError[]): Promise<LocationVersions | null> {
-  if (!source || !cluster.location) return null;
-  return source.versionsFor(cluster.location, cluster.subscriptionId, errors);
+async function versionsByLocation(
+  source: VersionSource | null,
+  clusters: readonly ClusterRecord[],
+  errors: ScopeError[],
+): Promise<Map<string, LocationVersions | null>> {
+  const byLocation = new Map<string, ClusterRecord>();
+  for (const cluster of clusters) if (cluster.location && !byLocation.has(cluster.location.toLowerCase())) byLocation.set(cluster.location.toLowerCase(), cluster);
+  const found = new Map<string, LocationVersions | null>();
+  if (!source) return found;
+  await Promise.all(
+    [...byLocation].map(async ([location, cluster]) => {
+      found.set(location, await source.versionsFor(cluster.location, cluster.subscriptionId, errors));
+    }),
+  );
+  return found;
 }
 
 /**
