@@ -7,6 +7,7 @@
 import { app, type InvocationContext, type Timer } from "@azure/functions";
 import { alertingPart, newRunId, runAudit } from "../app/audit.js";
 import { sendWindowAlerts } from "../app/notify.js";
+import { closeAbandonedRuns } from "../app/runs.js";
 import { runAuditWithFanOut } from "../app/scanQueue.js";
 import { addDays, toIsoDate } from "../core/dates.js";
 import { createTableLease } from "../store/lease.js";
@@ -27,6 +28,10 @@ export async function sweep(timer: Timer, invocation: InvocationContext): Promis
     return;
   }
   try {
+    // Runs that never recorded their end are closed as failed, so history does not say "running" forever.
+    for (const stale of await closeAbandonedRuns(store, new Date(), { olderThanHours: 24, windowDays: ctx.config.alertWindowDays })) {
+      invocation.warn(`run ${stale.runId} never recorded its end; marked failed with ${stale.summary.clusters} stored clusters`);
+    }
     const request = { runId, trigger: "timer" as const, scope: configuredScope(ctx), asOf, windowDays: ctx.config.alertWindowDays, now: () => new Date(), collect: alertingPart(ctx.config.alertWindowDays) };
     // With in-cluster scanning on, scans fan out over the queue (scanCluster) so a large fleet does
     // not have to fit one invocation; the run then completes when the last scan does.
