@@ -10,7 +10,7 @@ import { sendDigest, sendWindowAlerts } from "../app/notify.js";
 import { diffClusterReports, type IntegrationChange } from "../core/changes.js";
 import { toIsoDate } from "../core/dates.js";
 import { formatReport } from "../core/format.js";
-import { SCHEMA_VERSION, worstSeverity, type AuditReport } from "../core/report.js";
+import { reportOfRun, worstSeverity, type AuditReport } from "../core/report.js";
 import type { RunRecord, StoredSnapshot } from "../core/ports.js";
 import type { AuditScope } from "../core/types.js";
 import { createFileFleetSource } from "../sources/fromFile.js";
@@ -168,20 +168,7 @@ async function historyCommand(ctx: AppContext, options: CliOptions, out: Output)
     clusters.push(...(page?.clusters ?? []));
     token = page?.continuationToken ?? null;
   }
-  out.print(
-    formatReport(
-      {
-        schemaVersion: SCHEMA_VERSION,
-        runId: run.runId,
-        asOf: run.asOf,
-        catalog: { version: run.catalogVersion, checkedAt: run.catalogCheckedAt },
-        clusters,
-        summary: run.summary,
-        errors: run.errors,
-      },
-      out.format,
-    ),
-  );
+  out.print(formatReport(reportOfRun(run, clusters), out.format));
   return 0;
 }
 

@@ -93,6 +93,29 @@ export function worstSeverity(cluster: Pick<ClusterReport, "integrations">): Sev
   return worst;
 }
 
+/** What a stored run record carries that the report contract repeats. */
+export interface RunHeader {
+  runId: string;
+  asOf: IsoDate;
+  catalogVersion: string;
+  catalogCheckedAt: IsoDate;
+  summary: ReportSummary;
+  errors: { scope: string; message: string }[];
+}
+
+/** A stored run and (some of) its clusters as the report contract. */
+export function reportOfRun(run: RunHeader, clusters: ClusterReport[], summary: ReportSummary = run.summary): AuditReport {
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    runId: run.runId,
+    asOf: run.asOf,
+    catalog: { version: run.catalogVersion, checkedAt: run.catalogCheckedAt },
+    clusters,
+    summary,
+    errors: run.errors,
+  };
+}
+
 export function emptySummary(): ReportSummary {
   return {
     clusters: 0,

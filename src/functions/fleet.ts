@@ -4,7 +4,7 @@
  */
 import { app } from "@azure/functions";
 import { toIsoDate } from "../core/dates.js";
-import { SCHEMA_VERSION, SEVERITIES, summarize, SUPPORT_TIERS, type AuditReport } from "../core/report.js";
+import { reportOfRun, SEVERITIES, summarize, SUPPORT_TIERS, type AuditReport } from "../core/report.js";
 import { HTTP_REPORT_FORMATS } from "../http/openapi.js";
 import { continuationToken, optionalDate, optionalOneOf, pageSize, queryParam } from "../http/params.js";
 import { notFound } from "../http/problem.js";
@@ -24,13 +24,7 @@ export const fleet = httpHandler({ methods: ["GET"], roles: ["Audit.Read"] }, as
   const { run, clusters } = found;
   // The report contract, summarised over this page as the filters kept it, plus the page's token.
   const report: AuditReport & { continuationToken: string | null } = {
-    schemaVersion: SCHEMA_VERSION,
-    runId: run.runId,
-    asOf: run.asOf,
-    catalog: { version: run.catalogVersion, checkedAt: run.catalogCheckedAt },
-    clusters,
-    summary: summarize(clusters, ctx.config.alertWindowDays),
-    errors: run.errors,
+    ...reportOfRun(run, clusters, summarize(clusters, ctx.config.alertWindowDays)),
     continuationToken: found.continuationToken,
   };
   const response = reportResponse(report, format, `fleet-${run.asOf}`);

@@ -16,6 +16,7 @@ import type { TokenCredential } from "@azure/core-auth";
 import { KubeConfig } from "@kubernetes/client-node";
 import type { ClusterRecord } from "../core/types.js";
 import { KubeReadError, type KubeTarget } from "./kubernetes.js";
+import { containerServiceClients } from "./containerService.js";
 import { parseClusterId } from "./parse.js";
 import { describeError, realClock, statusOf, SubscriptionLimiter } from "./throttle.js";
 
@@ -49,21 +50,7 @@ export function apiServerOf(kubeconfigText: string): { server: string; caData: s
 
 export function createClusterAccess(options: ClusterAccessOptions): ClusterAccess {
   const limiter = new SubscriptionLimiter(realClock, options.perSubscriptionConcurrency ?? 4);
-  const clients = new Map<string, ContainerServiceClient>();
-  const clientFor = (subscriptionId: string): ContainerServiceClient => {
-    const key = subscriptionId.toLowerCase();
-    let client = clients.get(key);
-    if (!client) {
-      client = new ContainerServiceClient(options.credential, subscriptionId, {
-        endpoint: options.endpoint ?? "https://management.azure.com",
-        ...(options.tlsCa ? { tlsOptions: { ca: options.tlsCa } } : {}),
-        ...(options.retryOptions ? { retryOptions: options.retryOptions } : {}),
-        additionalPolicies: [{ position: "perRetry", policy: limiter.policy("aksAuditAccessLimiter") }],
-      });
-      clients.set(key, client);
-    }
-    return client;
-  };
+  const clientFor = containerServiceClients(options, [limiter.policy("aksAuditAccessLimiter")]);
 
   const kubeconfigOf = async (cluster: ClusterRecord): Promise<string> => {
     const parts = parseClusterId(cluster.id);

@@ -65,12 +65,38 @@ function compareNumeric(a: string, b: string): number {
   return 0;
 }
 
+type PipelinePolicy = NonNullable<ContainerServiceClientOptionalParams["additionalPolicies"]>[number]["policy"];
+
+/**
+ * ContainerServiceClient per subscription, made once: the SDK client is bound to one subscription,
+ * and ARM throttles per subscription, so each gets its own client with the given per-retry policies.
+ */
+export function containerServiceClients(
+  options: Pick<ContainerServiceSourceOptions, "credential" | "endpoint" | "tlsCa" | "retryOptions">,
+  policies: readonly PipelinePolicy[],
+): (subscriptionId: string) => ContainerServiceClient {
+  const clients = new Map<string, ContainerServiceClient>();
+  return (subscriptionId) => {
+    const key = subscriptionId.toLowerCase();
+    let client = clients.get(key);
+    if (!client) {
+      client = new ContainerServiceClient(options.credential, subscriptionId, {
+        endpoint: options.endpoint ?? "https://management.azure.com",
+        ...(options.tlsCa ? { tlsOptions: { ca: options.tlsCa } } : {}),
+        ...(options.retryOptions ? { retryOptions: options.retryOptions } : {}),
+        additionalPolicies: policies.map((policy) => ({ position: "perRetry" as const, policy })),
+      });
+      clients.set(key, client);
+    }
+    return client;
+  };
+}
+
 export function createContainerServiceVersionSource(options: ContainerServiceSourceOptions): ContainerServiceVersionSource {
   const clock: Clock = { ...realClock, ...options.clock };
   const stats: ContainerServiceStats = { requests: 0, throttled: 0, versionCalls: 0, upgradeProfileCalls: 0 };
   const subscriptionLimiter = new SubscriptionLimiter(clock, options.perSubscriptionConcurrency ?? 4);
   const upgradeGate = new Semaphore(Math.max(1, options.upgradeProfileConcurrency ?? 8));
-  const clients = new Map<string, ContainerServiceClient>();
   const countingPolicy = limiterPolicy("aksAuditArmCounter", {
     before: async () => {
       stats.requests += 1;
@@ -80,25 +106,8 @@ export function createContainerServiceVersionSource(options: ContainerServiceSou
     },
   });
 
-  // The SDK client is bound to one subscription; version data is regional, so any subscription
-  // that can read the region will do, but ARM throttles per subscription, hence one client each.
-  const clientFor = (subscriptionId: string): ContainerServiceClient => {
-    const key = subscriptionId.toLowerCase();
-    let client = clients.get(key);
-    if (!client) {
-      client = new ContainerServiceClient(options.credential, subscriptionId, {
-        endpoint: options.endpoint ?? "https://management.azure.com",
-        ...(options.tlsCa ? { tlsOptions: { ca: options.tlsCa } } : {}),
-        ...(options.retryOptions ? { retryOptions: options.retryOptions } : {}),
-        additionalPolicies: [
-          { position: "perRetry", policy: subscriptionLimiter.policy() },
-          { position: "perRetry", policy: countingPolicy },
-        ],
-      });
-      clients.set(key, client);
-    }
-    return client;
-  };
+  // Version data is regional, so any subscription that can read the region will do.
+  const clientFor = containerServiceClients(options, [subscriptionLimiter.policy(), countingPolicy]);
 
   const cache = new Map<string, { promise: Promise<Outcome>; reportedTo: WeakSet<ScopeError[]> }>();
 
