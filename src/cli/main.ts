@@ -15,7 +15,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     options = parseCli(argv);
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`aks-audit: ${error.message}\nRun 'aks-audit --help' for usage.\n`);
+      process.stderr.write(`aks-audit: ${error.message} (see aks-audit --help)\n`);
       return 2;
     }
     throw error;
