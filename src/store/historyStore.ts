@@ -22,22 +22,24 @@ import {
 } from "./keys.js";
 import {
   CLUSTERS_PARTITION,
-  HEAD_ROW,
   RUNS_PARTITION,
   RUN_CLUSTER_PREFIX,
   RUN_LIST_PREFIX,
-  SNAPSHOT_PREFIX,
   TABLE_SUFFIXES,
+  clusterPrefix,
   findingPrefix,
   findingRow,
+  headRow,
   parseSnapshotRow,
   runClusterRow,
   runIdRow,
+  snapshotPartition,
+  snapshotsPrefix,
   type TableRole,
 } from "./layout.js";
 import { ContinuationTokenError, decodeContinuation, encodeContinuation, pageSize } from "./paging.js";
 import { runEntities, runFromEntity, stemOf } from "./runs.js";
-import { appendSnapshot, groupsOf, headEntityOf, headFromEntity, linkOf, readGroup, snapshotOf, type RunKeys } from "./snapshots.js";
+import { appendSnapshots, groupsOf, headEntityOf, headFromEntity, linkOf, readGroup, snapshotOf, type RunKeys } from "./snapshots.js";
 import {
   collectRange,
   deleteRange,
@@ -194,13 +196,21 @@ class TableStore implements TableHistoryStore {
     const byKey = new Map<string, ClusterReport>();
     for (const cluster of clusters) byKey.set(toClusterKey(cluster.id), cluster);
 
-    const outcomes = await mapLimit([...byKey], this.concurrency, async ([key, cluster]) => {
+    const writes = [...byKey].map(([key, cluster]) => {
       const canonical = canonicalJson(cluster);
-      const outcome = await appendSnapshot(snapshots, keys, { clusterKey: key, clusterId: cluster.id, canonical, contentHash: sha256Hex(canonical) }, () =>
-        withRetry(() => registry.upsertEntity({ partitionKey: CLUSTERS_PARTITION, rowKey: key, clusterId: cluster.id }, "Replace")).then(() => undefined),
-      );
-      return { key, outcome };
+      return { clusterKey: key, clusterId: cluster.id, canonical, contentHash: sha256Hex(canonical) };
     });
+    // The registry is one partition: new clusters go in as full transactions, before their heads.
+    const appended = await appendSnapshots(snapshots, keys, writes, {
+      concurrency: this.concurrency,
+      register: (list) =>
+        submitBatches(
+          registry,
+          list.map((c): TransactionAction => ["upsert", { partitionKey: CLUSTERS_PARTITION, rowKey: c.clusterKey, clusterId: c.clusterId }, "Replace"]),
+          1,
+        ),
+    });
+    const outcomes = appended.map((outcome, i) => ({ key: writes[i]!.clusterKey, outcome }));
 
     // The run's index rows describe what the chain holds for this run (normally what was given).
     const actions: TransactionAction[] = [];
@@ -275,7 +285,7 @@ class TableStore implements TableHistoryStore {
   async clusterHistory(clusterId: string, query: PageQuery): Promise<Page<StoredSnapshot>> {
     const limit = pageSize(query.limit);
     const key = tryKey(toClusterKey, clusterId);
-    const range = this.dateRangeOrNull(SNAPSHOT_PREFIX, query);
+    const range = key === null ? null : this.dateRangeOrNull(snapshotsPrefix(key), query);
     if (key === null || !range) return { items: [], continuationToken: null };
     const snapshots = await this.table("snapshots");
     const start = startOf(range.low, query.continuationToken);
@@ -288,7 +298,8 @@ class TableStore implements TableHistoryStore {
       for (const g of groupsOf(group)) items.push(snapshotOf(g));
       group = [];
     };
-    for await (const entity of queryRange(snapshots, { partitionKey: key, low: start, high: range.high, pageSize: limit + 1 })) {
+    // The range is this cluster's `<cluster>|s|…` rows only, so a token cannot reach another cluster's.
+    for await (const entity of queryRange(snapshots, { partitionKey: snapshotPartition(key), low: start, high: range.high, pageSize: limit + 1 })) {
       const row = parseSnapshotRow(entity.rowKey);
       if (!row) continue;
       if (row.stem !== groupStem) {
@@ -340,8 +351,9 @@ class TableStore implements TableHistoryStore {
     const result: VerifyResult = { clustersChecked: 0, snapshotsChecked: 0, ok: true, broken: [] };
     const snapshots = await this.table("snapshots");
     const check = async (key: string, id: string): Promise<void> => {
-      const entities = await collectRange(snapshots, { partitionKey: key });
-      const headEntity = entities.find((e) => e.rowKey === HEAD_ROW);
+      // One range: the cluster's head and every entity of its snapshots.
+      const entities = await collectRange(snapshots, { partitionKey: snapshotPartition(key), ...prefixRange(clusterPrefix(key)) });
+      const headEntity = entities.find((e) => e.rowKey === headRow(key));
       const head = headEntity ? headFromEntity(headEntity) : null;
       const links = groupsOf(entities).map(linkOf);
       if (links.length === 0 && !head) return;
@@ -389,25 +401,34 @@ class TableStore implements TableHistoryStore {
     }
 
     // Snapshots: per cluster, the oldest links of the chain while they are dated before `before`.
-    await this.forEachCluster(registry, async (key) => {
-      // Not `deleted += await …`: that reads `deleted` before the await and loses concurrent updates.
-      const removed = await purgeCluster(snapshots, key, before);
-      deleted += removed;
+    // Each batch of clusters moves all its floors first, then deletes together, so the deletes of
+    // the clusters sharing a bucket fill whole transactions.
+    await this.forEachClusterBatch(registry, async (batch) => {
+      const doomed = await mapLimit(batch, this.concurrency, ([key]) => purgeCluster(snapshots, key, before));
+      const deletes = doomed.flat();
+      await submitBatches(snapshots, deletes, this.concurrency);
+      deleted += deletes.length;
     });
     return deleted;
   }
 
   private async forEachCluster(registry: TableClient, fn: (key: string, clusterId: string) => Promise<void>): Promise<void> {
-    let batch: [string, string][] = [];
-    const drain = async (): Promise<void> => {
+    await this.forEachClusterBatch(registry, async (batch) => {
       await mapLimit(batch, this.concurrency, ([key, id]) => fn(key, id));
-      batch = [];
-    };
+    });
+  }
+
+  /** The registry in batches of up to 200 (key, id) pairs: bounded memory however large the fleet. */
+  private async forEachClusterBatch(registry: TableClient, fn: (batch: [string, string][]) => Promise<void>): Promise<void> {
+    let batch: [string, string][] = [];
     for await (const entity of queryRange(registry, { partitionKey: CLUSTERS_PARTITION, select: ["RowKey", "clusterId"] })) {
       batch.push([entity.rowKey, String(entity["clusterId"])]);
-      if (batch.length >= 200) await drain();
+      if (batch.length >= 200) {
+        await fn(batch);
+        batch = [];
+      }
     }
-    await drain();
+    if (batch.length > 0) await fn(batch);
   }
 
   private dateRangeOrNull(prefix: string, query: PageQuery): { low: string; high: string } | null {
@@ -419,14 +440,16 @@ class TableStore implements TableHistoryStore {
 }
 
 /**
- * Deletes a cluster's oldest links dated before `before`, stopping at the first link that is not,
- * so the kept links stay one unbroken chain. The head's floor moves first: a crash half-way
- * leaves links below the floor, which verify skips and the next purge removes.
+ * Moves a cluster's floor past its oldest links dated before `before`, stopping at the first link
+ * that is not, so the kept links stay one unbroken chain; returns the deletes of those links'
+ * entities, for the caller to submit. The floor moves first: a crash before the deletes leaves
+ * links below the floor, which verify skips and the next purge removes.
  */
-async function purgeCluster(snapshots: TableClient, key: string, before: IsoDate): Promise<number> {
+async function purgeCluster(snapshots: TableClient, key: string, before: IsoDate): Promise<TransactionAction[]> {
+  const pk = snapshotPartition(key);
   const rows = await collectRange(snapshots, {
-    partitionKey: key,
-    ...prefixRange(SNAPSHOT_PREFIX + "|"),
+    partitionKey: pk,
+    ...prefixRange(snapshotsPrefix(key) + "|"),
     select: ["RowKey", "seq", "asOf", "contentHash", "chainHash"],
   });
   const mains = rows
@@ -437,10 +460,10 @@ async function purgeCluster(snapshots: TableClient, key: string, before: IsoDate
     if (String(main["asOf"]) >= before) break;
     doomed.push(main);
   }
-  if (doomed.length === 0) return 0;
+  if (doomed.length === 0) return [];
   const last = doomed[doomed.length - 1]!;
   for (let attempt = 0; ; attempt++) {
-    const headEntity = await getOrNull(snapshots, key, HEAD_ROW);
+    const headEntity = await getOrNull(snapshots, pk, headRow(key));
     if (!headEntity) break;
     const head = headFromEntity(headEntity);
     if (head.floorSeq > Number(last["seq"])) break;
@@ -458,11 +481,9 @@ async function purgeCluster(snapshots: TableClient, key: string, before: IsoDate
     }
   }
   const stems = new Set(doomed.map((m) => parseSnapshotRow(m.rowKey)!.stem));
-  const deletes: TransactionAction[] = rows
+  return rows
     .filter((e) => stems.has(parseSnapshotRow(e.rowKey)?.stem ?? ""))
-    .map((e) => ["delete", { partitionKey: key, rowKey: e.rowKey }]);
-  await submitBatches(snapshots, deletes, 1);
-  return deletes.length;
+    .map((e): TransactionAction => ["delete", { partitionKey: pk, rowKey: e.rowKey }]);
 }
 
 /** Where a run's next page starts: the token's row key, never before the query's own range. */

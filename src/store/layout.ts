@@ -2,12 +2,16 @@
  * The storage layout: table names and row-key shapes, in one place (docs/storage-design.md explains
  * which query uses which range). Every key part is already encoded (keys.ts).
  */
+import { createHash } from "node:crypto";
 import { joinKey } from "./keys.js";
 
 export const TABLE_SUFFIXES = {
   /** Run records: PK `runs`; `t|<stem>` for newest-first listing, `i|<run>` for lookup by id. */
   runs: "runs",
-  /** Per-cluster history: PK <cluster>; `s|<stem>|<nnn>` snapshot entities, `head` the chain head. */
+  /**
+   * Per-cluster history, grouped: PK = the cluster's bucket (`b00`…); `<cluster>|s|<stem>|<nnn>`
+   * snapshot entities, `<cluster>|head` the chain head.
+   */
   snapshots: "snapshots",
   /** Per-run index: PK <run>; `c|<cluster>` membership, `f|<severity>|<tier>|<cluster>` findings. */
   runIndex: "runindex",
@@ -21,24 +25,55 @@ export type TableRole = keyof typeof TABLE_SUFFIXES;
 
 export const RUNS_PARTITION = "runs";
 export const CLUSTERS_PARTITION = "clusters";
-/** The chain head's row key; it sorts apart from every `s|…` snapshot row. */
-export const HEAD_ROW = "head";
 
 export const runListRow = (stem: string): string => joinKey("t", stem);
 export const runIdRow = (runKey: string): string => joinKey("i", runKey);
 export const RUN_LIST_PREFIX = "t";
 
-/** `s|<stem>|` — every entity of one snapshot. */
-export const snapshotPrefix = (stem: string): string => joinKey("s", stem, "");
-export const snapshotRow = (stem: string, entity: number): string => joinKey("s", stem, String(entity).padStart(3, "0"));
-export const SNAPSHOT_PREFIX = "s";
+// ---------------------------------------------------------------- snapshots
 
-/** The stem of a snapshot row key `s|<rev>|<inv>|<run>|<nnn>`, and whether it is the main entity. */
-export function parseSnapshotRow(rowKey: string): { stem: string; entity: number } | null {
-  const parts = rowKey.split("|");
-  if (parts.length !== 5 || parts[0] !== "s") return null;
-  return { stem: parts.slice(1, 4).join("|"), entity: Number(parts[4]) };
+/**
+ * How many partitions the snapshots table spreads the clusters over. An entity group transaction
+ * cannot span partitions, so a page of snapshots costs at least one transaction per bucket it
+ * touches: fewer buckets fill transactions better, more buckets spread load (Azure's target is
+ * about 2,000 entities/s per partition). With 1,000-cluster pages, 8 buckets give about 125
+ * clusters (250 entities) per bucket, i.e. three transactions averaging 83 entities; 16 buckets
+ * would average 62. Part of the key layout: changing it moves every chain (a migration).
+ */
+export const SNAPSHOT_BUCKETS = 8;
+
+/**
+ * The snapshots partition of a cluster: `b` + two hex digits of a SHA-256 of its key, so the
+ * bucket is stable across processes and versions and case-insensitive like the key itself.
+ */
+export function snapshotPartition(clusterKey: string): string {
+  const bucket = createHash("sha256").update(clusterKey, "utf8").digest().readUInt32BE(0) % SNAPSHOT_BUCKETS;
+  return `b${bucket.toString(16).padStart(2, "0")}`;
 }
+
+/** `<cluster>|`: the head and every snapshot entity of one cluster (cluster keys never contain `|`). */
+export const clusterPrefix = (clusterKey: string): string => joinKey(clusterKey, "");
+/** The chain head; `h` sorts before `s`, so a cluster's range reads the head first. */
+export const headRow = (clusterKey: string): string => joinKey(clusterKey, "head");
+/** `<cluster>|s`: the prefix dateRange extends to one cluster's snapshots in a date range. */
+export const snapshotsPrefix = (clusterKey: string): string => joinKey(clusterKey, "s");
+/** `<cluster>|s|<stem>|` — every entity of one snapshot. */
+export const snapshotPrefix = (clusterKey: string, stem: string): string => joinKey(clusterKey, "s", stem, "");
+/**
+ * The longest key we build: a 400-character cluster key + `|s|` + a stem of at most 103
+ * (8 + 1 + 13 + 1 + 80) + `|nnn` = 510, under MAX_KEY_LENGTH (512) and the 1 KiB key limit.
+ */
+export const snapshotRow = (clusterKey: string, stem: string, entity: number): string =>
+  joinKey(clusterKey, "s", stem, String(entity).padStart(3, "0"));
+
+/** The parts of a snapshot row key `<cluster>|s|<rev>|<inv>|<run>|<nnn>`; null for any other row. */
+export function parseSnapshotRow(rowKey: string): { clusterKey: string; stem: string; entity: number } | null {
+  const parts = rowKey.split("|");
+  if (parts.length !== 6 || parts[1] !== "s") return null;
+  return { clusterKey: parts[0]!, stem: parts.slice(2, 5).join("|"), entity: Number(parts[5]) };
+}
+
+// ---------------------------------------------------------------- run index
 
 export const runClusterRow = (clusterKey: string): string => joinKey("c", clusterKey);
 export const RUN_CLUSTER_PREFIX = "c|";

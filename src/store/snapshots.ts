@@ -1,12 +1,15 @@
 /**
- * One cluster's snapshots and hash chain, all in the cluster's partition of the snapshots table:
- * `s|<stem>|000` (main entity: hashes, position, first parts of the payload), `s|<stem>|001…`
- * (further parts of a large payload) and `head` (the chain's last link, updated with its ETag).
+ * Snapshots and hash chains in the snapshots table. A cluster's rows live in its bucket's partition
+ * (layout.ts `snapshotPartition`): `<cluster>|s|<stem>|000` (main entity: hashes, position, first
+ * parts of the payload), `<cluster>|s|<stem>|001…` (further parts of a large payload) and
+ * `<cluster>|head` (the chain's last link, updated with its ETag).
  *
- * Appending is one entity group transaction: create the main entity + move the head under If-Match.
- * Concurrent appenders to one cluster therefore serialise on the head (412 → re-read, re-link),
- * and a retried run finds its own link (409, or the head already naming its stem) instead of
- * linking twice.
+ * A page is appended bucket by bucket: every cluster's "create the link + move its head under
+ * If-Match" pair goes into the bucket's transactions, up to 50 pairs each. A transaction is
+ * all-or-nothing, so a refused one (412: someone moved a head; 409: a link or head exists already)
+ * leaves nothing behind, and only its clusters are re-read and tried again. Concurrent appenders
+ * to one cluster therefore still serialise on its head, and a retried run finds its own link (409,
+ * or the head already naming its stem) instead of linking twice.
  */
 import type { TableClient, TransactionAction } from "@azure/data-tables";
 import type { StoredSnapshot } from "../core/ports.js";
@@ -15,8 +18,8 @@ import type { IsoDate } from "../core/types.js";
 import { ChunkError, joinPayload, partsToProperties, splitPayload } from "./chunks.js";
 import { chainHash, sha256Hex, type ChainHead, type StoredLink } from "./hashChain.js";
 import { prefixRange } from "./keys.js";
-import { HEAD_ROW, parseSnapshotRow, snapshotPrefix, snapshotRow } from "./layout.js";
-import { collectRange, getOrNull, isStatus, sleep, submitBatches, withRetry, type Entity, type StoredEntity } from "./tables.js";
+import { headRow, parseSnapshotRow, snapshotPartition, snapshotPrefix, snapshotRow } from "./layout.js";
+import { collectRange, getOrNull, isStatus, mapLimit, packGroups, sleep, submitBatches, withRetry, type Entity, type StoredEntity } from "./tables.js";
 
 export interface RunKeys {
   runId: string;
@@ -39,147 +42,252 @@ export interface AppendOutcome {
   replaced: string | null;
 }
 
+export interface AppendOptions {
+  /** Partitions (and point reads) in flight at once. */
+  concurrency: number;
+  /**
+   * Adds clusters to the registry. Called before any of them gets a chain head, so verify and
+   * purge (which walk the registry) never miss a chain; upserts, so calling it twice is harmless.
+   */
+  register(clusters: readonly { clusterKey: string; clusterId: string }[]): Promise<void>;
+}
+
 interface HeadState extends ChainHead {
   etag: string;
   lastStem: string;
 }
 
-const MAX_APPEND_ATTEMPTS = 25;
-
-export async function appendSnapshot(
-  table: TableClient,
-  run: RunKeys,
-  write: SnapshotWrite,
-  registerCluster: () => Promise<void>,
-): Promise<AppendOutcome> {
-  const pk = write.clusterKey;
-  const chunks = splitPayload(write.canonical);
-  for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
-    if (attempt > 0) await sleep(Math.random() * 20 * Math.min(attempt, 5));
-    const headEntity = await getOrNull(table, pk, HEAD_ROW);
-    const head = headEntity ? headFromEntity(headEntity) : null;
-
-    if (head && head.lastStem === run.stem) {
-      // This run is already the last link: same content is a no-op; new content (a retry that
-      // classified differently) replaces the link in place, keeping its position and predecessor.
-      if (head.lastContentHash === write.contentHash) return { canonical: write.canonical, replaced: null };
-      const existing = await readGroup(table, pk, run.stem);
-      if (await replaceLastLink(table, run, write, chunks, head, existing)) {
-        return { canonical: write.canonical, replaced: existing?.canonical ?? null };
-      }
-      continue;
-    }
-
-    // A multi-entity payload writes its extra entities before the link, so it must first make
-    // sure it is not about to overwrite another attempt's; after a conflict, so must everyone.
-    if (chunks.length > 1 || attempt > 0) {
-      const existing = await readGroup(table, pk, run.stem);
-      if (existing) {
-        // Linked earlier and since followed by another run's link: first write wins, as rewriting
-        // it would break every later link.
-        return { canonical: existing.canonical ?? write.canonical, replaced: null };
-      }
-    }
-
-    if (!head) await registerCluster();
-    const link = {
-      seq: (head?.seq ?? 0) + 1,
-      runId: run.runId,
-      asOf: run.asOf,
-      contentHash: write.contentHash,
-      previousChainHash: head?.lastChainHash ?? "",
-    };
-    const linkHash = chainHash(link);
-    await writeExtraEntities(table, pk, run.stem, chunks);
-    const main: Entity = {
-      partitionKey: pk,
-      rowKey: snapshotRow(run.stem, 0),
-      clusterId: write.clusterId,
-      ...link,
-      previousHash: head?.lastContentHash ?? "",
-      chainHash: linkHash,
-      entities: chunks.length,
-      length: write.canonical.length,
-      ...partsToProperties(chunks[0] ?? [""]),
-    };
-    const newHead = headEntityOf(pk, write.clusterId, {
-      seq: link.seq,
-      lastStem: run.stem,
-      lastContentHash: write.contentHash,
-      lastChainHash: linkHash,
-      floorSeq: head?.floorSeq ?? 1,
-      floorPreviousHash: head?.floorPreviousHash ?? "",
-      floorPreviousChainHash: head?.floorPreviousChainHash ?? "",
-    });
-    const actions: TransactionAction[] = [
-      ["create", main],
-      head ? ["update", newHead, "Replace", { etag: head.etag }] : ["create", newHead],
-    ];
-    try {
-      await withRetry(() => table.submitTransaction(actions));
-      return { canonical: write.canonical, replaced: null };
-    } catch (error) {
-      // 412: another run moved the head; 409: our link exists already or another run created the
-      // head first. Either way re-read and decide again.
-      if (isStatus(error, 409, 412)) continue;
-      throw error;
-    }
-  }
-  throw new Error(`could not link the snapshot of ${write.clusterId}: the chain head kept changing (${MAX_APPEND_ATTEMPTS} attempts)`);
+/** One cluster's write, as it moves through the attempts. */
+interface Item {
+  index: number;
+  write: SnapshotWrite;
+  pk: string;
+  chunks: string[][];
+  head: HeadState | null;
+  /**
+   * It was in a refused transaction: its link may exist already (a 409 on the create), so look
+   * before writing. A first attempt can skip the look, because the create itself would say so.
+   */
+  suspect: boolean;
 }
 
-async function replaceLastLink(
+/** What one cluster writes in this attempt. */
+interface Plan {
+  item: Item;
+  /** Upserts of a large payload's further entities, written before the link that counts them. */
+  extras: TransactionAction[];
+  /** The main entity and the head: always in the same transaction. */
+  link: TransactionAction[];
+  /** Deletes once linked: entities a replaced, longer payload no longer uses. */
+  surplus: TransactionAction[];
+  outcome: AppendOutcome;
+}
+
+const MAX_APPEND_ATTEMPTS = 25;
+/**
+ * From this attempt on, each pair goes in a transaction of its own: one cluster that keeps
+ * conflicting (a hot chain) must not keep failing the other 49 in its transaction.
+ */
+const SOLO_FROM_ATTEMPT = 3;
+
+/**
+ * Links one snapshot per cluster (keys must be distinct) for the run; outcomes in input order.
+ * Heads are read for the whole page first, so new clusters are registered in full batches, then
+ * each bucket's pairs are written in transactions of up to 100 actions.
+ */
+export async function appendSnapshots(
   table: TableClient,
   run: RunKeys,
-  write: SnapshotWrite,
-  chunks: string[][],
-  head: HeadState,
-  existing: Group | null,
-): Promise<boolean> {
-  const pk = write.clusterKey;
-  const previousHash = existing ? String(existing.main["previousHash"]) : "";
-  const previousChainHash = existing ? String(existing.main["previousChainHash"]) : "";
-  const link = { seq: head.seq, runId: run.runId, asOf: run.asOf, contentHash: write.contentHash, previousChainHash };
-  const linkHash = chainHash(link);
-  await writeExtraEntities(table, pk, run.stem, chunks);
-  const main: Entity = {
-    partitionKey: pk,
-    rowKey: snapshotRow(run.stem, 0),
-    clusterId: write.clusterId,
-    ...link,
-    previousHash,
-    chainHash: linkHash,
-    entities: chunks.length,
-    length: write.canonical.length,
-    ...partsToProperties(chunks[0] ?? [""]),
+  writes: readonly SnapshotWrite[],
+  options: AppendOptions,
+): Promise<AppendOutcome[]> {
+  const outcomes = new Array<AppendOutcome>(writes.length);
+  const items: Item[] = writes.map((write, index) => ({
+    index,
+    write,
+    pk: snapshotPartition(write.clusterKey),
+    chunks: splitPayload(write.canonical),
+    head: null,
+    suspect: false,
+  }));
+  await readHeads(table, items, options.concurrency);
+
+  const registered = new Set<string>();
+  const register = async (list: readonly Item[]): Promise<void> => {
+    const fresh = list.filter((i) => i.head === null && !registered.has(i.write.clusterKey));
+    if (fresh.length === 0) return;
+    await options.register(fresh.map((i) => ({ clusterKey: i.write.clusterKey, clusterId: i.write.clusterId })));
+    for (const i of fresh) registered.add(i.write.clusterKey);
   };
-  const newHead = headEntityOf(pk, write.clusterId, { ...head, lastContentHash: write.contentHash, lastChainHash: linkHash });
-  try {
-    await withRetry(() =>
-      table.submitTransaction([
+  await register(items);
+
+  const buckets = new Map<string, Item[]>();
+  for (const item of items) {
+    let list = buckets.get(item.pk);
+    if (!list) buckets.set(item.pk, (list = []));
+    list.push(item);
+  }
+  await mapLimit([...buckets.values()], options.concurrency, (bucket) => appendBucket(table, run, bucket, outcomes, register, options.concurrency));
+  return outcomes;
+}
+
+async function appendBucket(
+  table: TableClient,
+  run: RunKeys,
+  items: Item[],
+  outcomes: AppendOutcome[],
+  register: (items: readonly Item[]) => Promise<void>,
+  concurrency: number,
+): Promise<void> {
+  let pending = items;
+  for (let attempt = 0; pending.length > 0; attempt++) {
+    if (attempt >= MAX_APPEND_ATTEMPTS) {
+      throw new Error(`could not link the snapshot of ${pending[0]!.write.clusterId}: the chain head kept changing (${MAX_APPEND_ATTEMPTS} attempts)`);
+    }
+    if (attempt > 0) {
+      await sleep(Math.random() * 20 * Math.min(attempt, 5));
+      await readHeads(table, pending, concurrency);
+      await register(pending);
+    }
+    const planned = await mapLimit(pending, concurrency, (item) => planAppend(table, run, item));
+    const plans: Plan[] = [];
+    planned.forEach((plan, i) => {
+      if ("link" in plan) plans.push(plan);
+      else outcomes[pending[i]!.index] = plan;
+    });
+    // Extra entities are upserts under this run's own keys, checked unlinked above: harmless if the link then fails.
+    await submitBatches(
+      table,
+      plans.flatMap((p) => p.extras),
+      1,
+    );
+    const groups = packGroups(plans, (p) => p.link, attempt >= SOLO_FROM_ATTEMPT ? 2 : undefined);
+    const refused: Item[] = [];
+    const surplus: TransactionAction[] = [];
+    for (const group of groups) {
+      try {
+        await withRetry(() => table.submitTransaction(group.flatMap((p) => p.link)));
+        for (const p of group) {
+          outcomes[p.item.index] = p.outcome;
+          surplus.push(...p.surplus);
+        }
+      } catch (error) {
+        // 412: another run moved one of the heads; 409: one of the links exists already, or another
+        // run created a head first. Nothing of this transaction was written: decide again from fresh reads.
+        if (!isStatus(error, 409, 412)) throw error;
+        for (const p of group) {
+          p.item.suspect = true;
+          refused.push(p.item);
+        }
+      }
+    }
+    // Readers stop at the main entity's count, so these only free space; a crash leaves them harmless.
+    await submitBatches(table, surplus, 1);
+    pending = refused;
+  }
+}
+
+/** Reads the chain head of every item (point reads), into `item.head`. */
+async function readHeads(table: TableClient, items: readonly Item[], concurrency: number): Promise<void> {
+  await mapLimit(items, concurrency, async (item) => {
+    item.head = await readHead(table, item.write.clusterKey);
+  });
+}
+
+/**
+ * What one cluster writes given its head: an outcome when nothing needs writing (the run is
+ * already linked), or the actions of a new or replaced link.
+ */
+async function planAppend(table: TableClient, run: RunKeys, item: Item): Promise<Plan | AppendOutcome> {
+  const { write, head, chunks } = item;
+  const key = write.clusterKey;
+  if (head && head.lastStem === run.stem) {
+    // This run is already the last link: same content is a no-op; new content (a retry that
+    // classified differently) replaces the link in place, keeping its position and predecessor.
+    if (head.lastContentHash === write.contentHash) return { canonical: write.canonical, replaced: null };
+    const existing = await readGroup(table, key, run.stem);
+    const previousHash = existing ? String(existing.main["previousHash"]) : "";
+    const previousChainHash = existing ? String(existing.main["previousChainHash"]) : "";
+    const link = { seq: head.seq, runId: run.runId, asOf: run.asOf, contentHash: write.contentHash, previousChainHash };
+    const linkHash = chainHash(link);
+    const main = mainEntity(item, run, { ...link, previousHash, chainHash: linkHash });
+    const newHead = headEntityOf(key, write.clusterId, { ...head, lastContentHash: write.contentHash, lastChainHash: linkHash });
+    // The old payload had more entities than the new one: drop the surplus (readers stop at `entities`).
+    const surplus: TransactionAction[] = (existing?.entities ?? [])
+      .slice(chunks.length)
+      .map((e) => ["delete", { partitionKey: item.pk, rowKey: e.rowKey }]);
+    return {
+      item,
+      extras: extraEntities(item, run.stem),
+      link: [
         ["upsert", main, "Replace"],
         ["update", newHead, "Replace", { etag: head.etag }],
-      ]),
-    );
-  } catch (error) {
-    if (isStatus(error, 412)) return false;
-    throw error;
+      ],
+      surplus,
+      outcome: { canonical: write.canonical, replaced: existing?.canonical ?? null },
+    };
   }
-  // The old payload had more entities than the new one: drop the surplus (readers stop at `entities`).
-  const surplus = (existing?.entities.length ?? 0) - chunks.length;
-  if (surplus > 0) {
-    const deletes: TransactionAction[] = existing!.entities.slice(chunks.length).map((e) => ["delete", { partitionKey: pk, rowKey: e.rowKey }]);
-    await submitBatches(table, deletes, 1);
+
+  // A multi-entity payload writes its extra entities before the link, so it must first make
+  // sure it is not about to overwrite another attempt's; after a refusal, so must everyone.
+  if (chunks.length > 1 || item.suspect) {
+    const existing = await readGroup(table, key, run.stem);
+    if (existing) {
+      // Linked earlier and since followed by another run's link: first write wins, as rewriting
+      // it would break every later link.
+      return { canonical: existing.canonical ?? write.canonical, replaced: null };
+    }
   }
-  return true;
+
+  const link = {
+    seq: (head?.seq ?? 0) + 1,
+    runId: run.runId,
+    asOf: run.asOf,
+    contentHash: write.contentHash,
+    previousChainHash: head?.lastChainHash ?? "",
+  };
+  const linkHash = chainHash(link);
+  const main = mainEntity(item, run, { ...link, previousHash: head?.lastContentHash ?? "", chainHash: linkHash });
+  const newHead = headEntityOf(key, write.clusterId, {
+    seq: link.seq,
+    lastStem: run.stem,
+    lastContentHash: write.contentHash,
+    lastChainHash: linkHash,
+    floorSeq: head?.floorSeq ?? 1,
+    floorPreviousHash: head?.floorPreviousHash ?? "",
+    floorPreviousChainHash: head?.floorPreviousChainHash ?? "",
+  });
+  return {
+    item,
+    extras: extraEntities(item, run.stem),
+    link: [["create", main], head ? ["update", newHead, "Replace", { etag: head.etag }] : ["create", newHead]],
+    surplus: [],
+    outcome: { canonical: write.canonical, replaced: null },
+  };
 }
 
-async function writeExtraEntities(table: TableClient, pk: string, stem: string, chunks: string[][]): Promise<void> {
-  if (chunks.length <= 1) return;
-  const actions: TransactionAction[] = chunks
+function mainEntity(item: Item, run: RunKeys, link: { seq: number; runId: string; asOf: IsoDate; contentHash: string; previousHash: string; previousChainHash: string; chainHash: string }): Entity {
+  return {
+    partitionKey: item.pk,
+    rowKey: snapshotRow(item.write.clusterKey, run.stem, 0),
+    clusterId: item.write.clusterId,
+    seq: link.seq,
+    runId: link.runId,
+    asOf: link.asOf,
+    contentHash: link.contentHash,
+    previousChainHash: link.previousChainHash,
+    previousHash: link.previousHash,
+    chainHash: link.chainHash,
+    entities: item.chunks.length,
+    length: item.write.canonical.length,
+    ...partsToProperties(item.chunks[0] ?? [""]),
+  };
+}
+
+function extraEntities(item: Item, stem: string): TransactionAction[] {
+  return item.chunks
     .slice(1)
-    .map((parts, i) => ["upsert", { partitionKey: pk, rowKey: snapshotRow(stem, i + 1), ...partsToProperties(parts) }, "Replace"]);
-  await submitBatches(table, actions, 1);
+    .map((parts, i) => ["upsert", { partitionKey: item.pk, rowKey: snapshotRow(item.write.clusterKey, stem, i + 1), ...partsToProperties(parts) }, "Replace"]);
 }
 
 // ---------------------------------------------------------------- reading
@@ -195,18 +303,20 @@ export interface Group {
   stored?: string | null;
 }
 
-export async function readGroup(table: TableClient, pk: string, stem: string): Promise<Group | null> {
-  const entities = await collectRange(table, { partitionKey: pk, ...prefixRange(snapshotPrefix(stem)) });
+/** One cluster's snapshot of one run: a row-key range in the cluster's bucket. */
+export async function readGroup(table: TableClient, clusterKey: string, stem: string): Promise<Group | null> {
+  const entities = await collectRange(table, { partitionKey: snapshotPartition(clusterKey), ...prefixRange(snapshotPrefix(clusterKey, stem)) });
   return groupsOf(entities)[0] ?? null;
 }
 
 /**
- * Groups a row-key-ordered list of snapshot entities by stem. Extra entities without their main
- * entity (a write that crashed before linking) are ignored: they were never part of the chain.
+ * Groups a row-key-ordered list of snapshot entities by cluster and stem; other rows (heads) are
+ * skipped. Extra entities without their main entity (a write that crashed before linking) are
+ * ignored: they were never part of the chain.
  */
 export function groupsOf(entities: readonly StoredEntity[]): Group[] {
   const groups: Group[] = [];
-  let current: { stem: string; entities: StoredEntity[] } | null = null;
+  let current: { id: string; stem: string; entities: StoredEntity[] } | null = null;
   const close = (): void => {
     if (!current) return;
     const main = current.entities[0];
@@ -216,9 +326,10 @@ export function groupsOf(entities: readonly StoredEntity[]): Group[] {
   for (const entity of entities) {
     const row = parseSnapshotRow(entity.rowKey);
     if (!row) continue;
-    if (!current || current.stem !== row.stem) {
+    const id = `${row.clusterKey}|${row.stem}`;
+    if (!current || current.id !== id) {
       close();
-      current = { stem: row.stem, entities: [] };
+      current = { id, stem: row.stem, entities: [] };
     }
     current.entities.push(entity);
   }
@@ -280,10 +391,10 @@ export function headFromEntity(entity: StoredEntity): HeadState {
   };
 }
 
-export function headEntityOf(pk: string, clusterId: string, head: Omit<HeadState, "etag"> & { etag?: string }): Entity {
+export function headEntityOf(clusterKey: string, clusterId: string, head: Omit<HeadState, "etag"> & { etag?: string }): Entity {
   return {
-    partitionKey: pk,
-    rowKey: HEAD_ROW,
+    partitionKey: snapshotPartition(clusterKey),
+    rowKey: headRow(clusterKey),
     clusterId,
     seq: head.seq,
     lastStem: head.lastStem,
@@ -295,7 +406,7 @@ export function headEntityOf(pk: string, clusterId: string, head: Omit<HeadState
   };
 }
 
-export async function readHead(table: TableClient, pk: string): Promise<HeadState | null> {
-  const entity = await getOrNull(table, pk, HEAD_ROW);
+export async function readHead(table: TableClient, clusterKey: string): Promise<HeadState | null> {
+  const entity = await getOrNull(table, snapshotPartition(clusterKey), headRow(clusterKey));
   return entity ? headFromEntity(entity) : null;
 }

@@ -167,6 +167,35 @@ function actionChars(action: TransactionAction): number {
 }
 
 /**
+ * Packs items whose actions must commit together (e.g. a link and its chain head) into
+ * transactions of at most `maxActions` actions and ~1.5 MB, in order, never splitting an item.
+ * All actions are expected to share one partition.
+ */
+export function packGroups<T>(items: readonly T[], actionsOf: (item: T) => readonly TransactionAction[], maxActions = MAX_BATCH_ACTIONS): T[][] {
+  const limit = Math.min(Math.max(1, maxActions), MAX_BATCH_ACTIONS);
+  const packed: T[][] = [];
+  let batch: T[] = [];
+  let actions = 0;
+  let chars = 0;
+  for (const item of items) {
+    const group = actionsOf(item);
+    if (group.length > MAX_BATCH_ACTIONS) throw new RangeError(`${group.length} actions that must commit together do not fit one transaction`);
+    const size = group.reduce((sum, action) => sum + actionChars(action), 0);
+    if (batch.length > 0 && (actions + group.length > limit || chars + size > MAX_BATCH_CHARS)) {
+      packed.push(batch);
+      batch = [];
+      actions = 0;
+      chars = 0;
+    }
+    batch.push(item);
+    actions += group.length;
+    chars += size;
+  }
+  if (batch.length > 0) packed.push(batch);
+  return packed;
+}
+
+/**
  * Submits actions as entity group transactions: grouped by partition, at most 100 actions and
  * ~1.5 MB each; partitions run with bounded concurrency, a partition's batches in order.
  * A key may appear once per transaction, so later actions on the same row start a new batch.

@@ -174,8 +174,10 @@ describe("Table Storage faults", () => {
     proxy.onRequest = async (request): Promise<ProxyAction> => {
       if (!touched && request.batch && request.body.includes(`${prefix}snapshots`) && /If-Match:/i.test(request.body)) {
         touched = true;
-        for await (const head of snapshots.listEntities({ queryOptions: { filter: odata`RowKey eq ${"head"}` } })) {
-          await snapshots.updateEntity({ partitionKey: head.partitionKey!, rowKey: "head", touchedBy: "another instance" }, "Merge");
+        // Chain heads are the `<cluster>|head` rows of the snapshots table (docs/storage-design.md).
+        for await (const head of snapshots.listEntities()) {
+          if (!head.rowKey!.endsWith("|head")) continue;
+          await snapshots.updateEntity({ partitionKey: head.partitionKey!, rowKey: head.rowKey!, touchedBy: "another instance" }, "Merge");
         }
       }
       return "forward";

@@ -4,7 +4,8 @@ import type { RunRecord } from "../../src/core/ports.js";
 import type { AuditReport, ClusterReport } from "../../src/core/report.js";
 import { armIdKey } from "../../src/core/types.js";
 import { createTableHistoryStore, ContinuationTokenError, type TableHistoryStore } from "../../src/store/index.js";
-import { clusterKey } from "../../src/store/keys.js";
+import { clusterKey, prefixRange } from "../../src/store/keys.js";
+import { SNAPSHOT_BUCKETS, headRow, snapshotPartition, snapshotsPrefix } from "../../src/store/layout.js";
 import { useAzurite } from "../helpers/azurite.js";
 import { cluster, clusterId, finished, integration, runRecord } from "./fixtures.js";
 
@@ -16,6 +17,65 @@ async function newStore(prefix = azurite.freshPrefix()): Promise<TableHistorySto
 
 function rawTable(prefix: string, table: string): TableClient {
   return TableClient.fromConnectionString(azurite.connectionString, `${prefix}${table}`, { allowInsecureConnection: true });
+}
+
+interface WriteTally {
+  transactions: number;
+  /** Entities written in transactions. */
+  batched: number;
+  /** Single-entity writes (each its own round trip). */
+  single: number;
+}
+
+/**
+ * Counts write round trips per table (by suffix) until restored. The store builds its clients
+ * itself, so the prototype is wrapped. submitTransaction assembles its sub-requests by calling the
+ * entity methods of an internal client synchronously, so calls made meanwhile are not counted again.
+ */
+function countWrites(): { tally(suffix: string): WriteTally; restore(): void } {
+  const tallies = new Map<string, WriteTally>();
+  const proto = TableClient.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const originals = new Map<string, (...args: unknown[]) => unknown>();
+  let assembling = 0;
+  const tallyOf = (client: TableClient): WriteTally => {
+    let t = tallies.get(client.tableName);
+    if (!t) tallies.set(client.tableName, (t = { transactions: 0, batched: 0, single: 0 }));
+    return t;
+  };
+  for (const name of ["submitTransaction", "createEntity", "upsertEntity", "updateEntity", "deleteEntity"]) {
+    const original = proto[name]!;
+    originals.set(name, original);
+    proto[name] = function (this: TableClient, ...args: unknown[]): unknown {
+      if (name === "submitTransaction") {
+        const t = tallyOf(this);
+        t.transactions += 1;
+        t.batched += (args[0] as unknown[]).length;
+        assembling += 1;
+        try {
+          return original.apply(this, args);
+        } finally {
+          assembling -= 1;
+        }
+      }
+      if (assembling === 0) tallyOf(this).single += 1;
+      return original.apply(this, args);
+    };
+  }
+  return {
+    tally: (suffix) => {
+      const total: WriteTally = { transactions: 0, batched: 0, single: 0 };
+      for (const [table, t] of tallies) {
+        if (!table.endsWith(suffix)) continue;
+        total.transactions += t.transactions;
+        total.batched += t.batched;
+        total.single += t.single;
+      }
+      return total;
+    },
+    restore: () => {
+      for (const [name, original] of originals) proto[name] = original;
+    },
+  };
 }
 
 const byId = (a: ClusterReport, b: ClusterReport): number => (armIdKey(a.id) < armIdKey(b.id) ? -1 : 1);
@@ -186,8 +246,105 @@ describe("table history store", () => {
     const history = await stores[0]!.clusterHistory(one.id, {});
     expect(history.items.map((s) => s.runId)).toEqual(["run-4", "run-3", "run-2", "run-1", "run-0"]);
     expect(await stores[0]!.verify(one.id)).toMatchObject({ ok: true, snapshotsChecked: 5 });
-    const head = await rawTable(prefix, "snapshots").getEntity(clusterKey(one.id), "head");
+    const key = clusterKey(one.id);
+    const head = await rawTable(prefix, "snapshots").getEntity(snapshotPartition(key), headRow(key));
     expect(head["seq"]).toBe(5);
+  });
+
+  it("writes a page of 200 clusters in a few full transactions, not one round trip per cluster", async () => {
+    const store = await newStore();
+    const fleet = Array.from({ length: 200 }, (_, i) =>
+      cluster(`aks-${String(i).padStart(3, "0")}`, [integration("keda", i % 3 ? "ok" : "warning", "aks-managed")]),
+    );
+    const run1 = runRecord("run-1", "2026-11-20");
+    const run2 = runRecord("run-2", "2026-11-21");
+    await store.beginRun(run1);
+    await store.beginRun(run2);
+
+    const first = countWrites();
+    try {
+      await store.saveSnapshots(run1, fleet);
+    } finally {
+      first.restore();
+    }
+    // 200 links + 200 heads over SNAPSHOT_BUCKETS partitions (about 25 clusters, 50 actions each).
+    const snapshots = first.tally("snapshots");
+    expect(snapshots).toMatchObject({ batched: 400, single: 0 });
+    expect(snapshots.transactions).toBeLessThanOrEqual(2 * SNAPSHOT_BUCKETS);
+    // New clusters are registered 100 to a transaction.
+    expect(first.tally("clusters")).toEqual({ transactions: 2, batched: 200, single: 0 });
+    const all = ["snapshots", "clusters", "runindex"].map((t) => first.tally(t));
+    const requests = all.reduce((n, t) => n + t.transactions + t.single, 0);
+    const entities = all.reduce((n, t) => n + t.batched + t.single, 0);
+    expect(requests).toBeLessThanOrEqual(20);
+    expect(entities / requests).toBeGreaterThan(50);
+
+    // The next run: heads exist, so every pair updates under ETag; nothing is registered again.
+    const second = countWrites();
+    try {
+      await store.saveSnapshots(run2, fleet.map((c) => ({ ...c, kubernetesVersion: "1.32.0" })));
+    } finally {
+      second.restore();
+    }
+    expect(second.tally("snapshots").batched).toBe(400);
+    expect(second.tally("snapshots").transactions).toBeLessThanOrEqual(2 * SNAPSHOT_BUCKETS);
+    expect(second.tally("clusters")).toEqual({ transactions: 0, batched: 0, single: 0 });
+
+    await store.completeRun(finished(run1, fleet));
+    expect((await store.runReport("run-1"))!.clusters).toHaveLength(200);
+    expect((await store.clusterHistory(fleet[7]!.id, {})).items.map((s) => s.runId)).toEqual(["run-2", "run-1"]);
+    expect(await store.verify()).toMatchObject({ ok: true, clustersChecked: 200, snapshotsChecked: 400 });
+  });
+
+  it("a bucket transaction refused by one moved head is retried alone, and every cluster gets exactly one link", async () => {
+    const prefix = azurite.freshPrefix();
+    const store = await newStore(prefix);
+    const fleet = Array.from({ length: 40 }, (_, i) => cluster(`aks-${i}`, [integration("keda", "ok", "aks-managed")]));
+    await storeRun(store, runRecord("run-1", "2026-11-20"), fleet, 40);
+
+    // Another writer moves one head between this run's head reads and its transactions.
+    const raw = rawTable(prefix, "snapshots");
+    const victim = clusterKey(fleet[0]!.id);
+    const proto = TableClient.prototype as unknown as { submitTransaction: (...args: unknown[]) => Promise<unknown> };
+    const original = proto.submitTransaction;
+    const partitions: string[] = [];
+    let touched = false;
+    proto.submitTransaction = async function (this: TableClient, ...args: unknown[]): Promise<unknown> {
+      const actions = args[0] as [string, { partitionKey: string; rowKey: string }][];
+      if (this.tableName.endsWith("snapshots")) {
+        partitions.push(actions[0]![1].partitionKey);
+        if (!touched && actions.some(([, e]) => e.rowKey === headRow(victim))) {
+          touched = true;
+          await raw.updateEntity({ partitionKey: snapshotPartition(victim), rowKey: headRow(victim), touchedBy: "another writer" }, "Merge");
+        }
+      }
+      return original.apply(this, args);
+    };
+    try {
+      await storeRun(store, runRecord("run-2", "2026-11-21"), fleet.map((c) => ({ ...c, location: "northeurope" })), 40);
+    } finally {
+      proto.submitTransaction = original;
+    }
+    expect(touched).toBe(true);
+    // Only the victim's bucket was sent twice.
+    const sent = new Map<string, number>();
+    for (const pk of partitions) sent.set(pk, (sent.get(pk) ?? 0) + 1);
+    expect([...sent].filter(([, n]) => n > 1).map(([pk]) => pk)).toEqual([snapshotPartition(victim)]);
+    for (const c of fleet) expect((await store.clusterHistory(c.id, {})).items.map((s) => s.runId)).toEqual(["run-2", "run-1"]);
+    expect(await store.verify()).toMatchObject({ ok: true, clustersChecked: 40, snapshotsChecked: 80 });
+  });
+
+  it("re-saving a run that later runs already follow keeps its first links (first write wins) and links nothing twice", async () => {
+    const store = await newStore();
+    const fleet = Array.from({ length: 30 }, (_, i) => cluster(`aks-${i}`, [integration("keda", "ok", "aks-managed")]));
+    const run1 = await storeRun(store, runRecord("run-1", "2026-11-20"), fleet, 30);
+    await storeRun(store, runRecord("run-2", "2026-11-21"), fleet, 30);
+    // A late retry of run-1, with a different classification: its links are not the last any more.
+    const changed = fleet.map((c) => ({ ...c, integrations: [integration("keda", "critical", "aks-managed")] }));
+    await store.saveSnapshots(run1, changed);
+    expect((await store.runReport("run-1"))!.clusters).toEqual([...fleet].sort(byId));
+    for (const c of fleet.slice(0, 5)) expect((await store.clusterHistory(c.id, {})).items.map((s) => s.runId)).toEqual(["run-2", "run-1"]);
+    expect(await store.verify()).toMatchObject({ ok: true, clustersChecked: 30, snapshotsChecked: 60 });
   });
 
   it("verify reports a tampered snapshot with its cluster and run", async () => {
@@ -197,8 +354,14 @@ describe("table history store", () => {
     await storeRun(store, runRecord("run-2", "2026-11-21"), fleetDay2());
 
     const snapshots = rawTable(prefix, "snapshots");
-    const pk = clusterKey(clusterId("aks-b"));
-    const rows = snapshots.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${pk} and RowKey ge ${"s|"}` } });
+    // A cluster's snapshot rows: its `<cluster>|s|…` range in its bucket's partition.
+    const snapshotRows = (id: string) => {
+      const key = clusterKey(id);
+      const { low, high } = prefixRange(snapshotsPrefix(key) + "|");
+      const pk = snapshotPartition(key);
+      return { pk, rows: snapshots.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${pk} and RowKey ge ${low} and RowKey lt ${high}` } }) };
+    };
+    const { pk, rows } = snapshotRows(clusterId("aks-b"));
     let edited = 0;
     for await (const row of rows) {
       if (row["runId"] !== "run-1") continue;
@@ -216,8 +379,8 @@ describe("table history store", () => {
     expect((await store.verify(clusterId("aks-a"))).ok).toBe(true);
 
     // Deleting a link (and patching the successor's hashes) is still caught by the chain hash.
-    const pkA = clusterKey(clusterId("aks-a"));
-    for await (const row of snapshots.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${pkA} and RowKey ge ${"s|"}` } })) {
+    const { pk: pkA, rows: rowsA } = snapshotRows(clusterId("aks-a"));
+    for await (const row of rowsA) {
       if (row["runId"] === "run-1") await snapshots.deleteEntity(pkA, row.rowKey!);
       else await snapshots.updateEntity({ partitionKey: pkA, rowKey: row.rowKey!, previousHash: "", previousChainHash: "", seq: 1 }, "Merge");
     }
