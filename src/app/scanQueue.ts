@@ -278,9 +278,17 @@ async function classifyWithScan(message: ScanMessage, outcome: ScanOutcome, deps
   return report;
 }
 
-async function openRun(message: ScanMessage, store: HistoryStore): Promise<RunRecord | null> {
+/** The message and its still-open run, or the outcome that ends handling (unreadable, or the run is closed). */
+async function openMessage(value: unknown, store: HistoryStore): Promise<{ message: ScanMessage; run: RunRecord } | ScanWorkOutcome> {
+  let message: ScanMessage;
+  try {
+    message = parseScanMessage(value);
+  } catch (error) {
+    return { kind: "dropped", reason: errorMessage(error) };
+  }
   const run = await store.getRun(message.runId);
-  return run && run.status === "running" ? run : null;
+  if (!run || run.status !== "running") return { kind: "late", runId: message.runId, clusterId: message.clusterId };
+  return { message, run };
 }
 
 /**
@@ -289,14 +297,9 @@ async function openRun(message: ScanMessage, store: HistoryStore): Promise<RunRe
  * last attempt, moves the message to the poison queue).
  */
 export async function processScanMessage(value: unknown, deps: ScanWorkerDeps): Promise<ScanWorkOutcome> {
-  let message: ScanMessage;
-  try {
-    message = parseScanMessage(value);
-  } catch (error) {
-    return { kind: "dropped", reason: errorMessage(error) };
-  }
-  const run = await openRun(message, deps.store);
-  if (!run) return { kind: "late", runId: message.runId, clusterId: message.clusterId };
+  const opened = await openMessage(value, deps.store);
+  if (!("message" in opened)) return opened;
+  const { message, run } = opened;
 
   const result = await deps.clusters.scan(message.cluster);
   if (result.kind === "failed" && result.transient) {
@@ -324,14 +327,9 @@ export async function processScanMessage(value: unknown, deps: ScanWorkerDeps): 
  * failed (a run error names it) and its snapshot says why it was not scanned.
  */
 export async function recordPoisonedScan(value: unknown, deps: ScanWorkerDeps): Promise<ScanWorkOutcome> {
-  let message: ScanMessage;
-  try {
-    message = parseScanMessage(value);
-  } catch (error) {
-    return { kind: "dropped", reason: errorMessage(error) };
-  }
-  const run = await openRun(message, deps.store);
-  if (!run) return { kind: "late", runId: message.runId, clusterId: message.clusterId };
+  const opened = await openMessage(value, deps.store);
+  if (!("message" in opened)) return opened;
+  const { message, run } = opened;
   const state = await deps.progress.clusterState(message.runId, message.clusterId);
   // Done already (the failure came after the count, e.g. while completing the run): keep the scan.
   if (state && state.state !== "queued") {

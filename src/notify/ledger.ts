@@ -15,6 +15,7 @@ import { odata, type TableClient, type TableEntityResult, type TransactionAction
 import type { WindowAlert } from "../core/alerts.js";
 import type { RouteReason } from "../core/routing.js";
 import type { IsoDate } from "../core/types.js";
+import { parseJsonProperty } from "../store/tables.js";
 
 export type DeliveryStatus = "pending" | "sent" | "failed";
 
@@ -254,7 +255,7 @@ class TableAlertLedger implements AlertLedger {
         recipient: String(e.recipient ?? ""),
         runId: String(e.runId ?? ""),
         asOf: String(e.asOf ?? ""),
-        via: parseJson<RouteReason[]>(e.via, []),
+        via: parseJsonProperty<RouteReason[]>(e.via, []),
       });
     }
     return out.sort((a, b) => (a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0));
@@ -315,7 +316,7 @@ function patchFields(patch: AlertPatch | MailPatch): Record<string, unknown> {
 }
 
 function toAlertRecord(e: Entity | TableEntityResult<Entity>): AlertRecord {
-  const alert = parseJson<WindowAlert>(e.alert, null as unknown as WindowAlert);
+  const alert = parseJsonProperty<WindowAlert>(e.alert, null as unknown as WindowAlert);
   return {
     recipient: String(e.recipient ?? ""),
     alertId: decodeKey(e.rowKey),
@@ -324,7 +325,7 @@ function toAlertRecord(e: Entity | TableEntityResult<Entity>): AlertRecord {
     runId: String(e.runId ?? ""),
     asOf: String(e.asOf ?? ""),
     alert,
-    via: parseJson<RouteReason[]>(e.via, []),
+    via: parseJsonProperty<RouteReason[]>(e.via, []),
     attempts: Number(e.attempts ?? 0),
     failedRuns: Number(e.failedRuns ?? 0),
     lastError: e.lastError ? String(e.lastError) : null,
@@ -337,7 +338,7 @@ function toMailRecord(e: Entity | TableEntityResult<Entity>): MailRecord {
   return {
     messageId: decodeKey(e.rowKey),
     status: asStatus(e.status),
-    to: parseJson<string[]>(e.to, []),
+    to: parseJsonProperty<string[]>(e.to, []),
     subject: String(e.subject ?? ""),
     attempts: Number(e.attempts ?? 0),
     failedRuns: Number(e.failedRuns ?? 0),
@@ -351,14 +352,6 @@ function asStatus(value: unknown): DeliveryStatus {
   return value === "sent" || value === "failed" ? value : "pending";
 }
 
-function parseJson<T>(value: unknown, fallback: T): T {
-  if (typeof value !== "string" || value === "") return fallback;
-  try {
-    return JSON.parse(value) as T;
-  } catch {
-    return fallback;
-  }
-}
 
 function statusOf(error: unknown): number | undefined {
   return (error as { statusCode?: number } | null)?.statusCode;

@@ -6,7 +6,7 @@
 import type { TokenCredential } from "@azure/core-auth";
 import { odata, type TableClient, type TransactionAction } from "@azure/data-tables";
 import type { FleetQuery, HistoryStore, Page, PageQuery, RunRecord, StoredSnapshot, VerifyResult } from "../core/ports.js";
-import { SCHEMA_VERSION, SEVERITIES, SEVERITY_RANK, worstSeverity, type AuditReport, type ClusterReport, type Integration, type Severity } from "../core/report.js";
+import { reportOfRun, SEVERITIES, SEVERITY_RANK, worstSeverity, type AuditReport, type ClusterReport, type Integration, type Severity } from "../core/report.js";
 import { armIdKey, type IsoDate } from "../core/types.js";
 import { isIsoDate } from "../core/dates.js";
 import { canonicalJson, findBrokenLink, sha256Hex } from "./hashChain.js";
@@ -239,16 +239,7 @@ class TableStore implements TableHistoryStore {
   async runReport(runId: string): Promise<AuditReport | null> {
     const run = await this.getRun(runId);
     if (!run) return null;
-    const clusters = await this.runClusters(run, [prefixRange(RUN_CLUSTER_PREFIX)]);
-    return {
-      schemaVersion: SCHEMA_VERSION,
-      runId: run.runId,
-      asOf: run.asOf,
-      catalog: { version: run.catalogVersion, checkedAt: run.catalogCheckedAt },
-      clusters,
-      summary: run.summary,
-      errors: run.errors,
-    };
+    return reportOfRun(run, await this.runClusters(run, [prefixRange(RUN_CLUSTER_PREFIX)]));
   }
 
   /** Clusters of a run whose index rows fall in the ranges, read from their chains, sorted by id. */

@@ -15,6 +15,7 @@ import type { RunStatus } from "../core/ports.js";
 import { emptySummary, type ReportSummary } from "../core/report.js";
 import { clusterKey, joinKey, prefixRange, runKey } from "./keys.js";
 import { collectRange, deleteRange, ensureTable, getOrNull, isStatus, sleep, withRetry, type StoredEntity } from "./tables.js";
+import { parseJsonProperty } from "./tables.js";
 
 export const PROGRESS_TABLE_SUFFIX = "scanprogress";
 const COUNTER_ROW = "run";
@@ -81,14 +82,6 @@ export function addCounts<T>(a: T, b: T): T {
   return a;
 }
 
-function parseJson<T>(value: unknown, fallback: T): T {
-  if (typeof value !== "string" || value === "") return fallback;
-  try {
-    return JSON.parse(value) as T;
-  } catch {
-    return fallback;
-  }
-}
 
 function stateOf(runId: string, e: StoredEntity): RunProgressState {
   const sweepStatus = typeof e["sweepStatus"] === "string" && e["sweepStatus"] !== "" ? (e["sweepStatus"] as RunStatus) : null;
@@ -98,8 +91,8 @@ function stateOf(runId: string, e: StoredEntity): RunProgressState {
     done: Number(e["done"] ?? 0),
     failed: Number(e["failed"] ?? 0),
     sealed: e["sealed"] === true,
-    sweep: sweepStatus ? { status: sweepStatus, summary: parseJson(e["sweepSummary"], emptySummary()) } : null,
-    delta: parseJson(e["delta"], emptySummary()),
+    sweep: sweepStatus ? { status: sweepStatus, summary: parseJsonProperty(e["sweepSummary"], emptySummary()) } : null,
+    delta: parseJsonProperty(e["delta"], emptySummary()),
     finishedAt: typeof e["finishedAt"] === "string" && e["finishedAt"] !== "" ? (e["finishedAt"] as string) : null,
   };
 }
@@ -207,7 +200,7 @@ class TableRunProgress implements RunProgress {
         ? { partitionKey: pk, rowKey: rk, state: "done" }
         : { partitionKey: pk, rowKey: rk, state: "failed", message: outcome.message.slice(0, 2000) };
       const counterUpdate = outcome.ok
-        ? { partitionKey: pk, rowKey: COUNTER_ROW, done: Number(counter["done"] ?? 0) + 1, delta: JSON.stringify(addCounts(parseJson(counter["delta"], emptySummary()), outcome.delta)) }
+        ? { partitionKey: pk, rowKey: COUNTER_ROW, done: Number(counter["done"] ?? 0) + 1, delta: JSON.stringify(addCounts(parseJsonProperty(counter["delta"], emptySummary()), outcome.delta)) }
         : { partitionKey: pk, rowKey: COUNTER_ROW, failed: Number(counter["failed"] ?? 0) + 1 };
       try {
         // Both ETags: the row moves once, and the counter moves with it or not at all.

@@ -246,3 +246,13 @@ export async function deleteRange(client: TableClient, q: RangeQuery, concurrenc
   await submitBatches(client, pending, concurrency);
   return deleted + pending.length;
 }
+
+/** A JSON string property read back, or `fallback` when it is empty or not JSON (an edited entity). */
+export function parseJsonProperty<T>(value: unknown, fallback: T): T {
+  if (typeof value !== "string" || value === "") return fallback;
+  try {
+    return JSON.parse(value) as T;
+  } catch {
+    return fallback;
+  }
+}
