@@ -85,8 +85,10 @@ export function createClusterAccess(options: ClusterAccessOptions): ClusterAcces
       let server: ReturnType<typeof apiServerOf>;
       try {
         server = apiServerOf(text);
-      } catch (error) {
-        throw new KubeReadError(`the cluster's kubeconfig could not be read (${describeError(error)})`, "failed", false);
+      } catch {
+        // No detail on purpose: YAML parse errors quote the lines around the fault, and a
+        // local-account kubeconfig carries a token there. Errors are stored and logged.
+        throw new KubeReadError("the cluster's kubeconfig could not be read (it is not valid kubeconfig YAML)", "failed", false);
       }
       if (!server) throw new KubeReadError("the cluster's kubeconfig names no API server", "failed", false);
       let token: string;

@@ -206,6 +206,12 @@ async function planAppend(table: TableClient, run: RunKeys, item: Item): Promise
     // classified differently) replaces the link in place, keeping its position and predecessor.
     if (head.lastContentHash === write.contentHash) return { canonical: write.canonical, replaced: null };
     const existing = await readGroup(table, key, run.stem);
+    if (chunks.length > 1 || (existing?.entities.length ?? 0) > 1) {
+      // A multi-entity payload's extra entities are written before the transaction that moves the
+      // head: replacing one in place could leave old and new parts mixed after a crash or a refusal.
+      // Keep the first write, as a link already followed by another run's does.
+      return { canonical: existing?.canonical ?? write.canonical, replaced: null };
+    }
     const previousHash = existing ? String(existing.main["previousHash"]) : "";
     const previousChainHash = existing ? String(existing.main["previousChainHash"]) : "";
     const link = { seq: head.seq, runId: run.runId, asOf: run.asOf, contentHash: write.contentHash, previousChainHash };

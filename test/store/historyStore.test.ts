@@ -197,6 +197,17 @@ describe("table history store", () => {
     expect((await store.verify()).ok).toBe(true);
   });
 
+  it("a retried run with different content over 1 MiB keeps its first snapshot whole, never a mix", async () => {
+    const store = await newStore();
+    const first = cluster("aks-huge", [integration("x", "info", "unsupported", { reasons: [Buffer.alloc(1_200_000, "ab").toString()] })]);
+    const second = cluster("aks-huge", [integration("x", "info", "unsupported", { reasons: [Buffer.alloc(1_300_000, "cd").toString()] })]);
+    const run = runRecord("run-huge", "2026-11-20");
+    await storeRun(store, run, [first]);
+    await storeRun(store, run, [second]);
+    expect((await store.clusterHistory(first.id, {})).items.map((s) => s.cluster)).toEqual([first]);
+    expect(await store.verify()).toMatchObject({ ok: true, snapshotsChecked: 1 });
+  });
+
   it("a retried run id leaves one snapshot per cluster and a valid chain", async () => {
     const prefix = azurite.freshPrefix();
     const store = await newStore(prefix);
