@@ -20,9 +20,49 @@ import {
   type ScopeError,
 } from "../core/types.js";
 
+/** What the in-cluster scan says of one cluster: its finds, or why there are none. */
+export type ScanOutcome = OpenSourceFind[] | { notScanned: string };
+
 /** Finds self-installed software inside clusters (opt-in); absent when scanning is off. */
 export interface OpenSourceScanner {
-  scan(clusters: readonly ClusterRecord[], errors: ScopeError[]): Promise<Map<string, OpenSourceFind[] | { notScanned: string }>>;
+  scan(clusters: readonly ClusterRecord[], errors: ScopeError[]): Promise<Map<string, ScanOutcome>>;
+}
+
+/** Everything one cluster's report for a run is made of. */
+export interface ClusterInputs {
+  cluster: ClusterRecord;
+  extensions: readonly ExtensionRecord[];
+  /** The in-cluster scan's outcome; undefined when scanning is off. */
+  scan?: ScanOutcome | undefined;
+  versions: LocationVersions | null;
+  /** Set when UPGRADE_PROFILES is on and the profile could be read. */
+  upgrades?: UpgradeOptions | null | undefined;
+}
+
+/**
+ * One cluster's report for a run: classification, the open-source scan's outcome, upgrade options
+ * and tags. The sweep and the queue worker both use this, so a cluster reads the same either way.
+ */
+export function classifyForRun(input: ClusterInputs, catalog: Catalog, options: { asOf: IsoDate; windowDays: number }): ClusterReport {
+  const scan = input.scan;
+  const report = classifyCluster(
+    { cluster: input.cluster, extensions: [...input.extensions], openSource: Array.isArray(scan) ? scan : [], versions: input.versions },
+    catalog,
+    options,
+  );
+  if (scan && !Array.isArray(scan)) report.errors.push(`open-source scan: not scanned: ${scan.notScanned}`);
+  if (input.upgrades) describeUpgradeOptions(report, input.upgrades);
+  report.tags = input.cluster.tags;
+  return report;
+}
+
+/** Adds an extension to its cluster's list (ids compared case-insensitively, repeats dropped). */
+export function indexExtension(byCluster: Map<string, ExtensionRecord[]>, extension: ExtensionRecord): void {
+  const key = armIdKey(extension.clusterId);
+  const list = byCluster.get(key);
+  if (list) {
+    if (!list.some((e) => armIdKey(e.id) === armIdKey(extension.id))) list.push(extension);
+  } else byCluster.set(key, [extension]);
 }
 
 export interface AuditDeps {
@@ -119,21 +159,17 @@ export async function runAudit(deps: AuditDeps, request: AuditRequest): Promise<
         const versions = regional.get(cluster.location.toLowerCase()) ?? null;
         if (versions) versionUse.live += 1;
         else versionUse.catalogOnly += 1;
-        const scan = finds?.get(armIdKey(cluster.id));
-        const report = classifyCluster(
+        const report = classifyForRun(
           {
             cluster,
             extensions: extensionsByCluster.get(armIdKey(cluster.id)) ?? [],
-            openSource: Array.isArray(scan) ? scan : [],
+            scan: finds?.get(armIdKey(cluster.id)),
             versions,
+            upgrades: upgrades?.[clusters.indexOf(cluster)] ?? null,
           },
           deps.catalog,
           { asOf: request.asOf, windowDays: request.windowDays },
         );
-        if (scan && !Array.isArray(scan)) report.errors.push(`open-source scan: not scanned: ${scan.notScanned}`);
-        const options = upgrades?.[clusters.indexOf(cluster)];
-        if (options) describeUpgradeOptions(report, options);
-        report.tags = cluster.tags;
         addToSummary(summary, report, request.windowDays);
         reports.push(report);
       }
@@ -240,13 +276,7 @@ async function* resumeFrom<T>(iterator: AsyncIterator<T>, first: Promise<Iterato
 
 async function indexExtensions(fleet: FleetSource, scope: AuditScope, errors: ScopeError[]): Promise<Map<string, ExtensionRecord[]>> {
   const byCluster = new Map<string, ExtensionRecord[]>();
-  for await (const extension of fleet.extensions(scope, errors)) {
-    const key = armIdKey(extension.clusterId);
-    const list = byCluster.get(key);
-    if (list) {
-      if (!list.some((e) => armIdKey(e.id) === armIdKey(extension.id))) list.push(extension);
-    } else byCluster.set(key, [extension]);
-  }
+  for await (const extension of fleet.extensions(scope, errors)) indexExtension(byCluster, extension);
   return byCluster;
 }
 

@@ -19,7 +19,7 @@ import { armIdKey, type ClusterRecord, type OpenSourceFind, type ScopeError } fr
 import type { ClusterAccess } from "../sources/clusterAccess.js";
 import { KubeReadError, readClusterInventory, type KubeReadOptions, type KubeReadResult, type KubeTarget } from "../sources/kubernetes.js";
 import { Semaphore } from "../sources/throttle.js";
-import { errorMessage, type OpenSourceScanner } from "./audit.js";
+import { errorMessage, type OpenSourceScanner, type ScanOutcome } from "./audit.js";
 
 export interface ScanSelection {
   /** Limit to these subscriptions (empty = all). */
@@ -83,7 +83,7 @@ export function createClusterScanner(options: ClusterScannerOptions): ClusterSca
 }
 
 /** What runAudit records for a cluster: its finds, or why there are none. */
-export type ScanOutcome = OpenSourceFind[] | { notScanned: string };
+export type { ScanOutcome } from "./audit.js";
 
 /** Turns one cluster's result into runAudit's answer, recording unexpected failures as run errors. */
 export function outcomeOf(cluster: ClusterRecord, result: ClusterScanResult, errors: ScopeError[]): ScanOutcome {

@@ -19,14 +19,24 @@
  */
 import type { QueueClient } from "@azure/storage-queue";
 import type { Catalog } from "../catalog/schema.js";
-import { classifyCluster } from "../core/classify.js";
-import type { FleetSource, HistoryStore, RunRecord, RunStatus, VersionSource } from "../core/ports.js";
-import { addToSummary, emptySummary, type ClusterReport, type ReportSummary } from "../core/report.js";
-import { armIdKey, type ClusterRecord, type ExtensionRecord, type IsoDate, type ScopeError } from "../core/types.js";
+import type { FleetSource, HistoryStore, RunRecord, RunStatus, UpgradeOptions, UpgradeProfileSource, VersionSource } from "../core/ports.js";
+import { addCounts, addToSummary, emptySummary, SCHEMA_VERSION, type AuditReport, type ClusterReport, type ReportSummary } from "../core/report.js";
+import { armIdKey, type ClusterRecord, type ExtensionRecord, type IsoDate, type LocationVersions, type ScopeError } from "../core/types.js";
 import { Semaphore } from "../sources/throttle.js";
-import { addCounts, type RunProgress } from "../store/runProgress.js";
-import { errorMessage, runAudit, type AuditDeps, type AuditOutcome, type AuditRequest, type OpenSourceScanner } from "./audit.js";
-import { notSelectedReason, type ClusterScanner, type ClusterScanResult, type ScanOutcome, type ScanSelection } from "./openSourceScan.js";
+import { canonicalJson, sha256Hex } from "../store/hashChain.js";
+import type { RunProgress } from "../store/runProgress.js";
+import {
+  classifyForRun,
+  errorMessage,
+  indexExtension,
+  runAudit,
+  type AuditDeps,
+  type AuditOutcome,
+  type AuditRequest,
+  type OpenSourceScanner,
+  type ScanOutcome,
+} from "./audit.js";
+import { notSelectedReason, outcomeOf, type ClusterScanner, type ClusterScanResult, type ScanSelection } from "./openSourceScan.js";
 
 export const SCAN_QUEUE = "aksaudit-oss-scan";
 /** The Functions host moves a message here after maxDequeueCount failed attempts (5 by default). */
@@ -50,6 +60,13 @@ export interface ScanMessage {
   cluster: ClusterRecord;
   /** Its extensions, for conflicts with extension-based alternatives (Flux, Dapr). */
   extensions: ExtensionRecord[];
+  /**
+   * The region's versions the sweep classified with (null: none); absent when left out to fit the
+   * message, and the worker then looks them up itself.
+   */
+  versions?: LocationVersions | null;
+  /** The upgrade options the sweep added to the cluster's reasons (null: none). */
+  upgrades?: UpgradeOptions | null;
 }
 
 export class ScanMessageError extends Error {
@@ -119,12 +136,51 @@ export interface FanOutOutcome extends AuditOutcome {
   queued: number;
   /** True when every queued scan had finished by the time the sweep returned. */
   complete: boolean;
+  /**
+   * What the sweep itself concluded, before the scans ("failed": retry it). The run record says
+   * "running" while scans are out, so this is what the caller decides a retry on.
+   */
+  sweepStatus: RunStatus;
+  /** True when the run had been swept already (a retry of the same run id): nothing was swept again. */
+  resumed: boolean;
+}
+
+/** The cluster's report for the run from its message, exactly as the sweep makes it. */
+function classifyMessage(message: ScanMessage, outcome: ScanOutcome, catalog: Catalog, versions: LocationVersions | null): ClusterReport {
+  return classifyForRun(
+    { cluster: message.cluster, extensions: message.extensions, scan: outcome, versions, upgrades: message.upgrades ?? null },
+    catalog,
+    { asOf: message.asOf, windowDays: message.windowDays },
+  );
+}
+
+/** The message as it may be queued: the region's versions are left out first if it is too large. */
+function fitMessage(message: ScanMessage): ScanMessage {
+  if (JSON.stringify(message).length <= MAX_MESSAGE_CHARS) return message;
+  const { versions: _dropped, ...lighter } = message;
+  return lighter;
+}
+
+/** The report of a run swept before (a retry finds it so): what is stored, without the clusters. */
+function storedReport(run: RunRecord): AuditReport {
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    runId: run.runId,
+    asOf: run.asOf,
+    catalog: { version: run.catalogVersion, checkedAt: run.catalogCheckedAt },
+    clusters: [],
+    summary: run.summary,
+    errors: [...run.errors],
+  };
 }
 
 /** Passes every call through, except that completing the run may be held open for the scans. */
-function holdingStore(store: HistoryStore, onComplete: (run: RunRecord) => Promise<RunRecord>): HistoryStore {
+function holdingStore(store: HistoryStore, onComplete: (run: RunRecord) => Promise<RunRecord>, onBegin: (run: RunRecord) => void): HistoryStore {
   return {
-    beginRun: (run) => store.beginRun(run),
+    beginRun: async (run) => {
+      onBegin(run);
+      await store.beginRun(run);
+    },
     saveSnapshots: (run, clusters) => store.saveSnapshots(run, clusters),
     completeRun: async (run) => store.completeRun(await onComplete(run)),
     getRun: (runId) => store.getRun(runId),
@@ -144,35 +200,90 @@ function holdingStore(store: HistoryStore, onComplete: (run: RunRecord) => Promi
 export async function runAuditWithFanOut(deps: AuditDeps, request: AuditRequest, fanOut: Omit<ScanFanOut, "clusters">, options: { sendConcurrency?: number } = {}): Promise<FanOutOutcome> {
   const store = deps.store;
   if (!store) throw new Error("queued open-source scans need a history store: the workers write into the run");
+  const completeDeps = { store, progress: fanOut.progress, now: request.now };
+
+  // A retry of a run already swept (same run id): sweeping again would store "pending" over the
+  // workers' scans and mark a completed run running. Complete it if it is due; report what is stored.
+  const stored = await store.getRun(request.runId);
+  if (stored) {
+    const known = await fanOut.progress.state(request.runId);
+    const sweptOk = known?.sealed === true && known.sweep !== null && known.sweep.status !== "failed";
+    if (sweptOk || (stored.status !== "running" && stored.status !== "failed")) {
+      const run = (await completeRunIfDone(request.runId, completeDeps)) ?? (await store.getRun(request.runId)) ?? stored;
+      const sweepStatus = known?.sweep?.status ?? run.status;
+      return { report: storedReport(run), run, queued: 0, complete: run.status !== "running", sweepStatus, resumed: true };
+    }
+  }
+
   const gate = new Semaphore(Math.max(1, options.sendConcurrency ?? 16));
   const extensionsByCluster = new Map<string, ExtensionRecord[]>();
+  const versionsSeen = new Map<string, LocationVersions | null>();
+  const upgradesSeen = new Map<string, UpgradeOptions | null>();
   let pending: ScanMessage[] = [];
   let queued = 0;
+  let sweepRun: RunRecord | null = null;
   const runErrors: ScopeError[] = [];
 
   // The audit reads every extension before the first page; keep them to put into the messages.
   const fleet: FleetSource = {
     async *extensions(scope, errors) {
       for await (const extension of deps.fleet.extensions(scope, errors)) {
-        const key = armIdKey(extension.clusterId);
-        const list = extensionsByCluster.get(key) ?? [];
-        if (!list.some((e) => armIdKey(e.id) === armIdKey(extension.id))) list.push(extension);
-        extensionsByCluster.set(key, list);
+        indexExtension(extensionsByCluster, extension);
         yield extension;
       }
     },
     clusterPages: (scope, errors) => deps.fleet.clusterPages(scope, errors),
   };
+  // What the sweep classified with goes into the messages, so the worker classifies the same way.
+  const versions: VersionSource | null = deps.versions
+    ? {
+        async versionsFor(location, subscriptionId, errors) {
+          const found = await deps.versions!.versionsFor(location, subscriptionId, errors);
+          versionsSeen.set(location.toLowerCase(), found);
+          return found;
+        },
+      }
+    : null;
+  const upgradeProfiles: UpgradeProfileSource | null = deps.upgradeProfiles
+    ? {
+        async upgradeProfile(clusterId, errors) {
+          const found = await deps.upgradeProfiles!.upgradeProfile(clusterId, errors);
+          upgradesSeen.set(armIdKey(clusterId), found);
+          return found;
+        },
+      }
+    : null;
+
+  /** A scan that will not run: a run error, the cluster's snapshot says why, and its row is failed. */
+  const failScan = async (message: ScanMessage, why: string): Promise<void> => {
+    const note = `open-source scan failed: ${why}`;
+    runErrors.push({ scope: message.clusterId, message: note });
+    try {
+      const report = classifyMessage(message, { notScanned: `scan failed: ${why}` }, deps.catalog, message.versions ?? null);
+      if (sweepRun) await store.saveSnapshots(sweepRun, [report]);
+      await fanOut.progress.finish(request.runId, message.clusterId, { ok: false, message: note });
+    } catch (error) {
+      runErrors.push({ scope: message.clusterId, message: `the failed scan could not be recorded: ${errorMessage(error)}` });
+    }
+  };
 
   /** Queues the kept messages: registered as expected first, so a fast worker finds its row. */
   const flush = async (): Promise<void> => {
-    const batch = pending;
+    const batch = pending.map((message) =>
+      fitMessage({
+        ...message,
+        versions: versionsSeen.get(message.location.toLowerCase()) ?? null,
+        upgrades: upgradesSeen.get(armIdKey(message.clusterId)) ?? null,
+      }),
+    );
     pending = [];
     if (batch.length === 0) return;
     try {
       await fanOut.progress.expect(request.runId, batch.map((m) => m.clusterId));
     } catch (error) {
-      runErrors.push({ scope: "open-source scan", message: `${batch.length} cluster scan(s) could not be queued: ${errorMessage(error)}` });
+      // Part of the batch may be registered: none of it is queued, so all of it is failed now.
+      const why = `the scan could not be queued: ${errorMessage(error)}`;
+      for (const message of batch) await failScan(message, why);
       return;
     }
     await Promise.all(
@@ -183,8 +294,7 @@ export async function runAuditWithFanOut(deps: AuditDeps, request: AuditRequest,
             await fanOut.queue.send(message);
             queued += 1;
           } catch (error) {
-            const why = `the scan could not be queued: ${errorMessage(error)}`;
-            await fanOut.progress.finish(request.runId, message.clusterId, { ok: false, message: `open-source scan failed: ${why}` });
+            await failScan(message, `the scan could not be queued: ${errorMessage(error)}`);
           }
         }),
       ),
@@ -203,7 +313,7 @@ export async function runAuditWithFanOut(deps: AuditDeps, request: AuditRequest,
           results.set(key, { notScanned: skip });
           continue;
         }
-        const message: ScanMessage = {
+        pending.push({
           v: 1,
           runId: request.runId,
           asOf: request.asOf,
@@ -213,30 +323,39 @@ export async function runAuditWithFanOut(deps: AuditDeps, request: AuditRequest,
           location: cluster.location,
           cluster,
           extensions: extensionsByCluster.get(key) ?? [],
-        };
-        if (JSON.stringify(message).length > MAX_MESSAGE_CHARS) message.cluster = { ...cluster, tags: {} };
-        pending.push(message);
+        });
         results.set(key, { notScanned: PENDING_NOTE });
       }
       return results;
     },
   };
 
-  const holding = holdingStore(store, async (run) => {
-    // The last page is stored: queue its scans, then keep the run open while any are out.
-    await flush();
-    run.errors.push(...runErrors);
-    if (runErrors.length > 0 && run.status === "succeeded") run.status = "partial";
-    return queued > 0 ? { ...run, status: "running", endedAt: null } : run;
-  });
+  const holding = holdingStore(
+    store,
+    async (run) => {
+      // The last page is stored: queue its scans, then keep the run open while any are out.
+      await flush();
+      run.errors.push(...runErrors);
+      if (runErrors.length > 0 && run.status === "succeeded") run.status = "partial";
+      return queued > 0 ? { ...run, status: "running", endedAt: null } : run;
+    },
+    (run) => {
+      sweepRun = run;
+    },
+  );
 
-  const outcome = await runAudit({ ...deps, fleet, store: holding, openSource: scanner }, request);
-  if (queued === 0) return { ...outcome, queued, complete: true };
+  const outcome = await runAudit({ ...deps, fleet, versions, upgradeProfiles, store: holding, openSource: scanner }, request);
+  const sweepStatus = outcome.run.status;
+  if (queued === 0) {
+    // Nothing is out: the run is complete as the sweep recorded it; rows of failed sends go.
+    await fanOut.progress.forget(request.runId).catch(() => undefined);
+    return { ...outcome, queued, complete: true, sweepStatus, resumed: false };
+  }
 
   await fanOut.progress.seal(request.runId, { status: outcome.run.status, summary: outcome.run.summary });
-  const completed = await completeRunIfDone(request.runId, { store, progress: fanOut.progress, now: request.now });
+  const completed = await completeRunIfDone(request.runId, completeDeps);
   const run = completed ?? { ...outcome.run, status: "running" as RunStatus, endedAt: null };
-  return { report: outcome.report, run, queued, complete: completed !== null };
+  return { report: outcome.report, run, queued, complete: completed !== null, sweepStatus, resumed: false };
 }
 
 // ---------------------------------------------------------------- the worker side
@@ -265,17 +384,25 @@ export function openSourceDelta(report: ClusterReport, windowDays: number): Repo
   return delta;
 }
 
-/** The cluster's report for the run, exactly as runAudit would make it with this scan outcome. */
-async function classifyWithScan(message: ScanMessage, outcome: ScanOutcome, deps: Pick<ScanWorkerDeps, "versions" | "catalog">): Promise<ClusterReport> {
-  const versions = deps.versions ? await deps.versions.versionsFor(message.location, message.subscriptionId, []) : null;
-  const report = classifyCluster(
-    { cluster: message.cluster, extensions: message.extensions, openSource: Array.isArray(outcome) ? outcome : [], versions },
-    deps.catalog,
-    { asOf: message.asOf, windowDays: message.windowDays },
-  );
-  if (!Array.isArray(outcome)) report.errors.push(`open-source scan: not scanned: ${outcome.notScanned}`);
-  report.tags = message.cluster.tags;
-  return report;
+/**
+ * The region's versions for the message: the sweep's, or (when they were left out to fit the
+ * message) looked up here, with any lookup errors.
+ */
+async function versionsFor(message: ScanMessage, deps: Pick<ScanWorkerDeps, "versions">): Promise<{ versions: LocationVersions | null; errors: ScopeError[] }> {
+  const errors: ScopeError[] = [];
+  if (message.versions !== undefined || !deps.versions) return { versions: message.versions ?? null, errors };
+  return { versions: await deps.versions.versionsFor(message.location, message.subscriptionId, errors), errors };
+}
+
+/**
+ * Why the run does not hold this report for the cluster (null when it does): another run may have
+ * linked the cluster after the sweep, and the store then keeps the run's first snapshot.
+ */
+async function lostSnapshot(store: HistoryStore, message: ScanMessage, report: ClusterReport): Promise<string | null> {
+  const page = await store.clusterHistory(message.clusterId, { from: message.asOf, to: message.asOf, limit: 2 });
+  const mine = page.items.find((s) => s.runId === message.runId);
+  if (mine && mine.contentHash === sha256Hex(canonicalJson(report))) return null;
+  return "the scan's snapshot was not stored for the run: another run recorded the cluster after the sweep, and the run keeps the snapshot it stored first";
 }
 
 /** The message and its still-open run, or the outcome that ends handling (unreadable, or the run is closed). */
@@ -306,13 +433,20 @@ export async function processScanMessage(value: unknown, deps: ScanWorkerDeps): 
     await deps.progress.noteAttempt(message.runId, message.clusterId, result.reason);
     throw new Error(`open-source scan of ${message.clusterId} failed, to be retried: ${result.reason}`);
   }
+  const { versions, errors: lookup } = await versionsFor(message, deps);
+  if (lookup.length > 0) {
+    // The sweep classified with live versions (or recorded why not): retry rather than judge differently.
+    const why = `version lookup failed: ${lookup.map((e) => e.message).join("; ")}`;
+    await deps.progress.noteAttempt(message.runId, message.clusterId, why);
+    throw new Error(`classifying ${message.clusterId} failed, to be retried: ${why}`);
+  }
   const errors: ScopeError[] = [];
-  const outcome: ScanOutcome =
-    result.kind === "scanned" ? result.finds : result.kind === "not-scanned" ? { notScanned: result.reason } : { notScanned: `scan failed: ${result.reason}` };
-  if (result.kind === "failed") errors.push({ scope: message.clusterId, message: `open-source scan failed: ${result.reason}` });
+  const outcome = outcomeOf(message.cluster, result, errors);
 
-  const report = await classifyWithScan(message, outcome, deps);
+  const report = classifyMessage(message, outcome, deps.catalog, versions);
   await deps.store.saveSnapshots(run, [report]);
+  const lost = await lostSnapshot(deps.store, message, report);
+  if (lost) errors.unshift({ scope: message.clusterId, message: `open-source scan failed: ${lost}` });
   const counted = await deps.progress.finish(
     message.runId,
     message.clusterId,
@@ -337,7 +471,9 @@ export async function recordPoisonedScan(value: unknown, deps: ScanWorkerDeps): 
     return { kind: "saved", runId: message.runId, clusterId: message.clusterId, counted: false, result: "failed", runCompleted: completed !== null };
   }
   const why = `gave up after repeated attempts (message moved to ${SCAN_POISON_QUEUE})${state?.lastError ? `; last error: ${state.lastError}` : ""}`;
-  const report = await classifyWithScan(message, { notScanned: `scan failed: ${why}` }, deps);
+  const { versions, errors: lookup } = await versionsFor(message, deps);
+  const report = classifyMessage(message, { notScanned: `scan failed: ${why}` }, deps.catalog, versions);
+  for (const e of lookup) report.errors.push(`version data: ${e.message}`);
   await deps.store.saveSnapshots(run, [report]);
   const counted = await deps.progress.finish(message.runId, message.clusterId, { ok: false, message: `open-source scan failed: ${why}` });
   const completed = await completeRunIfDone(message.runId, deps);
@@ -363,6 +499,8 @@ export async function completeRunIfDone(runId: string, deps: Pick<ScanWorkerDeps
     return run;
   }
   const endedAt = await deps.progress.markFinished(runId, deps.now().toISOString());
+  // The progress is gone: a racing caller completed the run (with its own end instant) and forgot it.
+  if (endedAt === null) return deps.store.getRun(runId);
   const errors = [...run.errors];
   for (const f of failures) {
     if (!errors.some((e) => e.scope === f.clusterId && e.message === f.message)) errors.push({ scope: f.clusterId, message: f.message });

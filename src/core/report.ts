@@ -142,3 +142,14 @@ export function summarize(clusters: readonly ClusterReport[], windowDays: number
   for (const cluster of clusters) addToSummary(summary, cluster, windowDays);
   return summary;
 }
+
+/** Adds every number of `b` into a copy of `a`, recursively (summaries are trees of counts). */
+export function addCounts<T>(a: T, b: T): T {
+  if (typeof a === "number" && typeof b === "number") return (a + b) as T;
+  if (a && b && typeof a === "object" && typeof b === "object") {
+    const out: Record<string, unknown> = { ...(a as Record<string, unknown>) };
+    for (const [k, v] of Object.entries(b as Record<string, unknown>)) out[k] = k in out ? addCounts(out[k], v) : v;
+    return out as T;
+  }
+  return a;
+}

@@ -35,12 +35,15 @@ export async function sweep(timer: Timer, invocation: InvocationContext): Promis
     const request = { runId, trigger: "timer" as const, scope: configuredScope(ctx), asOf, windowDays: ctx.config.alertWindowDays, now: () => new Date(), collect: alertingPart(ctx.config.alertWindowDays) };
     // With in-cluster scanning on, scans fan out over the queue (scanCluster) so a large fleet does
     // not have to fit one invocation; the run then completes when the last scan does.
-    const { report, run } = ctx.config.openSourceScan.enabled
+    const outcome = ctx.config.openSourceScan.enabled
       ? await runAuditWithFanOut(auditDeps(ctx, store), request, await ctx.openSourceFanOut())
-      : await runAudit(auditDeps(ctx, store), request);
-    invocation.log(`sweep ${runId} ${run.status}: ${report.summary.clusters} clusters, ${report.errors.length} scope errors`);
+      : { ...(await runAudit(auditDeps(ctx, store), request)), resumed: false };
+    const { report, run } = outcome;
+    // With scans out the run record says "running"; whether the sweep itself failed is its own status.
+    const sweepStatus = "sweepStatus" in outcome ? outcome.sweepStatus : run.status;
+    invocation.log(`sweep ${runId} ${run.status}${sweepStatus !== run.status ? ` (sweep ${sweepStatus})` : ""}${outcome.resumed ? " (swept before: not swept again)" : ""}: ${report.summary.clusters} clusters, ${report.errors.length} scope errors`);
     // A failed sweep stored nothing worth alerting on; throwing lets the retry policy try the same run again.
-    if (run.status === "failed") throw new Error(`sweep ${runId} failed: ${report.errors.map((e) => e.message).join("; ")}`);
+    if (sweepStatus === "failed") throw new Error(`sweep ${runId} failed: ${report.errors.map((e) => e.message).join("; ")}`);
     const alerts = await sendWindowAlerts(ctx, report, { asOf });
     invocation.log(`window alerts: ${alerts.sent} sent, ${alerts.pending} pending, ${alerts.failed} failed`);
     // Retention is enforced here, the one scheduled writer, still under the lease.

@@ -12,7 +12,7 @@
  */
 import { odata, type TableClient, type TransactionAction } from "@azure/data-tables";
 import type { RunStatus } from "../core/ports.js";
-import { emptySummary, type ReportSummary } from "../core/report.js";
+import { addCounts, emptySummary, type ReportSummary } from "../core/report.js";
 import { clusterKey, joinKey, prefixRange, runKey } from "./keys.js";
 import { collectRange, deleteRange, ensureTable, getOrNull, isStatus, sleep, withRetry, type StoredEntity } from "./tables.js";
 import { parseJsonProperty } from "./tables.js";
@@ -65,23 +65,14 @@ export interface RunProgress {
   seal(runId: string, sweep: { status: RunStatus; summary: ReportSummary }): Promise<void>;
   state(runId: string): Promise<RunProgressState | null>;
   failures(runId: string): Promise<ScanFailure[]>;
-  /** Records the run's end instant once; returns the one recorded first. */
-  markFinished(runId: string, at: string): Promise<string>;
+  /**
+   * Records the run's end instant once; returns the one recorded first, or null when the run's
+   * progress is gone (another caller completed and forgot the run).
+   */
+  markFinished(runId: string, at: string): Promise<string | null>;
   /** Drops the run's progress rows (after the run is complete). */
   forget(runId: string): Promise<void>;
 }
-
-/** Adds every number of `b` into a copy of `a`, recursively (summaries are trees of counts). */
-export function addCounts<T>(a: T, b: T): T {
-  if (typeof a === "number" && typeof b === "number") return (a + b) as T;
-  if (a && b && typeof a === "object" && typeof b === "object") {
-    const out: Record<string, unknown> = { ...(a as Record<string, unknown>) };
-    for (const [k, v] of Object.entries(b as Record<string, unknown>)) out[k] = k in out ? addCounts(out[k], v) : v;
-    return out as T;
-  }
-  return a;
-}
-
 
 function stateOf(runId: string, e: StoredEntity): RunProgressState {
   const sweepStatus = typeof e["sweepStatus"] === "string" && e["sweepStatus"] !== "" ? (e["sweepStatus"] as RunStatus) : null;
@@ -126,10 +117,11 @@ class TableRunProgress implements RunProgress {
   }
 
   /** Read-modify-write of the counter (and any rows alongside) under its ETag, until it sticks. */
-  private async update(pk: string, change: (counter: StoredEntity) => TransactionAction[] | null): Promise<boolean> {
+  private async update(pk: string, change: (counter: StoredEntity) => TransactionAction[] | null, options: { create: boolean } = { create: true }): Promise<boolean> {
     const table = await this.table();
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const counter = await this.counter(pk);
+      const counter = options.create ? await this.counter(pk) : await getOrNull(table, pk, COUNTER_ROW);
+      if (!counter) return false;
       const actions = change(counter);
       if (actions === null) return false;
       try {
@@ -246,9 +238,10 @@ class TableRunProgress implements RunProgress {
     return rows.map((r) => ({ clusterId: String(r["clusterId"]), message: String(r["message"] ?? "") }));
   }
 
-  async markFinished(runId: string, at: string): Promise<string> {
+  async markFinished(runId: string, at: string): Promise<string | null> {
     const pk = runKey(runId);
-    let recorded = at;
+    let recorded: string | null = null;
+    // Never recreates the counter: a run whose progress is gone was completed by someone else.
     await this.update(pk, (counter) => {
       const already = counter["finishedAt"];
       if (typeof already === "string" && already !== "") {
@@ -257,7 +250,7 @@ class TableRunProgress implements RunProgress {
       }
       recorded = at;
       return [["update", { partitionKey: pk, rowKey: COUNTER_ROW, finishedAt: at }, "Merge", { etag: counter.etag }]];
-    });
+    }, { create: false });
     return recorded;
   }
 

@@ -42,5 +42,8 @@ describe("run progress", () => {
     expect(await progress.state(run)).toBeNull();
     // A late message for a forgotten run counts nothing.
     expect(await progress.finish(run, ids[0]!, { ok: true, delta: delta() })).toBe(false);
+    // A completer that lost the race records no second end and does not bring the counter back.
+    expect(await progress.markFinished(run, "2026-11-24T07:04:00.000Z")).toBeNull();
+    expect(await progress.state(run)).toBeNull();
   });
 });
