@@ -15,6 +15,7 @@
  * after the sweep, so the sweep's memory is measured over what a sweep loads.
  */
 import os from "node:os";
+import type { StorageFigures } from "./storage.js";
 import { loadBundledCatalog } from "../src/catalog/load.js";
 import { newRunId, runAudit } from "../src/app/audit.js";
 import { buildReport, classifyCluster, type ClassifyInput } from "../src/core/classify.js";
@@ -50,7 +51,7 @@ export interface FleetBenchOptions {
   log?: (line: string) => void;
 }
 
-export interface BenchResult {
+export interface BenchResult extends StorageFigures {
   clusters: number;
   subscriptions: number;
   regions: number;
@@ -85,17 +86,8 @@ export interface BenchResult {
   naiveConcurrency: number | null;
   /** What a one-call-at-a-time script would spend on round trips alone (requests × latency). */
   naiveSequentialSeconds: number;
-  // storage
-  storageClusters: number;
+  // storage (the figures of bench/storage.ts, plus whether the fleet was capped)
   storageCapped: boolean;
-  storageSeconds: number;
-  storageEntities: number;
-  storageWriteRequests: number;
-  storageTransactions: number;
-  storageEntitiesPerSecond: number;
-  entitiesPerTransaction: number;
-  entitiesPerBatchTransaction: number;
-  storageByTable: Record<string, { writeRequests: number; transactions: number; entities: number; reads: number }>;
   historySnapshots: number;
   historySnapshotsRead: number;
   historyReadMs: number;
