@@ -93,12 +93,17 @@ export class QuotaLimiter {
    */
   observe(headers: HeaderBag): void {
     const remaining = headers.get("x-ms-user-quota-remaining");
-    const resets = parseTimeSpan(headers.get("x-ms-user-quota-resets-after"));
+    const text = headers.get("x-ms-user-quota-resets-after");
+    const resets = parseTimeSpan(text);
     if (remaining === undefined || resets === null) return;
     const n = Number(remaining);
     if (!Number.isFinite(n)) return;
     this.remaining = n;
-    this.resetAt = this.clock.now() + resets;
+    // Azure's documentation shows whole seconds (`00:00:03`), and `00:00:00` with none left is
+    // seen when less than a second remains. Assumption: whole-second values are truncated, so with
+    // no quota left the window may move on up to a second later than written.
+    const wholeSeconds = !text!.includes(".");
+    this.resetAt = this.clock.now() + resets + (n <= 0 && wholeSeconds ? 1000 : 0);
   }
 
   /** Milliseconds until the quota window moves on, when the last answer said none is left. */
