@@ -279,8 +279,12 @@ export function createResourceGraphFleetSource(options: ResourceGraphSourceOptio
         return;
       }
       if (denial && yielded === 0 && items.length === 1) {
-        refused(errors).add(items[0]!.toLowerCase());
-        errors.push({ scope: scopeLabel(scope), message: `Resource Graph refused the scope (${e.message}); its clusters and extensions are not in this run` });
+        // The cluster and extension streams run side by side and may both meet the refusal first.
+        const key = items[0]!.toLowerCase();
+        if (!refused(errors).has(key)) {
+          refused(errors).add(key);
+          errors.push({ scope: scopeLabel(scope), message: `Resource Graph refused the scope (${e.message}); its clusters and extensions are not in this run` });
+        }
         return;
       }
       const kept = yielded > 0 ? `; ${yielded} earlier page(s) of this scope were kept` : "";

@@ -243,11 +243,17 @@ export function statusOf(e: unknown): number | undefined {
 
 /** A readable one-line reason from an SDK error, without payloads or secrets. */
 export function describeError(e: unknown): string {
-  const err = e as { statusCode?: number; code?: string; message?: string; details?: { error?: { code?: string; message?: string } } };
+  const err = e as { statusCode?: number; code?: string; message?: string; details?: { error?: { code?: string; message?: string; details?: { message?: string }[] } } };
   const status = typeof err?.statusCode === "number" ? `${err.statusCode} ` : "";
-  const code = err?.details?.error?.code ?? err?.code ?? "";
-  const message = (err?.details?.error?.message ?? err?.message ?? String(e)).replace(/\s+/g, " ").slice(0, 300);
-  return `${status}${code}${code ? ": " : ""}${message}`.trim();
+  const body = err?.details?.error;
+  const code = body?.code ?? err?.code ?? "";
+  let message = body?.message ?? err?.message ?? String(e);
+  // Resource Graph puts only "Please provide below info when asking for support: timestamp = …,
+  // correlationId = …" in the top message and the reason in details: say the reason, keep the ids.
+  const reason = body?.details?.find((d) => typeof d?.message === "string")?.message;
+  const support = /^Please provide below info when asking for support:\s*(.*?)\.?$/.exec(message);
+  if (support && reason) message = `${reason} (${support[1]})`;
+  return `${status}${code}${code ? ": " : ""}${message.replace(/\s+/g, " ").slice(0, 300)}`.trim();
 }
 
 /** Transient transport failures (reset, refused, timeout) that are worth another attempt. */

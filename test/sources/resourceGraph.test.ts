@@ -157,7 +157,7 @@ describe("Resource Graph fleet source", () => {
     expect(errors).toHaveLength(1); // once for the run, not once per sweep
     expect(errors[0]!.scope).toBe(`subscription:${denied}`);
     // Resource Graph's own 403 envelope (AccessDenied + "Please provide below info…" + details), as observed publicly.
-    expect(errors[0]!.message).toMatch(/^Resource Graph refused the scope \(403 AccessDenied: Please provide below info when asking for support/);
+    expect(errors[0]!.message).toMatch(/^Resource Graph refused the scope \(403 AccessDenied: Access is denied to the requested resource\. The user might not have enough permission\. \(timestamp = \S+, correlationId = \S+\)\)/);
     const others = subs.filter((s) => s !== denied);
     expectEachOnce(clusters, sim2.fleet.clusterIds({ subscriptions: others }));
     expect(extensions.length).toBe([...sim2.fleet.extensionIds({ subscriptions: others })].length);
