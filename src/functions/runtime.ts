@@ -1,6 +1,6 @@
 /**
  * What every function shares at run time: the app context (built once per worker from the
- * environment, or injected by tests) and the HTTP wrapper that turns methods, roles and thrown
+ * environment, or handed over by another host of the handlers) and the HTTP wrapper that turns methods, roles and thrown
  * problems into responses, so each handler file only parses input and shapes output.
  */
 import type { HttpHandler, HttpMethod, HttpRequest, HttpResponseInit, InvocationContext, Timer } from "@azure/functions";
@@ -33,8 +33,11 @@ export function appContext(invocation?: InvocationContext): Promise<AppContext> 
   return current;
 }
 
-/** Tests only: use this context for every handler (null: back to building one from the environment). */
-export function setAppContextForTests(ctx: AppContext | null): void {
+/**
+ * A host of these handlers other than the Functions worker (`aks-audit serve` over the local store,
+ * and the tests) hands over the context it built; null goes back to building one from the environment.
+ */
+export function provideAppContext(ctx: AppContext | null): void {
   current = ctx ? Promise.resolve(ctx) : null;
 }
 

@@ -1,7 +1,7 @@
 /**
  * Handlers under test, without the Functions host: Azurite (in-process) for history, the fleet
  * simulator for ARM, a stub credential, an in-memory mail transport, and an AppContext built by the
- * real createAppContext and injected with setAppContextForTests. Requests and invocation contexts
+ * real createAppContext and injected with provideAppContext. Requests and invocation contexts
  * are constructed directly, as the host would.
  */
 import type { TokenCredential } from "@azure/core-auth";
@@ -13,7 +13,7 @@ import { afterAll, beforeAll } from "vitest";
 import { createAppContext, type AppContext } from "../../src/app/context.js";
 import { loadConfig } from "../../src/config.js";
 import type { MailTransport, OutgoingMail } from "../../src/core/ports.js";
-import { setAppContextForTests } from "../../src/functions/runtime.js";
+import { provideAppContext } from "../../src/functions/runtime.js";
 import { startFleetSimulator, type FleetSimulator } from "../../src/local/simulator/index.js";
 import { useAzurite } from "../helpers/azurite.js";
 
@@ -64,7 +64,7 @@ export function useFunctionsHarness(options: { clusters?: number; env?: Record<s
       tablesConnectionString: azurite.connectionString,
       transport,
     });
-    setAppContextForTests(ctx);
+    provideAppContext(ctx);
     return ctx;
   };
 
@@ -74,7 +74,7 @@ export function useFunctionsHarness(options: { clusters?: number; env?: Record<s
     await reset();
   });
   afterAll(async () => {
-    setAppContextForTests(null);
+    provideAppContext(null);
     await ctx?.close();
     await sim?.close();
     await rm(home, { recursive: true, force: true });

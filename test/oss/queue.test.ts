@@ -12,7 +12,7 @@ import { newRunId, runAudit } from "../../src/app/audit.js";
 import type { AppContext } from "../../src/app/context.js";
 import { PENDING_NOTE, processScanMessage, runAuditWithFanOut, SCAN_POISON_QUEUE, SCAN_QUEUE, type ScanWorkerDeps } from "../../src/app/scanQueue.js";
 import { scanCluster, scanClusterPoison } from "../../src/functions/scanCluster.js";
-import { setAppContextForTests } from "../../src/functions/runtime.js";
+import { provideAppContext } from "../../src/functions/runtime.js";
 import { summarize, type AuditReport, type ClusterReport } from "../../src/core/report.js";
 import { armIdKey, type ClusterRecord } from "../../src/core/types.js";
 import { plantedAs, SOFTWARE, type ClusterPlan, type PlantedInstall } from "../../src/local/kubeFake.js";
@@ -84,9 +84,9 @@ beforeAll(async () => {
   queue = new QueueClient(bed.queues.connectionString, SCAN_QUEUE);
   poison = new QueueClient(bed.queues.connectionString, SCAN_POISON_QUEUE);
   // The queue-triggered functions use this context, as they would the Function App's.
-  setAppContextForTests(ctx);
+  provideAppContext(ctx);
 });
-afterAll(() => setAppContextForTests(null));
+afterAll(() => provideAppContext(null));
 
 const invocation = (functionName: string): InvocationContext => new InvocationContext({ functionName, logHandler: () => undefined });
 

@@ -7,7 +7,7 @@ import { InvocationContext } from "@azure/functions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppContext } from "../../src/app/context.js";
 import { SCAN_QUEUE } from "../../src/app/scanQueue.js";
-import { setAppContextForTests } from "../../src/functions/runtime.js";
+import { provideAppContext } from "../../src/functions/runtime.js";
 import { sweep } from "../../src/functions/sweep.js";
 import { timerAt } from "../functions/harness.js";
 import { useOssBed } from "./harness.js";
@@ -17,9 +17,9 @@ const bed = useOssBed({ clusters: 8, seed: 5, plans: (clusters) => ({ [clusters[
 let ctx: AppContext;
 beforeAll(async () => {
   ctx = await bed.context({ OSS_SCAN_ENABLED: "true" });
-  setAppContextForTests(ctx);
+  provideAppContext(ctx);
 });
-afterAll(() => setAppContextForTests(null));
+afterAll(() => provideAppContext(null));
 
 describe("the timer sweep with OSS_SCAN_ENABLED", () => {
   it("queues one scan per cluster and leaves the run open for the workers", async () => {

@@ -12,7 +12,7 @@ import { createAppContext } from "../../src/app/context.js";
 import { loadBundledCatalog } from "../../src/catalog/load.js";
 import { loadConfig } from "../../src/config.js";
 import { openapi } from "../../src/functions/openapi.js";
-import { setAppContextForTests } from "../../src/functions/runtime.js";
+import { provideAppContext } from "../../src/functions/runtime.js";
 import { startFleetSimulator, type FleetSimulator } from "../../src/local/simulator/index.js";
 import { createStaticCredential } from "../../src/sources/credential.js";
 import { useAzurite } from "../helpers/azurite.js";
@@ -47,7 +47,7 @@ afterAll(async () => {
 });
 afterEach(() => {
   vi.unstubAllEnvs();
-  setAppContextForTests(null);
+  provideAppContext(null);
 });
 
 describe("Catalog override", () => {
@@ -84,7 +84,7 @@ describe("Catalog override", () => {
   it("the Functions app logs the refusal on its first invocation and keeps serving", async () => {
     vi.stubEnv("CATALOG_OVERRIDE", path.join(dir, "bad-date.json"));
     vi.stubEnv("AKS_AUDIT_HOME", path.join(dir, "home"));
-    setAppContextForTests(null);
+    provideAppContext(null);
     const logs: string[] = [];
     const response = await openapi(request("/api/openapi.json"), invocation("openapi", logs));
     expect(response.status).toBe(200);

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ConfigError, loadConfig, SETTINGS, type SettingName } from "../../src/config.js";
 import { runs } from "../../src/functions/runs.js";
-import { setAppContextForTests } from "../../src/functions/runtime.js";
+import { provideAppContext } from "../../src/functions/runtime.js";
 import { sweep } from "../../src/functions/sweep.js";
 import { invocation, request, timerAt } from "../functions/harness.js";
 
@@ -65,7 +65,7 @@ function problemsOf(env: Record<string, string>): { settings: string[]; message:
 
 afterEach(() => {
   vi.unstubAllEnvs();
-  setAppContextForTests(null);
+  provideAppContext(null);
 });
 
 describe("Configuration", () => {
@@ -94,7 +94,7 @@ describe("Configuration", () => {
   it("the Functions app refuses to start on a bad setting: the timer fails and HTTP answers 500, both naming it", async () => {
     vi.stubEnv("ALERT_WINDOW_DAYS", "sixty");
     vi.stubEnv("AKS_AUDIT_HOME", "/tmp/aks-audit-never-created");
-    setAppContextForTests(null);
+    provideAppContext(null);
     await expect(sweep(timerAt("2026-11-24T06:00:00Z"), invocation("sweep"))).rejects.toThrow(
       'setting ALERT_WINDOW_DAYS: expected a whole number from 1 to 3650; got "sixty"',
     );
