@@ -266,6 +266,7 @@ const FEATURE_SWITCHES: { name: string; paths: string[][]; on: (v: unknown) => b
     ],
     on: modeOn(["disabled"]),
   },
+  { name: "advancedNetworking", paths: [["networkProfile", "advancedNetworking", "enabled"], ["advancedNetworking", "enabled"]], on: bool },
   { name: "ciliumDataplane", paths: [["networkProfile", "networkDataplane"], ["networkDataplane"]], on: valueIs("cilium") },
   { name: "aksAutomatic", paths: [["sku", "name"], ["skuName"]], on: valueIs("automatic") },
   { name: "workloadIdentity", paths: [["securityProfile", "workloadIdentity", "enabled"], ["workloadIdentityEnabled"]], on: bool },
@@ -275,7 +276,8 @@ const FEATURE_SWITCHES: { name: string; paths: string[][]; on: (v: unknown) => b
 /**
  * Profiles and sub-objects the generic `enabled` scan leaves alone: add-ons read elsewhere
  * (`addonProfiles`, KEDA, VPA, Istio, application routing's NGINX, managed Prometheus), pod-managed
- * identity (a cluster-level retirement, judged on the kubernetes integration) and resource envelope fields.
+ * identity (a cluster-level retirement, judged on the kubernetes integration), capabilities read by
+ * FEATURE_SWITCHES whose own sub-objects are settings (ACNS observability), and resource envelope fields.
  */
 const SCAN_SKIPS = new Set(
   [
@@ -286,6 +288,8 @@ const SCAN_SKIPS = new Set(
     "workloadAutoScalerProfile",
     "webAppRouting",
     "ingressProfile.webAppRouting",
+    "advancedNetworking",
+    "networkProfile.advancedNetworking",
     "azureMonitorProfile.metrics",
     "identity",
     "identityProfile",
