@@ -11,6 +11,7 @@ import { isIsoDate } from "../core/dates.js";
 import manifestJson from "./data/catalog.json" with { type: "json" };
 import kubernetesJson from "./data/kubernetes.json" with { type: "json" };
 import addonsJson from "./data/addons.json" with { type: "json" };
+import featuresJson from "./data/features.json" with { type: "json" };
 import addonVersionsJson from "./data/addon-versions.json" with { type: "json" };
 import istioJson from "./data/istio.json" with { type: "json" };
 import extensionsJson from "./data/extensions.json" with { type: "json" };
@@ -36,6 +37,8 @@ import {
   type DatedFact,
   type EntrySection,
   type ExtensionEntry,
+  type FeatureChange,
+  type FeatureEntry,
   type IstioRevision,
   type KnownVersion,
   type KubernetesMinor,
@@ -401,11 +404,50 @@ function readChange(c: Checker, o: Obj): ChangeEntry {
   return entry;
 }
 
+// ---------------------------------------------------------------- features.json (AKS-managed capabilities)
+
+const LOCATION = /^[a-z0-9]+$/;
+
+function readFeatureChange(c: Checker, value: unknown, prefix: string): FeatureChange {
+  const o = c.object(value, prefix) ?? {};
+  c.known(o, [...SOURCED_KEYS, "id", "subject", "kind", "date", "estimated", "onlyLocations"], prefix);
+  const change: FeatureChange = {
+    id: c.string(o, "id", prefix),
+    subject: c.string(o, "subject", prefix),
+    kind: c.oneOf(o, "kind", prefix, CHANGE_KINDS),
+    date: c.date(o, "date", prefix),
+    ...readSourced(c, o, prefix),
+  };
+  const estimated = c.optionalBoolean(o, "estimated", prefix);
+  if (estimated !== undefined) change.estimated = estimated;
+  if (o.onlyLocations !== undefined) change.onlyLocations = c.strings(o, "onlyLocations", prefix, LOCATION, "a lower-case Azure location like chinaeast2");
+  return change;
+}
+
+function readFeature(c: Checker, o: Obj): FeatureEntry {
+  c.known(o, [...SOURCED_KEYS, "name", "displayName", "detection", "stage", "retirement", "endOfSupport", "replacement", "lts", "advice", "changes"], "");
+  return {
+    name: c.pattern(o, "name", "", /^[A-Za-z][A-Za-z0-9]*$/, "a feature name like imageCleaner (letters and digits)"),
+    displayName: c.string(o, "displayName", ""),
+    detection: c.string(o, "detection", ""),
+    stage: c.oneOf(o, "stage", "", CATALOG_STAGES),
+    retirement: readNullableDated(c, o, "retirement", ""),
+    endOfSupport: readNullableDated(c, o, "endOfSupport", ""),
+    replacement: c.nullableString(o, "replacement", ""),
+    lts: readLts(c, o, "lts"),
+    advice: c.nullableString(o, "advice", ""),
+    changes: c.array(o, "changes", "").map((v, i) => readFeatureChange(c, v, `changes[${i}]`)),
+    ...readSourced(c, o, ""),
+  };
+}
+// ---------------------------------------------------------------- end of features.json
+
 type Reader<T> = (c: Checker, o: Obj) => T;
 
 const READERS: { [K in EntrySection]: Reader<Catalog[K][number]> } = {
   kubernetes: readKubernetes,
   addons: readAddon,
+  features: readFeature,
   addonVersions: readAddonVersions,
   istioRevisions: readIstio,
   extensions: readExtension,
@@ -417,6 +459,7 @@ const READERS: { [K in EntrySection]: Reader<Catalog[K][number]> } = {
 const ID_FIELDS: Record<EntrySection, (o: Obj) => unknown> = {
   kubernetes: (o) => o.minor,
   addons: (o) => o.name,
+  features: (o) => o.name,
   addonVersions: (o) => (o.component !== undefined && o.minor !== undefined ? `${String(o.component)}@${String(o.minor)}` : undefined),
   istioRevisions: (o) => o.revision,
   extensions: (o) => o.type,
@@ -505,6 +548,7 @@ function readPolicy(c: Checker, value: unknown, partial: boolean, prefix: string
 const BUNDLED: { [K in EntrySection]: unknown } = {
   kubernetes: kubernetesJson,
   addons: addonsJson,
+  features: featuresJson,
   addonVersions: addonVersionsJson,
   istioRevisions: istioJson,
   extensions: extensionsJson,

@@ -81,6 +81,38 @@ export interface AddonEntry extends Sourced {
   lts: LtsFact | null;
 }
 
+// ---------------------------------------------------------------- features.json (AKS-managed capabilities)
+// Capabilities AKS manages that are switched on through a cluster profile rather than `addonProfiles`
+// (image cleaner, node auto-provisioning, the CSI drivers, AKS Automatic, ...). The classifier reports
+// each as an `addon` integration; see src/core/classify/features.ts.
+
+/** A dated event for a feature. `onlyLocations` narrows it to clusters in those regions. */
+export interface FeatureChange extends DatedFact {
+  id: string;
+  /** What happens, in our own words. */
+  subject: string;
+  kind: ChangeKind;
+  /** Lower-cased Azure locations (`chinaeast2`); absent = every region. */
+  onlyLocations?: string[];
+}
+
+export interface FeatureEntry extends Sourced {
+  /** The report's integration name: the capability's own ARM key (`imageCleaner`, `diskCSIDriver`). */
+  name: string;
+  displayName: string;
+  /** Where the cluster says it is on, e.g. `securityProfile.imageCleaner.enabled`; for readers. */
+  detection: string;
+  stage: CatalogStage;
+  retirement: DatedFact | null;
+  endOfSupport: DatedFact | null;
+  replacement: string | null;
+  lts: LtsFact | null;
+  /** Something the owner should know that is not a date (our words; shown as a reason). */
+  advice: string | null;
+  changes: FeatureChange[];
+}
+// ---------------------------------------------------------------- end of features.json
+
 // ---------------------------------------------------------------- addon-versions.json
 
 export interface ComponentVersion extends Sourced {
@@ -226,6 +258,8 @@ export interface Catalog {
   checkedAt: IsoDate;
   kubernetes: KubernetesMinor[];
   addons: AddonEntry[];
+  /** AKS-managed capabilities switched on through cluster profiles (features.json). */
+  features: FeatureEntry[];
   addonVersions: AddonVersionEntry[];
   istioRevisions: IstioRevision[];
   extensions: ExtensionEntry[];
@@ -238,6 +272,7 @@ export interface Catalog {
 export const ENTRY_SECTIONS = {
   kubernetes: { file: "kubernetes.json", id: (e: KubernetesMinor) => e.minor },
   addons: { file: "addons.json", id: (e: AddonEntry) => e.name },
+  features: { file: "features.json", id: (e: FeatureEntry) => e.name },
   addonVersions: { file: "addon-versions.json", id: (e: AddonVersionEntry) => `${e.component}@${e.minor}` },
   istioRevisions: { file: "istio.json", id: (e: IstioRevision) => e.revision },
   extensions: { file: "extensions.json", id: (e: ExtensionEntry) => e.type },

@@ -9,6 +9,8 @@
  *   for the region beats the catalog where present. Where sources disagree on a date, the earliest wins.
  * - Add-ons move major/minor only with the cluster's minor, so each enabled add-on carries a
  *   `forced-upgrade` deadline on the day the cluster's minor leaves support (Istio is revisioned instead).
+ * - AKS-managed capabilities switched on through cluster profiles (classify/features.ts) are add-ons
+ *   judged by their catalog stage and dated events; an unknown one is kept with stage `unknown`.
  * - Extensions are judged against their own releases; open-source installs are outside AKS support.
  * - Severity: critical = out of support, retired, or a deadline passed; warning = a deadline within
  *   the window; info = preview, unsupported tier or unknown; ok otherwise.
@@ -21,6 +23,7 @@ import { classifyKubernetes } from "./classify/kubernetes.js";
 import { classifyAddon, enabledAddons } from "./classify/addons.js";
 import { classifyExtension } from "./classify/extensions.js";
 import { classifyOpenSource } from "./classify/openSource.js";
+import { classifyFeature, enabledFeatures, noteContainerInsights, withContainerInsights } from "./classify/features.js";
 
 export type { ClassifyInput, ClassifyOptions } from "./classify/shared.js";
 export { earliestFact } from "./classify/shared.js";
@@ -42,9 +45,15 @@ export function classifyCluster(input: ClassifyInput, catalog: Catalog, options:
   const { cluster } = input;
   const { integration: kubernetes, support } = classifyKubernetes(cluster, input.versions, ctx);
 
-  const addons = enabledAddons(cluster)
-    .map((a) => ({ name: a.name, tie: "", integration: classifyAddon(a, cluster, support, ctx) }))
-    .sort(byName);
+  const addonList = withContainerInsights(enabledAddons(cluster), cluster);
+  const addonNames = new Set(addonList.map((a) => a.name.toLowerCase()));
+  const addons = [
+    ...addonList.map((a) => ({ name: a.name, tie: "", integration: noteContainerInsights(classifyAddon(a, cluster, support, ctx), cluster) })),
+    // AKS-managed capabilities from cluster profiles are add-ons too (an add-on of the same name wins).
+    ...enabledFeatures(cluster)
+      .filter((feature) => !addonNames.has(feature.name.toLowerCase()))
+      .map((feature) => ({ name: feature.name, tie: "", integration: classifyFeature(feature, cluster, support, ctx) })),
+  ].sort(byName);
   const extensions = input.extensions
     .map((e) => ({ name: (e.extensionType ?? "").toLowerCase(), tie: `${e.name}\u0000${e.id}`, integration: classifyExtension(e, support, ctx) }))
     .sort(byName);

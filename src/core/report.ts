@@ -32,6 +32,27 @@ export interface Deadline {
   source: string;
 }
 
+/**
+ * Integration names. `kubernetes` for the cluster itself; an extension's `extensionType`; an
+ * open-source signature id; and for kind `addon`:
+ * - the `addonProfiles` key as Azure returns it (`azurepolicy`, `omsagent`, `ingressApplicationGateway`);
+ * - profile-based add-ons: `keda`, `vpa`, `istio`, `webAppRouting`, `azureMonitorMetrics`;
+ * - AKS-managed capabilities switched on through cluster profiles (kind `addon`, tier `aks-managed`,
+ *   no version; facts in src/catalog/data/features.json). Each is named by its own ARM key, a profile
+ *   losing its `Profile` suffix; a capability that is a value of a setting is named for that value:
+ *   `aiToolchainOperator` (aiToolchainOperatorProfile.enabled), `costAnalysis` (metricsProfile),
+ *   `appMonitoring` (azureMonitorProfile), `imageCleaner`, `imageIntegrity`, `defender`
+ *   (defender.securityMonitoring.enabled), `azureKeyVaultKms`, `workloadIdentity` (securityProfile),
+ *   `nodeProvisioning` (nodeProvisioningProfile.mode not `Manual`), `diskCSIDriver`, `fileCSIDriver`,
+ *   `blobCSIDriver`, `snapshotController` (storageProfile), `ciliumDataplane` (networkProfile.networkDataplane
+ *   = `cilium`), `advancedNetworking` (networkProfile), `gatewayAPI` (ingressProfile.gatewayAPI.installation
+ *   not `Disabled`), `appRoutingIstio` (ingressProfile.webAppRouting.gatewayAPIImplementations.appRoutingIstio.mode
+ *   not `Disabled`), `oidcIssuer` (oidcIssuerProfile) and `aksAutomatic` (sku.name = `Automatic`).
+ *   Container insights is always `omsagent`, whether the add-on profile or
+ *   azureMonitorProfile.containerInsights (or both) turned it on; a reason says which.
+ *   Any other profile object that reports `enabled: true` is listed under its own key with stage
+ *   `unknown` and a reason quoting the field, never dropped.
+ */
 export interface Integration {
   kind: IntegrationKind;
   name: string;

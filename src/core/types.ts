@@ -43,6 +43,24 @@ export interface ClusterRecord {
   oidcIssuerEnabled: boolean | null;
   provisioningState: string | null;
   powerState: string | null;
+  /**
+   * AKS-managed capabilities the cluster's profiles mention (on or off), read at the edge; see
+   * ManagedFeature. Absent on records made before the reader knew them (treated as none found).
+   */
+  managedFeatures?: ManagedFeature[];
+}
+
+/**
+ * One AKS-managed capability as a cluster profile states it: image cleaner, node auto-provisioning,
+ * a CSI driver, AKS Automatic... A capability whose field is absent from the payload has no entry
+ * (unknown, not off).
+ */
+export interface ManagedFeature {
+  /** The capability's own ARM key as Azure spelled it (`imageCleaner`, `diskCSIDriver`, `nodeProvisioning`). */
+  name: string;
+  enabled: boolean;
+  /** What the payload said, e.g. `nodeProvisioningProfile.mode = "Auto"`: shown to the reader. */
+  evidence: string;
 }
 
 export interface AddonProfile {

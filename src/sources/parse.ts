@@ -9,7 +9,7 @@
  * null ("unknown", never "false"); only a row without a usable cluster id is rejected, and it is
  * rejected with a reason instead of an exception.
  */
-import type { AddonProfile, AgentPool, ClusterRecord, ExtensionRecord } from "../core/types.js";
+import type { AddonProfile, AgentPool, ClusterRecord, ExtensionRecord, ManagedFeature } from "../core/types.js";
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 
@@ -186,6 +186,7 @@ export function parseClusterRow(row: unknown): Parsed<ClusterRecord> {
     provisioningState: str(prop(row, "provisioningState")),
     powerState: powerState(prop(row, "powerState")),
   };
+  cluster.managedFeatures = managedFeatures(row);
   return { ok: true, value: cluster };
 }
 
@@ -213,4 +214,126 @@ export function parseExtensionRow(row: unknown): Parsed<ExtensionRecord> {
       provisioningState: str(prop(row, "provisioningState")),
     },
   };
+}
+
+// ---------------------------------------------------------------- AKS-managed capabilities
+// Capabilities switched on through cluster profiles rather than `addonProfiles`. They are read from
+// the profile objects wherever the shape puts them (`properties.<profile>` of a whole resource, a
+// projected column of CLUSTER_QUERY, the top level of an `az aks list` item). A capability is named
+// by its own ARM key (`imageCleaner`; a profile loses its `Profile` suffix: `aiToolchainOperator`),
+// as Azure spelled it; the classifier matches names case-insensitively (`az` writes `diskCsiDriver`).
+
+/** An on/off read from a mode-like string: any value but the "off" ones means on. */
+function modeOn(off: string[]): (v: unknown) => boolean | null {
+  return (v) => {
+    const s = str(v);
+    return s === null ? null : !off.includes(s.trim().toLowerCase());
+  };
+}
+
+/** On when the value equals `on`, off for any other value. */
+function valueIs(on: string): (v: unknown) => boolean | null {
+  return (v) => {
+    const s = str(v);
+    return s === null ? null : s.trim().toLowerCase() === on;
+  };
+}
+
+/** Application monitoring has one switch per signal (auto-instrumentation, OpenTelemetry metrics, logs…). */
+function anySwitchOn(v: unknown): boolean | null {
+  if (!isObj(v)) return null;
+  const own = bool(field(v, "enabled"));
+  const parts = Object.values(v).filter(isObj).map((p) => bool(field(p, "enabled"))).filter((b): b is boolean => b !== null);
+  if (own === null && parts.length === 0) return null;
+  return own === true || parts.includes(true);
+}
+
+/**
+ * Capabilities whose switch is not a plain `enabled` boolean on a profile or one level below it.
+ * Each lists the places the three shapes put it, tried in order (the second path is the
+ * projected column or the CLI's flattened field).
+ */
+const FEATURE_SWITCHES: { name: string; paths: string[][]; on: (v: unknown) => boolean | null }[] = [
+  { name: "defender", paths: [["securityProfile", "defender", "securityMonitoring", "enabled"]], on: bool },
+  { name: "appMonitoring", paths: [["azureMonitorProfile", "appMonitoring"]], on: anySwitchOn },
+  { name: "nodeProvisioning", paths: [["nodeProvisioningProfile", "mode"]], on: modeOn(["manual"]) },
+  { name: "gatewayAPI", paths: [["ingressProfile", "gatewayAPI", "installation"]], on: modeOn(["disabled"]) },
+  {
+    name: "appRoutingIstio",
+    paths: [
+      ["ingressProfile", "webAppRouting", "gatewayAPIImplementations", "appRoutingIstio", "mode"],
+      ["webAppRouting", "gatewayAPIImplementations", "appRoutingIstio", "mode"],
+    ],
+    on: modeOn(["disabled"]),
+  },
+  { name: "advancedNetworking", paths: [["networkProfile", "advancedNetworking", "enabled"], ["advancedNetworking", "enabled"]], on: bool },
+  { name: "ciliumDataplane", paths: [["networkProfile", "networkDataplane"], ["networkDataplane"]], on: valueIs("cilium") },
+  { name: "aksAutomatic", paths: [["sku", "name"], ["skuName"]], on: valueIs("automatic") },
+  { name: "workloadIdentity", paths: [["securityProfile", "workloadIdentity", "enabled"], ["workloadIdentityEnabled"]], on: bool },
+  { name: "oidcIssuer", paths: [["oidcIssuerProfile", "enabled"], ["oidcIssuerEnabled"]], on: bool },
+];
+
+/**
+ * Profiles and sub-objects the generic `enabled` scan leaves alone: add-ons read elsewhere
+ * (`addonProfiles`, KEDA, VPA, Istio, application routing's NGINX, managed Prometheus), pod-managed
+ * identity (a cluster-level retirement, judged on the kubernetes integration), capabilities read by
+ * FEATURE_SWITCHES whose own sub-objects are settings (ACNS observability), and resource envelope fields.
+ */
+const SCAN_SKIPS = new Set(
+  [
+    "addonProfiles",
+    "agentPoolProfiles",
+    "podIdentityProfile",
+    "serviceMeshProfile",
+    "workloadAutoScalerProfile",
+    "webAppRouting",
+    "ingressProfile.webAppRouting",
+    "advancedNetworking",
+    "networkProfile.advancedNetworking",
+    "azureMonitorProfile.metrics",
+    "identity",
+    "identityProfile",
+    "sku",
+    "tags",
+    "systemData",
+    "extendedLocation",
+    "powerState",
+  ].map((k) => k.toLowerCase()),
+);
+
+function featureName(key: string): string {
+  return key.length > "Profile".length && /profile$/i.test(key) ? key.slice(0, -"Profile".length) : key;
+}
+
+function managedFeatures(row: Obj): ManagedFeature[] {
+  const out: ManagedFeature[] = [];
+  const seen = new Set<string>();
+  const add = (name: string, enabled: boolean, evidence: string): void => {
+    if (seen.has(name.toLowerCase())) return;
+    seen.add(name.toLowerCase());
+    out.push({ name, enabled, evidence });
+  };
+  for (const sw of FEATURE_SWITCHES) {
+    for (const [head, ...rest] of sw.paths) {
+      const value = path(prop(row, head!), ...rest);
+      const enabled = sw.on(value);
+      if (enabled === null) continue;
+      add(sw.name, enabled, `${[head, ...rest].join(".")} = ${JSON.stringify(value)}`);
+      break;
+    }
+  }
+  // Every other profile (or object one level inside a profile) that carries an `enabled` boolean.
+  const props = field(row, "properties");
+  const bag = isObj(props) ? props : row;
+  for (const [key, profile] of Object.entries(bag)) {
+    if (!isObj(profile) || SCAN_SKIPS.has(key.toLowerCase())) continue;
+    const own = field(profile, "enabled");
+    if (typeof own === "boolean") add(featureName(key), own, `${key}.enabled = ${own}`);
+    for (const [sub, inner] of Object.entries(profile)) {
+      if (!isObj(inner) || SCAN_SKIPS.has(`${key}.${sub}`.toLowerCase())) continue;
+      const enabled = field(inner, "enabled");
+      if (typeof enabled === "boolean") add(featureName(sub), enabled, `${key}.${sub}.enabled = ${enabled}`);
+    }
+  }
+  return out;
 }

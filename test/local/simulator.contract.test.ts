@@ -160,6 +160,23 @@ const CLUSTER_EXTRAS = [
   /^properties\.ingressProfile\.webAppRouting\.nginx(\.defaultIngressControllerType)?$/,
   /^properties\.agentPoolProfiles\[\]\.(osSKU|osDiskSizeGB|osDiskType|powerState|powerState\.code|enableAutoScaling)$/,
   /^properties\.addonProfiles\.\{\}\.identity(\.(resourceId|clientId|objectId))?$/,
+  // AKS-managed capability profiles (the SDK's ManagedCluster*Profile models, same spelling).
+  /^properties\.aiToolchainOperatorProfile(\.enabled)?$/,
+  /^properties\.metricsProfile(\.costAnalysis(\.enabled)?)?$/,
+  /^properties\.azureMonitorProfile\.containerInsights(\.(enabled|logAnalyticsWorkspaceResourceId))?$/,
+  /^properties\.azureMonitorProfile\.appMonitoring(\.(autoInstrumentation|openTelemetryMetrics|openTelemetryLogsAndTraces)(\.(enabled|httpPort|grpcPort))?)?$/,
+  /^properties\.securityProfile\.imageCleaner(\.(enabled|intervalHours))?$/,
+  /^properties\.securityProfile\.defender(\.(logAnalyticsWorkspaceResourceId|securityMonitoring(\.enabled)?))?$/,
+  /^properties\.securityProfile\.azureKeyVaultKms(\.(enabled|keyId|keyVaultNetworkAccess))?$/,
+  /^properties\.nodeProvisioningProfile(\.mode)?$/,
+  /^properties\.storageProfile\.blobCSIDriver(\.enabled)?$/,
+  /^properties\.networkProfile\.advancedNetworking(\.(enabled|observability(\.enabled)?))?$/,
+  /^properties\.ingressProfile(\.gatewayAPI(\.installation)?)?$/,
+  /^properties\.ingressProfile\.webAppRouting\.gatewayAPIImplementations(\.appRoutingIstio(\.mode)?)?$/,
+  /^properties\.hostedSystemProfile(\.enabled)?$/,
+  // Preview-API fields served in Resource Graph rows only (wire.ts renderPreviewFeatureFields): not in the stable SDK.
+  /^properties\.securityProfile\.imageIntegrity(\.enabled)?$/,
+  /^properties\.ingressProfile\.applicationLoadBalancer(\.enabled)?$/,
 ];
 
 /** Real-example fields a simulated cluster legitimately lacks. */

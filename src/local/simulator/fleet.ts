@@ -72,6 +72,32 @@ export interface ExtensionSpec {
   pascalCaseBag: boolean;
 }
 
+/**
+ * AKS-managed capabilities switched on through cluster profiles. null = the profile (or field) is
+ * absent from the payload, as on clusters created before the API had it.
+ */
+export interface FeatureSpec {
+  aiToolchainOperator: boolean | null;
+  costAnalysis: boolean | null;
+  /** `azureMonitorProfile.containerInsights`, beside (or instead of) the omsagent add-on. */
+  containerInsights: boolean | null;
+  appMonitoring: boolean | null;
+  imageCleaner: boolean | null;
+  imageIntegrity: boolean | null;
+  defender: boolean | null;
+  azureKeyVaultKms: boolean | null;
+  nodeProvisioningMode: "Auto" | "Manual" | null;
+  storage: { diskCSIDriver: boolean; fileCSIDriver: boolean; blobCSIDriver: boolean; snapshotController: boolean } | null;
+  networkDataplane: "cilium" | "azure";
+  advancedNetworking: boolean | null;
+  gatewayAPIInstallation: "Standard" | "Disabled" | null;
+  appRoutingIstioMode: "Enabled" | "Disabled" | null;
+  /** Managed system node pools (AKS Automatic). */
+  hostedSystem: boolean | null;
+  /** A profile switch the catalog does not know (`ingressProfile.applicationLoadBalancer`): exactly one cluster. */
+  unknownSwitch: boolean;
+}
+
 export interface ClusterSpec {
   index: number;
   subscriptionId: string;
@@ -98,6 +124,7 @@ export interface ClusterSpec {
   monitorMetrics: boolean | null;
   oidcIssuer: boolean;
   workloadIdentity: boolean;
+  features: FeatureSpec;
   extensions: ExtensionSpec[];
   /** Extension ids of this cluster use different casing than the cluster id (ARG does this). */
   extensionIdCasingVariant: boolean;
@@ -112,7 +139,7 @@ export interface FleetOptions {
   regions: readonly string[];
 }
 
-const SALT = { sub: 11, cluster: 17, extCount: 23, subMeta: 29, tenant: 31 } as const;
+const SALT = { sub: 11, cluster: 17, extCount: 23, subMeta: 29, tenant: 31, features: 37 } as const;
 
 /**
  * Names that test escaping downstream. Real AKS names are restricted to letters, digits, `-` and
@@ -281,6 +308,7 @@ export class FleetModel {
       monitorMetrics: r.chance(0.9) ? r.chance(0.3) : null,
       oidcIssuer,
       workloadIdentity: oidcIssuer && r.chance(0.75),
+      features: makeFeatures(rng(seed, index, SALT.features), index, skuName, skuTier, "omsagent" in addons),
       extensions: [],
       extensionIdCasingVariant: index % 5 === 3,
       ageDays: r.int(20, 1400),
@@ -394,6 +422,37 @@ function makeAddons(r: Rng, index: number, subscriptionId: string, team: string)
   // Exactly one cluster carries an add-on key no catalog knows (a new or private add-on).
   if (index === 5) addons.contosoEdgeAcceleratorPreview = { enabled: true, config: { mode: "canary" }, withIdentity: false };
   return addons;
+}
+
+/**
+ * Which profile capabilities a cluster has. Drawn from its own random stream (SALT.features) so the
+ * rest of the fleet is the same as before these existed. AKS Automatic preconfigures its set
+ * (node auto-provisioning, Cilium, image cleaner, Gateway API through application routing).
+ */
+function makeFeatures(r: Rng, index: number, skuName: string, skuTier: string, omsagent: boolean): FeatureSpec {
+  const automatic = skuName === "Automatic";
+  const modern = r.chance(0.85); // older clusters' payloads lack the newer profiles altogether
+  const flag = (p: number): boolean | null => (modern ? r.chance(p) : null);
+  const gateway = automatic || r.chance(0.12);
+  return {
+    aiToolchainOperator: flag(0.05),
+    // Cost analysis needs the Standard or Premium tier.
+    costAnalysis: skuTier === "Free" ? (modern ? false : null) : flag(0.3),
+    containerInsights: modern ? (omsagent ? r.chance(0.3) : r.chance(0.1)) : null,
+    appMonitoring: flag(0.06),
+    imageCleaner: automatic ? true : flag(0.35),
+    imageIntegrity: flag(0.03),
+    defender: flag(0.25),
+    azureKeyVaultKms: flag(0.08),
+    nodeProvisioningMode: automatic ? "Auto" : modern ? (r.chance(0.1) ? "Auto" : "Manual") : null,
+    storage: modern ? { diskCSIDriver: r.chance(0.97), fileCSIDriver: r.chance(0.95), blobCSIDriver: r.chance(0.15), snapshotController: r.chance(0.95) } : null,
+    networkDataplane: automatic || r.chance(0.35) ? "cilium" : "azure",
+    advancedNetworking: flag(0.08),
+    gatewayAPIInstallation: gateway ? "Standard" : modern ? "Disabled" : null,
+    appRoutingIstioMode: automatic || (gateway && r.chance(0.5)) ? "Enabled" : modern ? "Disabled" : null,
+    hostedSystem: automatic ? true : null,
+    unknownSwitch: index === 9,
+  };
 }
 
 function makeTags(r: Rng, team: string, env: string, index: number): Record<string, string> {

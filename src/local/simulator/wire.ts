@@ -143,7 +143,75 @@ export function renderCluster(spec: ClusterSpec, tenantId: string): JsonObject {
           },
         }
       : { webAppRouting: { enabled: false } };
+  renderFeatureProfiles(p, spec);
   return body;
+}
+
+/**
+ * The profiles of AKS-managed capabilities, with the property names and values the API uses
+ * (`nodeProvisioningProfile.mode` Auto/Manual, `gatewayAPI.installation` Standard/Disabled,
+ * `appRoutingIstio.mode` Enabled/Disabled). Kept to the fields the examples and recordings show.
+ */
+function renderFeatureProfiles(p: JsonObject, spec: ClusterSpec): void {
+  const f = spec.features;
+  const object = (key: string): JsonObject => {
+    if (!p[key] || typeof p[key] !== "object" || Array.isArray(p[key])) p[key] = {};
+    return p[key] as JsonObject;
+  };
+  const workspace = `/subscriptions/${spec.subscriptionId}/resourceGroups/rg-monitoring/providers/Microsoft.OperationalInsights/workspaces/law-${spec.resourceGroup}`;
+  if (f.aiToolchainOperator !== null) p.aiToolchainOperatorProfile = { enabled: f.aiToolchainOperator };
+  if (f.costAnalysis !== null) p.metricsProfile = { costAnalysis: { enabled: f.costAnalysis } };
+  if (f.containerInsights !== null) {
+    object("azureMonitorProfile").containerInsights = f.containerInsights ? { enabled: true, logAnalyticsWorkspaceResourceId: workspace } : { enabled: false };
+  }
+  if (f.appMonitoring !== null) {
+    object("azureMonitorProfile").appMonitoring = {
+      autoInstrumentation: { enabled: f.appMonitoring },
+      openTelemetryMetrics: { enabled: f.appMonitoring, httpPort: 0, grpcPort: 0 },
+      openTelemetryLogsAndTraces: { enabled: false, httpPort: 0, grpcPort: 0 },
+    };
+  }
+  const security = object("securityProfile");
+  if (f.imageCleaner !== null) security.imageCleaner = { enabled: f.imageCleaner, intervalHours: 168 };
+  if (f.defender) security.defender = { logAnalyticsWorkspaceResourceId: workspace, securityMonitoring: { enabled: true } };
+  if (f.azureKeyVaultKms !== null) {
+    security.azureKeyVaultKms = f.azureKeyVaultKms
+      ? { enabled: true, keyId: `https://kv-${spec.resourceGroup}.vault.azure.net/keys/etcd/0000000000000000000000000000000${spec.index % 10}`, keyVaultNetworkAccess: "Public" }
+      : { enabled: false };
+  }
+  if (f.nodeProvisioningMode !== null) p.nodeProvisioningProfile = { mode: f.nodeProvisioningMode };
+  if (f.storage === null) delete p.storageProfile;
+  else
+    p.storageProfile = {
+      diskCSIDriver: { enabled: f.storage.diskCSIDriver },
+      fileCSIDriver: { enabled: f.storage.fileCSIDriver },
+      ...(f.storage.blobCSIDriver ? { blobCSIDriver: { enabled: true } } : {}),
+      snapshotController: { enabled: f.storage.snapshotController },
+    };
+  const network = object("networkProfile");
+  // Cilium runs only with Azure CNI; a cluster on another plugin keeps the azure dataplane.
+  network.networkDataplane = f.networkDataplane === "cilium" && network.networkPlugin === "azure" ? "cilium" : "azure";
+  if (network.networkDataplane !== "cilium" && network.networkPolicy === "cilium") network.networkPolicy = "none";
+  if (f.advancedNetworking !== null) network.advancedNetworking = { enabled: f.advancedNetworking, observability: { enabled: f.advancedNetworking } };
+  if (f.gatewayAPIInstallation !== null) object("ingressProfile").gatewayAPI = { installation: f.gatewayAPIInstallation };
+  if (f.appRoutingIstioMode !== null) {
+    const ingress = object("ingressProfile");
+    const routing = (ingress.webAppRouting as JsonObject | undefined) ?? { enabled: false };
+    routing.gatewayAPIImplementations = { appRoutingIstio: { mode: f.appRoutingIstioMode } };
+    ingress.webAppRouting = routing;
+  }
+  if (f.hostedSystem !== null) p.hostedSystemProfile = { enabled: f.hostedSystem };
+}
+
+/**
+ * Preview-API fields in a Resource Graph row. Assumption: ARG's copy of `properties` can carry
+ * fields the stable api-version does not return (image integrity, the App Gateway for Containers
+ * switch), so they appear in graph rows only, never in the Container Service GET.
+ */
+function renderPreviewFeatureFields(p: JsonObject, spec: ClusterSpec): void {
+  const f = spec.features;
+  if (f.imageIntegrity !== null) ((p.securityProfile ??= {}) as JsonObject).imageIntegrity = { enabled: f.imageIntegrity };
+  if (f.unknownSwitch) ((p.ingressProfile ??= {}) as JsonObject).applicationLoadBalancer = { enabled: true };
 }
 
 /** A `resources` row: the ARM resource plus ARG's columns, `type` lower-cased as ARG returns it. */
@@ -151,6 +219,7 @@ export function renderClusterGraphRow(spec: ClusterSpec, tenantId: string): Json
   const resource = renderCluster(spec, tenantId);
   const columns = fill(graphColumnsTemplate, { tenantId, resourceGroup: spec.resourceGroup, subscriptionId: spec.subscriptionId }) as unknown as JsonObject;
   delete resource.eTag; // ARG's resources table has no eTag column
+  renderPreviewFeatureFields(resource.properties as JsonObject, spec);
   return { ...resource, ...columns, type: String(resource.type).toLowerCase() };
 }
 
