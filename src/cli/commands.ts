@@ -71,6 +71,7 @@ export async function auditCommand(ctx: AppContext, options: CliOptions, out: Ou
         fleet: await createFileFleetSource(path.resolve(fromFile), options.extensionsFile ? path.resolve(options.extensionsFile) : undefined),
         versions: null,
         catalog: ctx.catalog,
+        catalogMaxAgeDays: ctx.config.catalogMaxAgeDays,
         store,
       }
     : ctx.auditDeps(store);
