@@ -33,6 +33,11 @@ export async function runCommand(options: CliOptions, config: AuditorConfig): Pr
       return withContext(config, {}, (ctx) => digestCommand(ctx, options, out));
     case "verify":
       return withContext(config, {}, (ctx) => verifyCommand(ctx, options, out));
+    case "catalog": {
+      const { catalogCommand } = await import("./catalogCommand.js");
+      // The listing shows the catalog the app would use: the bundled one with CATALOG_OVERRIDE merged.
+      return catalogCommand(options, config, out, () => withContext(config, {}, async (ctx) => ctx.catalog));
+    }
     default:
       throw new CliError(`unknown command ${options.command}`);
   }
