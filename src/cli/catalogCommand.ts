@@ -57,7 +57,8 @@ export function formatListing(listing: CatalogListing, format: Output["format"])
 }
 
 export async function catalogCommand(options: CliOptions, config: AuditorConfig, out: Output, load: () => Promise<Catalog>): Promise<number> {
-  if (options.validate !== null) return validateCommand(options.validate, out);
+  // A check is read by a person (or a CI log) unless JSON is asked for explicitly.
+  if (options.validate !== null) return validateCommand(options.validate, out, options.format === "json");
   const catalog = await load();
   const asOf = options.asOf ?? toIsoDate(new Date());
   out.print(formatListing(catalogListing(catalog, asOf, options.upcoming, config.catalogMaxAgeDays), out.format));
@@ -65,16 +66,16 @@ export async function catalogCommand(options: CliOptions, config: AuditorConfig,
 }
 
 /** Exit 0 when the override loads cleanly, 2 with one line per problem otherwise. */
-async function validateCommand(file: string, out: Output): Promise<number> {
+async function validateCommand(file: string, out: Output, json: boolean): Promise<number> {
   try {
     const merged = await loadCatalog({ override: file });
-    if (out.format === "json") out.print(JSON.stringify({ file, valid: true, errors: [], mergedVersion: merged.version }, null, 2));
+    if (json) out.print(JSON.stringify({ file, valid: true, errors: [], mergedVersion: merged.version }, null, 2));
     else out.print(`catalog ${file}: valid; merged over the bundled catalog it gives version ${merged.version}`);
     return 0;
   } catch (error) {
     if (!(error instanceof CatalogError)) throw error;
     const errors = error.issues.length > 0 ? error.issues : [];
-    if (out.format === "json") out.print(JSON.stringify({ file, valid: false, errors, message: errors.length === 0 ? error.message : undefined }, null, 2));
+    if (json) out.print(JSON.stringify({ file, valid: false, errors, message: errors.length === 0 ? error.message : undefined }, null, 2));
     else out.print(errors.length > 0 ? errors.map(describeIssue).join("\n") : error.message);
     return 2;
   }
