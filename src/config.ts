@@ -24,6 +24,8 @@ export interface AuditorConfig {
   alertThresholds: number[];
   retentionDays: number;
   catalogOverride: string | null;
+  /** Older than this many days at asOf, the catalog is called stale in reports and digests. */
+  catalogMaxAgeDays: number;
   upgradeProfiles: { enabled: boolean; concurrency: number };
   resourceGraph: { pageSize: number; subscriptionBatchSize: number };
   mail: {
@@ -80,6 +82,7 @@ export const SETTINGS = {
   ALERT_THRESHOLDS: { default: "60,30,14,7", doc: "Days-left thresholds at which a window alert is sent, once each." },
   RETENTION_DAYS: { default: "400", doc: "History older than this many days is purged." },
   CATALOG_OVERRIDE: { default: "", secret: true, doc: "Path or https URL of a catalog JSON merged over the bundled catalog." },
+  CATALOG_MAX_AGE_DAYS: { default: "120", doc: "A catalog whose newest check is older than this many days at asOf is flagged in the report, the digest and `aks-audit catalog`." },
   UPGRADE_PROFILES: { default: "false", doc: "Also read each cluster's upgrade profile (one ARM call per cluster)." },
   UPGRADE_PROFILE_CONCURRENCY: { default: "8", doc: "Concurrent upgrade-profile calls when UPGRADE_PROFILES is on." },
   ARG_PAGE_SIZE: { default: "1000", doc: "Resource Graph page size ($top), 1 to 1000." },
@@ -164,6 +167,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   // Entering the window is itself an alert; thresholds beyond the window could never fire.
   alertThresholds = [...new Set([alertWindowDays, ...alertThresholds.filter((n) => n <= alertWindowDays)])].sort((a, b) => b - a);
 
+  const catalogMaxAgeDays = int("CATALOG_MAX_AGE_DAYS", 1, 3650);
   const catalogOverride = raw("CATALOG_OVERRIDE") || null;
   if (catalogOverride && /^[a-z]+:\/\//i.test(catalogOverride) && !isHttpsUrl(catalogOverride)) {
     fail("CATALOG_OVERRIDE", "a file path or an https:// URL");
@@ -202,6 +206,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     alertThresholds,
     retentionDays: int("RETENTION_DAYS", 1, 36500),
     catalogOverride,
+    catalogMaxAgeDays,
     upgradeProfiles: { enabled: bool("UPGRADE_PROFILES"), concurrency: int("UPGRADE_PROFILE_CONCURRENCY", 1, 64) },
     resourceGraph: { pageSize: int("ARG_PAGE_SIZE", 1, 1000), subscriptionBatchSize: int("ARG_SUBSCRIPTION_BATCH", 1, 1000) },
     mail: {

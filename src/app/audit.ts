@@ -8,7 +8,8 @@
 import type { Catalog } from "../catalog/schema.js";
 import { classifyCluster } from "../core/classify.js";
 import type { FleetSource, HistoryStore, RunRecord, RunTrigger, UpgradeOptions, UpgradeProfileSource, VersionSource } from "../core/ports.js";
-import { addToSummary, emptySummary, SCHEMA_VERSION, type AuditReport, type ClusterReport } from "../core/report.js";
+import { addToSummary, emptySummary, SCHEMA_VERSION, type AuditReport, type CatalogStamp, type ClusterReport } from "../core/report.js";
+import { stampCatalogAge } from "../core/catalogAge.js";
 import {
   armIdKey,
   type AuditScope,
@@ -71,6 +72,8 @@ export interface AuditDeps {
   catalog: Catalog;
   store: HistoryStore | null;
   openSource?: OpenSourceScanner | null;
+  /** CATALOG_MAX_AGE_DAYS: when set, the report's catalog stamp carries its age and, when stale, a note. */
+  catalogMaxAgeDays?: number;
   /** Set when UPGRADE_PROFILES is on: each cluster's upgrade options are added to its kubernetes reasons. */
   upgradeProfiles?: UpgradeProfileSource | null;
 }
@@ -211,7 +214,7 @@ export async function runAudit(deps: AuditDeps, request: AuditRequest): Promise<
     schemaVersion: SCHEMA_VERSION,
     runId: run.runId,
     asOf: run.asOf,
-    catalog: { version: deps.catalog.version, checkedAt: deps.catalog.checkedAt },
+    catalog: catalogStamp(deps, run.asOf),
     clusters: collected,
     summary,
     errors: [...errors],
@@ -221,6 +224,11 @@ export async function runAudit(deps: AuditDeps, request: AuditRequest): Promise<
     },
   };
   return { report, run };
+}
+
+function catalogStamp(deps: AuditDeps, asOf: IsoDate): CatalogStamp {
+  const stamp = { version: deps.catalog.version, checkedAt: deps.catalog.checkedAt };
+  return deps.catalogMaxAgeDays === undefined ? stamp : stampCatalogAge(stamp, asOf, deps.catalogMaxAgeDays);
 }
 
 /**

@@ -109,6 +109,7 @@ export async function createAppContext(config: AuditorConfig, overrides: Context
       fleet: getFleet(),
       versions: getVersions(),
       catalog,
+      catalogMaxAgeDays: config.catalogMaxAgeDays,
       store: historyStore,
       upgradeProfiles: config.upgradeProfiles.enabled ? getVersions() : null,
       openSource: getOpenSource(),

@@ -2,6 +2,7 @@
  * Digest and window-alert delivery for the app: find the reports to speak about in the store, let
  * the core render them, and hand them to the exactly-once delivery over the alert ledger.
  */
+import { withCatalogAge } from "../core/catalogAge.js";
 import { addDays } from "../core/dates.js";
 import { buildDigests } from "../core/digest.js";
 import type { AuditReport } from "../core/report.js";
@@ -41,8 +42,10 @@ export async function sendDigest(ctx: AppContext, options: NotifyOptions): Promi
   const store = await ctx.store();
   const latest = await latestRun(store, options.asOf);
   if (!latest) return { messages: 0, pending: 0, failed: 0 };
-  const report = await store.runReport(latest.runId);
-  if (!report) return { messages: 0, pending: 0, failed: 0 };
+  const stored = await store.runReport(latest.runId);
+  if (!stored) return { messages: 0, pending: 0, failed: 0 };
+  // Stored runs keep only the catalog's version and check date; its age is judged afresh.
+  const report = withCatalogAge(stored, ctx.config.catalogMaxAgeDays);
   const previousRun = await latestRun(store, addDays(latest.asOf, -7));
   const previous = previousRun && previousRun.runId !== latest.runId ? await store.runReport(previousRun.runId) : null;
   const mails = buildDigests({ report, previous, recipients: ctx.config.mail.recipients, windowDays: ctx.config.alertWindowDays });

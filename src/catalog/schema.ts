@@ -6,6 +6,10 @@
  *
  * Month-only dates in the AKS documents mean the last day of that month (end of support) and are
  * stored resolved; GA months are stored as the first day of the month.
+ *
+ * Disagreement and postponement are told apart: two documents current at the same time that give
+ * different dates are a disagreement (both kept, earliest used). A later announcement that moves a
+ * date on purpose ("extended", "now starts on") replaces the earlier one; the `note` says so.
  */
 import type { IsoDate } from "../core/types.js";
 
@@ -20,7 +24,10 @@ export interface Sourced {
 /** A dated fact. Lists of these are "sources disagree" lists: the earliest date wins. */
 export interface DatedFact extends Sourced {
   date: IsoDate;
-  /** The source itself calls the date expected or approximate. */
+  /**
+   * The source calls the date expected or approximate, gives only a month, or it is a planned
+   * calendar date still ahead when read. An estimated fact must say in `note` which day was used.
+   */
   estimated?: boolean;
 }
 
@@ -133,9 +140,19 @@ export interface IstioRevision extends Sourced {
   /** `asm-1-28` */
   revision: string;
   endOfLife: DatedFact[];
+  /** When AKS stopped new installs of the revision (release notes); absent when not announced. */
+  deprecated?: DatedFact[];
   /** Minors the revision is compatible with on the standard (KubernetesOfficial) plan. */
   compatibleMinors: string[];
   /** Minors it is compatible with under AKSLongTermSupport. */
+  compatibleLtsMinors: string[];
+  /** Compatibility lists of other document revisions that disagree with the current one. */
+  otherCompatibility?: CompatibilityVariant[];
+}
+
+/** Another document's compatibility lists for one revision, kept where documents disagree. */
+export interface CompatibilityVariant extends Sourced {
+  compatibleMinors: string[];
   compatibleLtsMinors: string[];
 }
 

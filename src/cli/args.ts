@@ -5,7 +5,7 @@
 import { parseArgs } from "node:util";
 import { isIsoDate } from "../core/dates.js";
 
-export const COMMANDS = ["demo", "audit", "history", "digest", "verify"] as const;
+export const COMMANDS = ["demo", "audit", "history", "digest", "verify", "catalog"] as const;
 export type Command = (typeof COMMANDS)[number];
 export const FORMATS = ["table", "json", "csv"] as const;
 export type Format = (typeof FORMATS)[number];
@@ -37,6 +37,10 @@ export interface CliOptions {
   preview: boolean;
   clusters: number | null;
   seed: number | null;
+  /** catalog: keep facts dated from --as-of to this many days after it. */
+  upcoming: number | null;
+  /** catalog: check this override file (or https URL) instead of listing. */
+  validate: string | null;
 }
 
 export const HELP = `aks-audit — audit an AKS fleet's add-ons, extensions and open-source integrations
@@ -49,6 +53,7 @@ Commands:
   history    query stored history: --runs | --run RUNID | --cluster ID | --as-of DATE
   digest     render the weekly digest and due window alerts from the latest run, then send them
   verify     recompute the snapshot hash chains and report the first broken link
+  catalog    list the dated facts the auditor knows (or --validate an override file)
 
 Options:
   --as-of YYYY-MM-DD        the audit's "today" (default: the real date)
@@ -67,6 +72,8 @@ Options:
   --from / --to YYYY-MM-DD  history: date range
   --preview                 digest: render only; record nothing, send nothing
   --clusters N / --seed N   demo: size and seed of the simulated fleet
+  --upcoming DAYS           catalog: only facts dated within DAYS days from --as-of
+  --validate FILE           catalog: check a CATALOG_OVERRIDE file; exit 2 naming each bad field
   -h, --help                this text
 
 Exit codes: 0 ok; 1 findings at --fail-on severity (or a broken chain for verify);
@@ -99,6 +106,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
         preview: { type: "boolean", default: false },
         clusters: { type: "string" },
         seed: { type: "string" },
+        upcoming: { type: "string" },
+        validate: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -150,7 +159,13 @@ export function parseCli(argv: readonly string[]): CliOptions {
     preview: values.preview,
     clusters: count("clusters", values.clusters, 100_000),
     seed: count("seed", values.seed, 2 ** 31),
+    upcoming: values.upcoming === undefined ? null : days("upcoming", values.upcoming),
+    validate: values.validate ?? null,
   };
+  if ((options.upcoming !== null || options.validate !== null) && options.command !== "catalog") {
+    throw new UsageError(`--${options.upcoming !== null ? "upcoming" : "validate"} goes with the catalog command`);
+  }
+  if (options.upcoming !== null && options.validate !== null) throw new UsageError("catalog: give --upcoming or --validate, not both");
   if (options.extensionsFile && !options.fromFile) throw new UsageError("--extensions-file goes with --from-file");
   if (options.command === "history") {
     const chosen = [options.runs, options.run !== null, options.cluster !== null, options.asOf !== null && !options.runs].filter(Boolean).length;
@@ -180,5 +195,13 @@ function defaults(): CliOptions {
     preview: false,
     clusters: null,
     seed: null,
+    upcoming: null,
+    validate: null,
   };
+}
+
+/** A number of days, 0 (today only) to 36500. */
+function days(option: string, value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 36_500) throw new UsageError(`--${option}: expected a number of days from 0 to 36500, got '${value}'`);
+  return Number(value);
 }

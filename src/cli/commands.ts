@@ -33,6 +33,11 @@ export async function runCommand(options: CliOptions, config: AuditorConfig): Pr
       return withContext(config, {}, (ctx) => digestCommand(ctx, options, out));
     case "verify":
       return withContext(config, {}, (ctx) => verifyCommand(ctx, options, out));
+    case "catalog": {
+      const { catalogCommand } = await import("./catalogCommand.js");
+      // The listing shows the catalog the app would use: the bundled one with CATALOG_OVERRIDE merged.
+      return catalogCommand(options, config, out, () => withContext(config, {}, async (ctx) => ctx.catalog));
+    }
     default:
       throw new CliError(`unknown command ${options.command}`);
   }
@@ -71,6 +76,7 @@ export async function auditCommand(ctx: AppContext, options: CliOptions, out: Ou
         fleet: await createFileFleetSource(path.resolve(fromFile), options.extensionsFile ? path.resolve(options.extensionsFile) : undefined),
         versions: null,
         catalog: ctx.catalog,
+        catalogMaxAgeDays: ctx.config.catalogMaxAgeDays,
         store,
       }
     : ctx.auditDeps(store);

@@ -94,6 +94,8 @@ export interface DigestModel {
   wholeFleet: boolean;
   windowDays: number;
   catalogVersion: string;
+  /** Set when the run's catalog is older than CATALOG_MAX_AGE_DAYS (see core/catalogAge.ts). */
+  catalogNote: string | null;
   summary: ReportSummary;
   changes: DigestChanges;
   timeline: TimelineEntry[];
@@ -138,6 +140,7 @@ export function digestModel(
     wholeFleet: route.wholeFleet,
     windowDays,
     catalogVersion: report.catalog.version,
+    catalogNote: report.catalog.note ?? null,
     summary: summarize(clusters, windowDays),
     changes: compareFindings(clusters, previous),
     timeline,
@@ -364,6 +367,7 @@ function digestHtml(m: DigestModel, subject: string): string {
   sections.push(html`
 <h1 style="margin:0 0 4px 0;font-size:20px;">AKS integrations: weekly digest</h1>
 <p style="margin:0 0 16px 0;color:#4b5563;">As of ${m.asOf} &middot; ${m.wholeFleet ? "whole fleet" : `your ${plural(s.clusters, "cluster")}`} &middot; alert window ${m.windowDays} days</p>
+${m.catalogNote ? html`<p style="margin:0 0 16px 0;padding:8px 12px;background:#fef3c7;border-left:4px solid #d97706;">${m.catalogNote}</p>` : html``}
 ${statCards([
   ["Clusters", s.clusters],
   ["Integrations", s.integrations],
@@ -464,6 +468,7 @@ function digestText(m: DigestModel): string {
   const lines: string[] = [];
   lines.push(`AKS integrations: weekly digest, as of ${m.asOf}`);
   lines.push(`${m.wholeFleet ? "Whole fleet" : `Your ${plural(s.clusters, "cluster")}`}; alert window ${m.windowDays} days.`);
+  if (m.catalogNote) lines.push(`NOTE: ${m.catalogNote}`);
   lines.push("");
   lines.push(`Clusters: ${s.clusters}   Integrations: ${s.integrations}   In the window: ${s.inWindow}   Out of support: ${m.outOfSupport.length}`);
   lines.push("");

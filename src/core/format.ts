@@ -114,6 +114,7 @@ function formatTable(report: AuditReport): string {
   if (report.asOf) header.push(`as of ${plain(report.asOf)}`);
   out.push(header.join("  "));
   if (report.catalog) out.push(`Catalog ${plain(report.catalog.version)} (facts checked ${plain(report.catalog.checkedAt)})`);
+  if (report.catalog?.note) out.push(`Note: ${plain(report.catalog.note)}`);
   out.push(`Clusters ${summary.clusters}  integrations ${summary.integrations}  deadlines in window ${summary.inWindow}`);
   out.push(`Severity      ${SEVERITIES.slice().reverse().map((s) => `${s} ${summary.bySeverity[s]}`).join("  ")}`);
   out.push(`Support tier  ${SUPPORT_TIERS.map((t) => `${t} ${summary.bySupportTier[t]}`).join("  ")}`);

@@ -90,6 +90,14 @@ export interface ReportSummary {
 export interface CatalogStamp {
   version: string;
   checkedAt: IsoDate;
+  /** Extension: days from `checkedAt` to the report's asOf, when the run knew its CATALOG_MAX_AGE_DAYS. */
+  ageDays?: number;
+  /** Extension: the CATALOG_MAX_AGE_DAYS the run was judged against. */
+  maxAgeDays?: number;
+  /** Extension: true when `ageDays` exceeds `maxAgeDays`: announcements since `checkedAt` are missing. */
+  stale?: boolean;
+  /** Extension: present only when stale; says so in a sentence for the reader. */
+  note?: string;
 }
 
 export interface AuditReport {

@@ -61,7 +61,7 @@ describe("the bundled catalog", () => {
     const eos = catalog.kubernetes.find((k) => k.minor === "1.32")!.endOfSupport;
     expect(eos.map((f) => f.date).sort()).toEqual(["2026-03-31", "2026-04-30"]);
     expect(new Set(eos.map((f) => f.source)).size).toBe(2);
-    expect(catalog.kubernetes.find((k) => k.minor === "1.33")!.endOfSupport.map((f) => f.date).sort()).toEqual(["2026-06-30", "2026-07-31"]);
+    expect(catalog.kubernetes.find((k) => k.minor === "1.33")!.endOfSupport.map((f) => f.date).sort()).toEqual(["2026-05-31", "2026-06-30", "2026-07-31"]);
   });
 
   it("every fact names an https source and the day it was checked", () => {

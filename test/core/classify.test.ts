@@ -141,9 +141,9 @@ describe("sources that disagree on a date", () => {
     expect(k8s(cluster({ currentKubernetesVersion: "1.32.6" }), "2026-04-15")).toMatchObject({ drift: "out-of-support", severity: "critical" });
   });
 
-  it("1.33: June (earlier revision) is used over July", () => {
-    const i = k8s(cluster({ currentKubernetesVersion: "1.33.1" }), "2026-06-01");
-    expect(i.deadlines.find((d) => d.kind === "end-of-support")?.date).toBe("2026-06-30");
+  it("1.33: May (the earliest calendar revision) is used over June and July", () => {
+    const i = k8s(cluster({ currentKubernetesVersion: "1.33.1" }), "2026-05-01");
+    expect(i.deadlines.find((d) => d.kind === "end-of-support")?.date).toBe("2026-05-31");
   });
 });
 
@@ -235,7 +235,7 @@ describe("node pools", () => {
   it("a pool on a minor whose support ended is critical even inside the skew", () => {
     const i = k8s(cluster({ currentKubernetesVersion: "1.35.1", agentPools: [pool("old", "1.33.2")] }));
     expect(i.severity).toBe("critical");
-    expect(reasons(i)).toContain('Node pool "old" is on 1.33, whose support ended on 2026-06-30.');
+    expect(reasons(i)).toContain('Node pool "old" is on 1.33, whose support ended on 2026-05-31.');
   });
 
   it("before 1.28 the skew allowed is two minors", () => {

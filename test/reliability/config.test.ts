@@ -24,6 +24,7 @@ const MALFORMED: Partial<Record<SettingName, string[]>> = {
   AZURE_TABLES_ENDPOINT: ["http://acct.table.core.windows.net", "acct.table.core.windows.net"],
   TABLE_PREFIX: ["has-dash", "1abc", "a".repeat(42)],
   ALERT_WINDOW_DAYS: ["-5", "0", "3651", "1.5", "sixty"],
+  CATALOG_MAX_AGE_DAYS: ["0", "-1", "3651", "120.5", "four months"],
   ALERT_THRESHOLDS: ["60,soon", "60,-1", "4000", "60,,30"],
   RETENTION_DAYS: ["forever", "0", "36501"],
   CATALOG_OVERRIDE: ["http://example.com/catalog.json", "ftp://example.com/catalog.json"],
