@@ -9,8 +9,10 @@ import type { Catalog } from "../catalog/schema.js";
 import { classifyCluster } from "../core/classify.js";
 import type { FleetSource, HistoryStore, RunRecord, RunTrigger, UpgradeOptions, UpgradeProfileSource, VersionSource } from "../core/ports.js";
 import { addToSummary, emptySummary, SCHEMA_VERSION, type AuditReport, type ClusterReport } from "../core/report.js";
+import { coversConfiguredScope, type ConfiguredScope } from "../core/scope.js";
 import {
   armIdKey,
+  TENANT_SCOPE,
   type AuditScope,
   type ClusterRecord,
   type ExtensionRecord,
@@ -73,6 +75,8 @@ export interface AuditDeps {
   openSource?: OpenSourceScanner | null;
   /** Set when UPGRADE_PROFILES is on: each cluster's upgrade options are added to its kubernetes reasons. */
   upgradeProfiles?: UpgradeProfileSource | null;
+  /** AUDIT_SUBSCRIPTIONS / AUDIT_MANAGEMENT_GROUPS (default: the whole tenant): a run covering it is a fleet run. */
+  configuredScope?: ConfiguredScope;
 }
 
 export interface AuditRequest {
@@ -80,6 +84,8 @@ export interface AuditRequest {
   trigger: RunTrigger;
   scope: AuditScope;
   asOf: IsoDate;
+  /** The caller chose `asOf` (CLI `--as-of`); the run records it. */
+  asOfChosen?: boolean;
   windowDays: number;
   /** The edge's clock, for run start/end instants only; classification uses `asOf`. */
   now: () => Date;
@@ -112,6 +118,8 @@ export async function runAudit(deps: AuditDeps, request: AuditRequest): Promise<
     errors,
     catalogVersion: deps.catalog.version,
     catalogCheckedAt: deps.catalog.checkedAt,
+    fleet: coversConfiguredScope(request.scope, deps.configuredScope ?? TENANT_SCOPE),
+    ...(request.asOfChosen ? { asOfChosen: true } : {}),
   };
   const collected: ClusterReport[] = [];
   const versionUse = { live: 0, catalogOnly: 0 };

@@ -110,6 +110,7 @@ export async function createAppContext(config: AuditorConfig, overrides: Context
       versions: getVersions(),
       catalog,
       store: historyStore,
+      configuredScope: config.scope,
       upgradeProfiles: config.upgradeProfiles.enabled ? getVersions() : null,
       openSource: getOpenSource(),
     }),

@@ -63,6 +63,8 @@ export async function auditCommand(ctx: AppContext, options: CliOptions, out: Ou
     managementGroups: named ? options.managementGroups : ctx.config.scope.managementGroups,
     clusterIds: options.clusterIds,
   };
+  const today = toIsoDate(new Date());
+  if (options.asOf !== null && options.asOf > today) throw new UsageError(`audit: --as-of ${options.asOf} is after today (${today}); a run cannot be dated in the future`);
   const fromFile = options.fromFile;
   const store = options.store ? await ctx.store() : null;
   // An export is audited offline: no Azure calls, catalog facts only (the report says so).
@@ -72,6 +74,7 @@ export async function auditCommand(ctx: AppContext, options: CliOptions, out: Ou
         versions: null,
         catalog: ctx.catalog,
         store,
+        configuredScope: ctx.config.scope,
       }
     : ctx.auditDeps(store);
   const { report, run } = await runAudit(
@@ -80,7 +83,9 @@ export async function auditCommand(ctx: AppContext, options: CliOptions, out: Ou
       runId: newRunId(new Date()),
       trigger: "cli",
       scope,
-      asOf: asOfOf(options),
+      asOf: options.asOf ?? today,
+      // A chosen date is kept on the run, so history shows it was not the day the audit ran.
+      asOfChosen: options.asOf !== null,
       windowDays: ctx.config.alertWindowDays,
       now: () => new Date(),
       collect: true,

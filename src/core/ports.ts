@@ -52,6 +52,31 @@ export interface RunRecord {
   errors: ScopeError[];
   catalogVersion: string;
   catalogCheckedAt: IsoDate;
+  /**
+   * True when the run covered the configured scope with nothing narrowed (see core/scope.ts).
+   * Only fleet runs feed the digest, the window alerts, the fleet view and history as of a date.
+   */
+  fleet?: boolean;
+  /** Set when the caller chose the run's date (CLI `--as-of`) instead of the day it ran. */
+  asOfChosen?: boolean;
+  /** The run's root hash over the chains it wrote (set when the run completes; see docs/storage-design.md). */
+  root?: RunRoot;
+}
+
+/**
+ * An anchor for one run: a hash over the (cluster key, chain hash) pairs the run wrote, linked to
+ * the previous fleet run's root. Copies held outside the store (the digest, an evidence bundle)
+ * make a rolled-back head or a removed link visible.
+ */
+export interface RunRoot {
+  hash: string;
+  /** SHA-256 over the run's `<cluster key>\t<chain hash>\n` lines in key order. */
+  pairsHash: string;
+  clusters: number;
+  /** The root of the fleet run this one follows ("" for the first). */
+  previousRoot: string;
+  /** Position in the root chain (fleet runs only; 0 for a scoped or failed run). */
+  seq: number;
 }
 
 export interface Page<T> {
