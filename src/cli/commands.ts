@@ -9,6 +9,7 @@ import { newRunId, runAudit } from "../app/audit.js";
 import { sendDigest, sendWindowAlerts } from "../app/notify.js";
 import { diffClusterReports, type IntegrationChange } from "../core/changes.js";
 import { toIsoDate } from "../core/dates.js";
+import { describeVerify, retentionLimitOf } from "../app/verify.js";
 import { formatReport } from "../core/format.js";
 import { reportOfRun, worstSeverity, type AuditReport } from "../core/report.js";
 import type { RunRecord, StoredSnapshot } from "../core/ports.js";
@@ -206,11 +207,8 @@ async function digestCommand(ctx: AppContext, options: CliOptions, out: Output):
 
 async function verifyCommand(ctx: AppContext, options: CliOptions, out: Output): Promise<number> {
   const store = await ctx.store();
-  const result = await store.verify(options.cluster ?? undefined);
+  const result = await store.verify(options.cluster ?? undefined, { retentionLimit: retentionLimitOf(ctx.config, new Date()) });
   if (out.format === "json") out.print(JSON.stringify(result, null, 2));
-  else {
-    out.print(`checked ${result.snapshotsChecked} snapshots of ${result.clustersChecked} clusters: ${result.ok ? "every chain intact" : "BROKEN"}`);
-    for (const b of result.broken) out.print(`  ${b.clusterId}: first broken link at run ${b.runId} (${b.asOf}): ${b.reason}`);
-  }
+  else out.print(describeVerify(result));
   return result.ok ? 0 : 1;
 }

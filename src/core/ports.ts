@@ -109,8 +109,19 @@ export interface VerifyResult {
   clustersChecked: number;
   snapshotsChecked: number;
   ok: boolean;
-  /** The first broken link per cluster, if any. */
-  broken: { clusterId: string; runId: string; asOf: IsoDate; reason: string }[];
+  /** The first broken link per cluster, if any: cluster, position, the field that failed and why. */
+  broken: { clusterId: string; runId: string; asOf: IsoDate; seq: number | null; field: string; reason: string }[];
+  /**
+   * The registry compared with the chains found in the snapshot buckets. `missing` (a chain with
+   * no registry row) fails verify: it hides the chain from purge. `extra` (a row with no chain) is
+   * reported only: a first write that stopped between registering and linking leaves one.
+   */
+  registry: { missing: string[]; extra: string[] };
+}
+
+export interface VerifyOptions {
+  /** Today's retention limit (today − RETENTION_DAYS): a chain's floor may not claim a later one. */
+  retentionLimit?: IsoDate;
 }
 
 export interface FleetQuery {
@@ -140,7 +151,8 @@ export interface HistoryStore {
    * with that asOf or earlier, skipping runs limited to named clusters; filters narrow the integrations.
    */
   fleetAsOf(asOf: IsoDate, query: FleetQuery): Promise<{ run: RunRecord; clusters: ClusterReport[]; continuationToken: string | null } | null>;
-  verify(clusterId?: string): Promise<VerifyResult>;
+  /** Walks every snapshot bucket (not only the registry) and checks each chain, or one cluster's. */
+  verify(clusterId?: string, options?: VerifyOptions): Promise<VerifyResult>;
   /** Deletes everything recorded before `before`; returns how many entities were removed. */
   purge(before: IsoDate): Promise<number>;
 }
