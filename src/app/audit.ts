@@ -10,8 +10,10 @@ import { classifyCluster } from "../core/classify.js";
 import type { FleetSource, HistoryStore, RunRecord, RunTrigger, UpgradeOptions, UpgradeProfileSource, VersionSource } from "../core/ports.js";
 import { addToSummary, emptySummary, SCHEMA_VERSION, type AuditReport, type CatalogStamp, type ClusterReport } from "../core/report.js";
 import { stampCatalogAge } from "../core/catalogAge.js";
+import { coversConfiguredScope, type ConfiguredScope } from "../core/scope.js";
 import {
   armIdKey,
+  TENANT_SCOPE,
   type AuditScope,
   type ClusterRecord,
   type ExtensionRecord,
@@ -76,6 +78,8 @@ export interface AuditDeps {
   catalogMaxAgeDays?: number;
   /** Set when UPGRADE_PROFILES is on: each cluster's upgrade options are added to its kubernetes reasons. */
   upgradeProfiles?: UpgradeProfileSource | null;
+  /** AUDIT_SUBSCRIPTIONS / AUDIT_MANAGEMENT_GROUPS (default: the whole tenant): a run covering it is a fleet run. */
+  configuredScope?: ConfiguredScope;
 }
 
 export interface AuditRequest {
@@ -83,6 +87,8 @@ export interface AuditRequest {
   trigger: RunTrigger;
   scope: AuditScope;
   asOf: IsoDate;
+  /** The caller chose `asOf` (CLI `--as-of`); the run records it. */
+  asOfChosen?: boolean;
   windowDays: number;
   /** The edge's clock, for run start/end instants only; classification uses `asOf`. */
   now: () => Date;
@@ -115,6 +121,8 @@ export async function runAudit(deps: AuditDeps, request: AuditRequest): Promise<
     errors,
     catalogVersion: deps.catalog.version,
     catalogCheckedAt: deps.catalog.checkedAt,
+    fleet: coversConfiguredScope(request.scope, deps.configuredScope ?? TENANT_SCOPE),
+    ...(request.asOfChosen ? { asOfChosen: true } : {}),
   };
   const collected: ClusterReport[] = [];
   const versionUse = { live: 0, catalogOnly: 0 };

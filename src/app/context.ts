@@ -111,6 +111,7 @@ export async function createAppContext(config: AuditorConfig, overrides: Context
       catalog,
       catalogMaxAgeDays: config.catalogMaxAgeDays,
       store: historyStore,
+      configuredScope: config.scope,
       upgradeProfiles: config.upgradeProfiles.enabled ? getVersions() : null,
       openSource: getOpenSource(),
     }),

@@ -7,6 +7,7 @@ import { addDays } from "../core/dates.js";
 import { buildDigests } from "../core/digest.js";
 import type { AuditReport } from "../core/report.js";
 import type { HistoryStore, RunRecord } from "../core/ports.js";
+import { isFinishedFleetRun } from "../core/scope.js";
 import type { IsoDate } from "../core/types.js";
 import { createAlertLedger } from "../notify/ledger.js";
 import { deliverAlerts, deliverMail, type DeliveryResult } from "../notify/deliver.js";
@@ -70,15 +71,13 @@ function countAlerts(result: DeliveryResult): AlertCounts {
 
 /**
  * The newest fleet run that finished (succeeded or partial) with asOf on or before `asOf`. Runs
- * limited to named clusters (an on-demand HTTP audit) are not "the fleet" and are skipped.
+ * narrower than the configured scope (a subscription, named clusters) are not "the fleet" and are skipped.
  */
 export async function latestRun(store: HistoryStore, asOf: IsoDate): Promise<RunRecord | null> {
   let token: string | undefined;
   do {
     const page = await store.listRuns({ to: asOf, limit: 50, continuationToken: token });
-    const done = page.items.find(
-      (r) => (r.status === "succeeded" || r.status === "partial") && r.asOf <= asOf && r.scope.clusterIds.length === 0,
-    );
+    const done = page.items.find((r) => isFinishedFleetRun(r) && r.asOf <= asOf);
     if (done) return done;
     token = page.continuationToken ?? undefined;
   } while (token);

@@ -9,6 +9,7 @@ import { newRunId, runAudit } from "../app/audit.js";
 import { sendDigest, sendWindowAlerts } from "../app/notify.js";
 import { diffClusterReports, type IntegrationChange } from "../core/changes.js";
 import { toIsoDate } from "../core/dates.js";
+import { describeVerify, retentionLimitOf } from "../app/verify.js";
 import { formatReport } from "../core/format.js";
 import { reportOfRun, worstSeverity, type AuditReport } from "../core/report.js";
 import type { RunRecord, StoredSnapshot } from "../core/ports.js";
@@ -68,6 +69,8 @@ export async function auditCommand(ctx: AppContext, options: CliOptions, out: Ou
     managementGroups: named ? options.managementGroups : ctx.config.scope.managementGroups,
     clusterIds: options.clusterIds,
   };
+  const today = toIsoDate(new Date());
+  if (options.asOf !== null && options.asOf > today) throw new UsageError(`audit: --as-of ${options.asOf} is after today (${today}); a run cannot be dated in the future`);
   const fromFile = options.fromFile;
   const store = options.store ? await ctx.store() : null;
   // An export is audited offline: no Azure calls, catalog facts only (the report says so).
@@ -78,6 +81,7 @@ export async function auditCommand(ctx: AppContext, options: CliOptions, out: Ou
         catalog: ctx.catalog,
         catalogMaxAgeDays: ctx.config.catalogMaxAgeDays,
         store,
+        configuredScope: ctx.config.scope,
       }
     : ctx.auditDeps(store);
   const { report, run } = await runAudit(
@@ -86,7 +90,9 @@ export async function auditCommand(ctx: AppContext, options: CliOptions, out: Ou
       runId: newRunId(new Date()),
       trigger: "cli",
       scope,
-      asOf: asOfOf(options),
+      asOf: options.asOf ?? today,
+      // A chosen date is kept on the run, so history shows it was not the day the audit ran.
+      asOfChosen: options.asOf !== null,
       windowDays: ctx.config.alertWindowDays,
       now: () => new Date(),
       collect: true,
@@ -207,11 +213,8 @@ async function digestCommand(ctx: AppContext, options: CliOptions, out: Output):
 
 async function verifyCommand(ctx: AppContext, options: CliOptions, out: Output): Promise<number> {
   const store = await ctx.store();
-  const result = await store.verify(options.cluster ?? undefined);
+  const result = await store.verify(options.cluster ?? undefined, { retentionLimit: retentionLimitOf(ctx.config, new Date()) });
   if (out.format === "json") out.print(JSON.stringify(result, null, 2));
-  else {
-    out.print(`checked ${result.snapshotsChecked} snapshots of ${result.clustersChecked} clusters: ${result.ok ? "every chain intact" : "BROKEN"}`);
-    for (const b of result.broken) out.print(`  ${b.clusterId}: first broken link at run ${b.runId} (${b.asOf}): ${b.reason}`);
-  }
+  else out.print(describeVerify(result));
   return result.ok ? 0 : 1;
 }

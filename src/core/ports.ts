@@ -52,6 +52,31 @@ export interface RunRecord {
   errors: ScopeError[];
   catalogVersion: string;
   catalogCheckedAt: IsoDate;
+  /**
+   * True when the run covered the configured scope with nothing narrowed (see core/scope.ts).
+   * Only fleet runs feed the digest, the window alerts, the fleet view and history as of a date.
+   */
+  fleet?: boolean;
+  /** Set when the caller chose the run's date (CLI `--as-of`) instead of the day it ran. */
+  asOfChosen?: boolean;
+  /** The run's root hash over the chains it wrote (set when the run completes; see docs/storage-design.md). */
+  root?: RunRoot;
+}
+
+/**
+ * An anchor for one run: a hash over the (cluster key, chain hash) pairs the run wrote, linked to
+ * the previous fleet run's root. Copies held outside the store (the digest, an evidence bundle)
+ * make a rolled-back head or a removed link visible.
+ */
+export interface RunRoot {
+  hash: string;
+  /** SHA-256 over the run's `<cluster key>\t<chain hash>\n` lines in key order. */
+  pairsHash: string;
+  clusters: number;
+  /** The root of the fleet run this one follows ("" for the first). */
+  previousRoot: string;
+  /** Position in the root chain (fleet runs only; 0 for a scoped or failed run). */
+  seq: number;
 }
 
 export interface Page<T> {
@@ -84,8 +109,19 @@ export interface VerifyResult {
   clustersChecked: number;
   snapshotsChecked: number;
   ok: boolean;
-  /** The first broken link per cluster, if any. */
-  broken: { clusterId: string; runId: string; asOf: IsoDate; reason: string }[];
+  /** The first broken link per cluster, if any: cluster, position, the field that failed and why. */
+  broken: { clusterId: string; runId: string; asOf: IsoDate; seq: number | null; field: string; reason: string }[];
+  /**
+   * The registry compared with the chains found in the snapshot buckets. `missing` (a chain with
+   * no registry row) fails verify: it hides the chain from purge. `extra` (a row with no chain) is
+   * reported only: a first write that stopped between registering and linking leaves one.
+   */
+  registry: { missing: string[]; extra: string[] };
+}
+
+export interface VerifyOptions {
+  /** Today's retention limit (today − RETENTION_DAYS): a chain's floor may not claim a later one. */
+  retentionLimit?: IsoDate;
 }
 
 export interface FleetQuery {
@@ -115,7 +151,8 @@ export interface HistoryStore {
    * with that asOf or earlier, skipping runs limited to named clusters; filters narrow the integrations.
    */
   fleetAsOf(asOf: IsoDate, query: FleetQuery): Promise<{ run: RunRecord; clusters: ClusterReport[]; continuationToken: string | null } | null>;
-  verify(clusterId?: string): Promise<VerifyResult>;
+  /** Walks every snapshot bucket (not only the registry) and checks each chain, or one cluster's. */
+  verify(clusterId?: string, options?: VerifyOptions): Promise<VerifyResult>;
   /** Deletes everything recorded before `before`; returns how many entities were removed. */
   purge(before: IsoDate): Promise<number>;
 }

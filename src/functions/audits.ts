@@ -7,32 +7,36 @@ import { app, output } from "@azure/functions";
 import { newRunId, runAudit } from "../app/audit.js";
 import { toIsoDate } from "../core/dates.js";
 import { emptySummary } from "../core/report.js";
+import { coversConfiguredScope } from "../core/scope.js";
 import { asObject, readJsonBody } from "../http/body.js";
 import { HTTP_REPORT_FORMATS } from "../http/openapi.js";
 import { optionalOneOf, queryParam, runId as parseRunId } from "../http/params.js";
-import { notFound } from "../http/problem.js";
+import { badParameter, notFound } from "../http/problem.js";
 import { jsonResponse, reportResponse } from "../http/respond.js";
 import { AUDIT_QUEUE, parseAuditRequest, type AuditMessage } from "../http/auditRequest.js";
-import { auditDeps, httpHandler, ROUTE_METHODS } from "./runtime.js";
+import { httpHandler, ROUTE_METHODS } from "./runtime.js";
 
 export const auditQueue = output.storageQueue({ queueName: AUDIT_QUEUE, connection: "AzureWebJobsStorage" });
 const location = (runId: string): string => `/api/audits/${runId}`;
 
 export const startAudit = httpHandler({ methods: ["POST"], roles: ["Audit.Run"] }, async (request, ctx, invocation) => {
-  const body = asObject(await readJsonBody(request), ["subscriptions", "managementGroups", "clusterIds", "asOf"]);
-  const { scope, asOf } = parseAuditRequest(body, ctx, toIsoDate(new Date()));
+  const body = asObject(await readJsonBody(request), ["subscriptions", "managementGroups", "clusterIds", "asOf", "store"]);
+  const { scope, asOf, store: keep } = parseAuditRequest(body, ctx, toIsoDate(new Date()));
   const runId = newRunId(new Date());
-  const store = await ctx.store();
+  const sync = scope.clusterIds.length > 0 && scope.clusterIds.length <= ctx.config.http.maxSyncClusters;
+  if (!keep && !sync) throw badParameter("store", `a what-if (store: false) is answered at once: name at most ${ctx.config.http.maxSyncClusters} clusterIds (HTTP_MAX_SYNC_CLUSTERS)`);
 
-  if (scope.clusterIds.length > 0 && scope.clusterIds.length <= ctx.config.http.maxSyncClusters) {
+  if (sync) {
     const request = { runId, trigger: "http" as const, scope, asOf, windowDays: ctx.config.alertWindowDays, now: () => new Date(), collect: true };
-    const { report } = await runAudit(auditDeps(ctx, store), request);
-    return jsonResponse(report, 200, { "content-location": location(runId) });
+    const { report } = await runAudit(ctx.auditDeps(keep ? await ctx.store() : null), request);
+    return jsonResponse(report, 200, keep ? { "content-location": location(runId) } : {});
   }
+  const store = await ctx.store();
   // Record the run before queueing it, so polling the Location never answers 404 for a run we accepted.
   const startedAt = new Date().toISOString();
   const catalog = { catalogVersion: ctx.catalog.version, catalogCheckedAt: ctx.catalog.checkedAt };
-  await store.beginRun({ runId, trigger: "http", scope, asOf, startedAt, endedAt: null, status: "running", summary: emptySummary(), errors: [], ...catalog });
+  const fleet = coversConfiguredScope(scope, ctx.config.scope);
+  await store.beginRun({ runId, trigger: "http", scope, asOf, startedAt, endedAt: null, status: "running", summary: emptySummary(), errors: [], fleet, ...catalog });
   invocation.extraOutputs.set(auditQueue, { runId, scope, asOf } satisfies AuditMessage);
   return jsonResponse({ runId, status: "running", startedAt, location: location(runId) }, 202, { location: location(runId), "retry-after": "30" });
 });

@@ -62,6 +62,11 @@ export function forbidden(detail: string): HttpProblem {
   return new HttpProblem(403, "forbidden", "Missing role", detail, "x-ms-client-principal");
 }
 
+/** The request names something outside what this deployment may audit (AUDIT_SUBSCRIPTIONS / AUDIT_MANAGEMENT_GROUPS). */
+export function outsideScope(parameter: string, detail: string): HttpProblem {
+  return new HttpProblem(403, "outside-configured-scope", "Outside the configured scope", detail, parameter);
+}
+
 export function internalError(): HttpProblem {
   return new HttpProblem(500, "internal-error", "Internal error", "The request failed inside the auditor; the details are in the function's logs.");
 }

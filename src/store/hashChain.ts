@@ -8,48 +8,10 @@
  *   link's run, date or position, or removing a link, breaks every later link and the head.
  * The head entity remembers the last link and the "floor" (first link kept after a purge).
  */
-import { createHash } from "node:crypto";
 import type { IsoDate } from "../core/types.js";
+import { chainHash, type LinkFields } from "../core/hashing.js";
 
-/**
- * JSON with object keys sorted and `undefined` members dropped, so equal reports hash equally
- * whatever order their properties were built in. Arrays keep their order: it is meaningful.
- */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map((v) => (v === undefined ? null : sortKeys(v)));
-  if (value !== null && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) {
-      const v = (value as Record<string, unknown>)[key];
-      if (v !== undefined) out[key] = sortKeys(v);
-    }
-    return out;
-  }
-  if (typeof value === "number" && !Number.isFinite(value)) throw new RangeError(`cannot hash a non-finite number: ${value}`);
-  return value;
-}
-
-export function sha256Hex(text: string): string {
-  return createHash("sha256").update(text, "utf8").digest("hex");
-}
-
-export interface LinkFields {
-  seq: number;
-  runId: string;
-  asOf: IsoDate;
-  contentHash: string;
-  previousChainHash: string;
-}
-
-export function chainHash(link: LinkFields): string {
-  return sha256Hex(
-    canonicalJson({ seq: link.seq, runId: link.runId, asOf: link.asOf, contentHash: link.contentHash, previousChainHash: link.previousChainHash }),
-  );
-}
+export { canonicalJson, chainHash, sha256Hex, type LinkFields } from "../core/hashing.js";
 
 /** One stored link as read back, with the hash recomputed from its payload (null when unreadable). */
 export interface StoredLink extends LinkFields {
@@ -70,52 +32,104 @@ export interface ChainHead {
   /** Hashes of the link just below the floor ("" until a purge). */
   floorPreviousHash: string;
   floorPreviousChainHash: string;
+  /** Set by purge when it moves the floor: the date of the last link it removed… */
+  floorAsOf?: IsoDate;
+  /** …and the retention limit it purged to (links dated before it go). */
+  floorCutoff?: IsoDate;
 }
 
 export interface BrokenLink {
   runId: string;
   asOf: IsoDate;
+  /** The link (position) where the chain broke; null when no position applies. */
+  seq: number | null;
+  /** What failed: a stored field (contentHash, previousHash, previousChainHash, chainHash, seq) or "head", "floor", "payload". */
+  field: string;
   reason: string;
 }
 
+export interface ChainCheckOptions {
+  /**
+   * Today's retention limit (today − RETENTION_DAYS). A floor recording a later limit was not set
+   * by a purge that has happened; omitted, that one comparison is skipped.
+   */
+  retentionLimit?: IsoDate;
+}
+
 /**
- * Checks a cluster's links (any order) against each other and the head; returns the first broken
- * link in chain order, or null. Links below the head's floor are awaiting purge and are skipped.
+ * Checks a cluster's links (any order) against each other and the head; returns the first break in
+ * chain order, or null. Nothing stored steers the check: a floor counts only where purge could have
+ * set it (no link left below it, its own date older than the limit it recorded, that limit not in
+ * the future, the first kept link not older than it), and a missing head link, a link after the
+ * head or a gap in `seq` are breaks.
  */
-export function findBrokenLink(links: readonly StoredLink[], head: ChainHead | null): BrokenLink | null {
+export function findBrokenLink(links: readonly StoredLink[], head: ChainHead | null, options: ChainCheckOptions = {}): BrokenLink | null {
   const sorted = [...links].sort((a, b) => a.seq - b.seq);
+  const at = (link: StoredLink | undefined): { runId: string; asOf: IsoDate; seq: number | null } =>
+    link ? { runId: link.runId, asOf: link.asOf, seq: link.seq } : { runId: "", asOf: "", seq: null };
   if (head === null) {
     const first = sorted[0];
-    return first ? { runId: first.runId, asOf: first.asOf, reason: "snapshots exist but the chain head is missing" } : null;
+    return first ? { ...at(first), field: "head", reason: "snapshots exist but the chain head is missing" } : null;
   }
-  const kept = sorted.filter((l) => l.seq >= head.floorSeq);
+  const below = sorted.find((l) => l.seq < head.floorSeq);
+  if (below) {
+    return {
+      ...at(below),
+      field: "floor",
+      reason: `link ${below.seq} remains below the floor (${head.floorSeq}); purge removes every link it passes, so the floor was raised over stored links (or a purge stopped before its deletes: purge again)`,
+    };
+  }
+  const kept = sorted;
+  const floorProblem = checkFloor(head, kept[0], options);
+  if (floorProblem) return { ...at(kept[0]), seq: head.floorSeq, field: "floor", reason: floorProblem };
+
   let expectedSeq = head.floorSeq;
   let previousHash = head.floorPreviousHash;
   let previousChainHash = head.floorPreviousChainHash;
   for (const link of kept) {
-    const at = { runId: link.runId, asOf: link.asOf };
+    const here = at(link);
     if (link.seq !== expectedSeq) {
       return link.seq === expectedSeq - 1
-        ? { ...at, reason: `two links claim position ${link.seq}` }
-        : { ...at, reason: `link ${expectedSeq} is missing (found ${link.seq} next)` };
+        ? { ...here, field: "seq", reason: `two links claim position ${link.seq}` }
+        : { ...here, field: "seq", reason: `link ${expectedSeq} is missing (found ${link.seq} next)` };
     }
-    if (link.payloadHash === null) return { ...at, reason: `payload unreadable: ${link.payloadProblem ?? "missing"}` };
-    if (link.payloadHash !== link.contentHash) return { ...at, reason: "content does not match its contentHash (snapshot edited)" };
-    if (link.previousHash !== previousHash) return { ...at, reason: "previousHash does not match the previous snapshot" };
-    if (link.previousChainHash !== previousChainHash) return { ...at, reason: "previousChainHash does not match the previous link" };
-    if (chainHash(link) !== link.chainHash) return { ...at, reason: "chainHash does not match the link's run, date, position or content" };
+    if (link.payloadHash === null) return { ...here, field: "payload", reason: `payload unreadable: ${link.payloadProblem ?? "missing"}` };
+    if (link.payloadHash !== link.contentHash) return { ...here, field: "contentHash", reason: "content does not match its contentHash (snapshot edited)" };
+    if (link.previousHash !== previousHash) return { ...here, field: "previousHash", reason: "previousHash does not match the previous snapshot" };
+    if (link.previousChainHash !== previousChainHash) return { ...here, field: "previousChainHash", reason: "previousChainHash does not match the previous link" };
+    if (chainHash(link) !== link.chainHash) return { ...here, field: "chainHash", reason: "chainHash does not match the link's run, date, position or content" };
     expectedSeq += 1;
     previousHash = link.contentHash;
     previousChainHash = link.chainHash;
   }
   const last = kept[kept.length - 1];
-  if (head.seq !== expectedSeq - 1) {
-    const at = last ? { runId: last.runId, asOf: last.asOf } : { runId: "", asOf: "" };
-    return { ...at, reason: `head says ${head.seq} links but the chain ends at ${expectedSeq - 1}` };
+  const chainEnd = expectedSeq - 1;
+  if (head.seq > chainEnd) {
+    return { ...at(last), seq: head.seq, field: "head", reason: `the head names link ${head.seq} but the chain ends at ${chainEnd}: the head's link is missing` };
+  }
+  if (head.seq < chainEnd) {
+    return { ...at(last), field: "head", reason: `link ${chainEnd} comes after the head (${head.seq})` };
   }
   if (head.lastChainHash !== previousChainHash || head.lastContentHash !== previousHash) {
-    const at = last ? { runId: last.runId, asOf: last.asOf } : { runId: "", asOf: "" };
-    return { ...at, reason: "the head does not match the last snapshot" };
+    return { ...at(last), field: "head", reason: "the head does not match the last snapshot" };
+  }
+  return null;
+}
+
+/** Why the head's floor could not have been set by purge, or null when it could. */
+function checkFloor(head: ChainHead, firstKept: StoredLink | undefined, options: ChainCheckOptions): string | null {
+  if (head.floorSeq < 1) return `floor ${head.floorSeq} is not a position`;
+  if (head.floorSeq === 1) {
+    return head.floorPreviousHash === "" && head.floorPreviousChainHash === "" ? null : "the floor is at the first link but names hashes below it";
+  }
+  const { floorAsOf, floorCutoff } = head;
+  if (!floorAsOf || !floorCutoff) return `the floor was raised to ${head.floorSeq} without the purge record (date and retention limit) purge keeps`;
+  if (floorAsOf >= floorCutoff) return `the floor's own date ${floorAsOf} is not older than the retention limit ${floorCutoff} it records`;
+  if (options.retentionLimit !== undefined && floorCutoff > options.retentionLimit) {
+    return `the floor records a retention limit ${floorCutoff} later than today's (${options.retentionLimit})`;
+  }
+  if (firstKept && firstKept.asOf < floorCutoff) {
+    return `the first kept link is dated ${firstKept.asOf}, before the retention limit ${floorCutoff} the floor records: purge would have removed it`;
   }
   return null;
 }

@@ -5,11 +5,12 @@
  */
 import type { TokenCredential } from "@azure/core-auth";
 import { odata, type TableClient, type TransactionAction } from "@azure/data-tables";
-import type { FleetQuery, HistoryStore, Page, PageQuery, RunRecord, StoredSnapshot, VerifyResult } from "../core/ports.js";
+import type { FleetQuery, HistoryStore, Page, PageQuery, RunRecord, StoredSnapshot, VerifyOptions, VerifyResult } from "../core/ports.js";
+import { verifyChains } from "./verify.js";
 import { reportOfRun, SEVERITIES, SEVERITY_RANK, worstSeverity, type AuditReport, type ClusterReport, type Integration, type Severity } from "../core/report.js";
 import { armIdKey, type IsoDate } from "../core/types.js";
 import { isIsoDate } from "../core/dates.js";
-import { canonicalJson, findBrokenLink, sha256Hex } from "./hashChain.js";
+import { canonicalJson, sha256Hex } from "./hashChain.js";
 import {
   clusterKey as toClusterKey,
   dateRange,
@@ -26,7 +27,6 @@ import {
   RUN_CLUSTER_PREFIX,
   RUN_LIST_PREFIX,
   TABLE_SUFFIXES,
-  clusterPrefix,
   findingPrefix,
   findingRow,
   headRow,
@@ -39,7 +39,7 @@ import {
 } from "./layout.js";
 import { ContinuationTokenError, decodeContinuation, encodeContinuation, pageSize } from "./paging.js";
 import { runEntities, runFromEntity, stemOf } from "./runs.js";
-import { appendSnapshots, groupsOf, headEntityOf, headFromEntity, linkOf, readGroup, snapshotOf, type RunKeys } from "./snapshots.js";
+import { appendSnapshots, groupsOf, headEntityOf, headFromEntity, readGroup, snapshotOf, type RunKeys } from "./snapshots.js";
 import {
   collectRange,
   deleteRange,
@@ -338,31 +338,9 @@ class TableStore implements TableHistoryStore {
 
   // ---------------------------------------------------------------- verify and purge
 
-  async verify(clusterId?: string): Promise<VerifyResult> {
-    const result: VerifyResult = { clustersChecked: 0, snapshotsChecked: 0, ok: true, broken: [] };
-    const snapshots = await this.table("snapshots");
-    const check = async (key: string, id: string): Promise<void> => {
-      // One range: the cluster's head and every entity of its snapshots.
-      const entities = await collectRange(snapshots, { partitionKey: snapshotPartition(key), ...prefixRange(clusterPrefix(key)) });
-      const headEntity = entities.find((e) => e.rowKey === headRow(key));
-      const head = headEntity ? headFromEntity(headEntity) : null;
-      const links = groupsOf(entities).map(linkOf);
-      if (links.length === 0 && !head) return;
-      result.clustersChecked += 1;
-      result.snapshotsChecked += links.length;
-      const broken = findBrokenLink(links, head);
-      if (broken) result.broken.push({ clusterId: String(headEntity?.["clusterId"] ?? id), ...broken });
-    };
-    if (clusterId !== undefined) {
-      const key = tryKey(toClusterKey, clusterId);
-      if (key !== null) await check(key, clusterId);
-    } else {
-      const registry = await this.table("clusters");
-      await this.forEachCluster(registry, (key, id) => check(key, id));
-    }
-    result.broken.sort((a, b) => compare(armIdKey(a.clusterId), armIdKey(b.clusterId)));
-    result.ok = result.broken.length === 0;
-    return result;
+  async verify(clusterId?: string, options: VerifyOptions = {}): Promise<VerifyResult> {
+    const [snapshots, clusters] = await Promise.all([this.table("snapshots"), this.table("clusters")]);
+    return verifyChains({ snapshots, clusters }, { ...options, ...(clusterId !== undefined ? { clusterId } : {}), concurrency: this.concurrency });
   }
 
   async purge(before: IsoDate): Promise<number> {
@@ -401,12 +379,6 @@ class TableStore implements TableHistoryStore {
       deleted += deletes.length;
     });
     return deleted;
-  }
-
-  private async forEachCluster(registry: TableClient, fn: (key: string, clusterId: string) => Promise<void>): Promise<void> {
-    await this.forEachClusterBatch(registry, async (batch) => {
-      await mapLimit(batch, this.concurrency, ([key, id]) => fn(key, id));
-    });
   }
 
   /** The registry in batches of up to 200 (key, id) pairs: bounded memory however large the fleet. */
@@ -463,6 +435,9 @@ async function purgeCluster(snapshots: TableClient, key: string, before: IsoDate
       floorSeq: Number(last["seq"]) + 1,
       floorPreviousHash: String(last["contentHash"]),
       floorPreviousChainHash: String(last["chainHash"]),
+      // What verify checks the floor against: it may only hide links older than the limit purged to.
+      floorAsOf: String(last["asOf"]),
+      floorCutoff: before,
     });
     try {
       await withRetry(() => snapshots.updateEntity(moved, "Replace", { etag: headEntity.etag }));

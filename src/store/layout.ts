@@ -47,14 +47,23 @@ export const SNAPSHOT_BUCKETS = 8;
  * bucket is stable across processes and versions and case-insensitive like the key itself.
  */
 export function snapshotPartition(clusterKey: string): string {
-  const bucket = createHash("sha256").update(clusterKey, "utf8").digest().readUInt32BE(0) % SNAPSHOT_BUCKETS;
-  return `b${bucket.toString(16).padStart(2, "0")}`;
+  return bucketPartition(createHash("sha256").update(clusterKey, "utf8").digest().readUInt32BE(0) % SNAPSHOT_BUCKETS);
 }
+
+const bucketPartition = (bucket: number): string => `b${bucket.toString(16).padStart(2, "0")}`;
+
+/** Every bucket's partition key, `b00`…: verify walks them all instead of trusting the registry. */
+export const snapshotPartitions = (): string[] => Array.from({ length: SNAPSHOT_BUCKETS }, (_, b) => bucketPartition(b));
 
 /** `<cluster>|`: the head and every snapshot entity of one cluster (cluster keys never contain `|`). */
 export const clusterPrefix = (clusterKey: string): string => joinKey(clusterKey, "");
 /** The chain head; `h` sorts before `s`, so a cluster's range reads the head first. */
 export const headRow = (clusterKey: string): string => joinKey(clusterKey, "head");
+/** The cluster key of a chain-head row, or null for any other row. */
+export function parseHeadRow(rowKey: string): string | null {
+  const parts = rowKey.split("|");
+  return parts.length === 2 && parts[1] === "head" ? parts[0]! : null;
+}
 /** `<cluster>|s`: the prefix dateRange extends to one cluster's snapshots in a date range. */
 export const snapshotsPrefix = (clusterKey: string): string => joinKey(clusterKey, "s");
 /** `<cluster>|s|<stem>|` — every entity of one snapshot. */

@@ -4,6 +4,7 @@
  * canonical JSON in `d00…` plus the few properties queries filter on.
  */
 import type { RunRecord } from "../core/ports.js";
+import { isFleetRun } from "../core/scope.js";
 import { canonicalJson } from "./hashChain.js";
 import { TABLE_LIMITS, joinPayload, partsToProperties, splitPayload } from "./chunks.js";
 import { RUNS_PARTITION, runIdRow, runListRow } from "./layout.js";
@@ -24,8 +25,8 @@ export function runEntities(run: RunRecord): { stem: string; list: Entity; byId:
     asOf: run.asOf,
     startedAt: run.startedAt,
     endedAt: run.endedAt ?? "",
-    // Runs limited to named clusters are not "the fleet" (fleetAsOf skips them).
-    scoped: run.scope.clusterIds.length > 0,
+    // Only runs that covered the configured scope are "the fleet" (fleetAsOf skips the others).
+    scoped: !isFleetRun(run),
     stem,
     length: text.length,
     ...partsToProperties(parts),

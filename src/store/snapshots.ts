@@ -262,6 +262,7 @@ async function planAppend(table: TableClient, run: RunKeys, item: Item): Promise
     floorSeq: head?.floorSeq ?? 1,
     floorPreviousHash: head?.floorPreviousHash ?? "",
     floorPreviousChainHash: head?.floorPreviousChainHash ?? "",
+    ...floorRecordOf(head),
   });
   return {
     item,
@@ -394,7 +395,15 @@ export function headFromEntity(entity: StoredEntity): HeadState {
     floorSeq: Number(entity["floorSeq"] ?? 1),
     floorPreviousHash: String(entity["floorPreviousHash"] ?? ""),
     floorPreviousChainHash: String(entity["floorPreviousChainHash"] ?? ""),
+    ...floorRecordOf({ floorAsOf: entity["floorAsOf"] as string | undefined, floorCutoff: entity["floorCutoff"] as string | undefined }),
   };
+}
+
+/** The purge record of a floor (verify checks it), carried over whenever a head is rewritten. */
+export function floorRecordOf(head: { floorAsOf?: unknown; floorCutoff?: unknown } | null): { floorAsOf?: IsoDate; floorCutoff?: IsoDate } {
+  return typeof head?.floorAsOf === "string" && typeof head.floorCutoff === "string" && head.floorAsOf && head.floorCutoff
+    ? { floorAsOf: head.floorAsOf, floorCutoff: head.floorCutoff }
+    : {};
 }
 
 export function headEntityOf(clusterKey: string, clusterId: string, head: Omit<HeadState, "etag"> & { etag?: string }): Entity {
@@ -409,10 +418,16 @@ export function headEntityOf(clusterKey: string, clusterId: string, head: Omit<H
     floorSeq: head.floorSeq,
     floorPreviousHash: head.floorPreviousHash,
     floorPreviousChainHash: head.floorPreviousChainHash,
+    ...floorRecordOf(head),
   };
 }
 
 export async function readHead(table: TableClient, clusterKey: string): Promise<HeadState | null> {
-  const entity = await getOrNull(table, snapshotPartition(clusterKey), headRow(clusterKey));
+  const entity = await readHeadEntity(table, clusterKey);
   return entity ? headFromEntity(entity) : null;
+}
+
+/** The chain head as stored (verify also needs its clusterId); null when the cluster has none. */
+export function readHeadEntity(table: TableClient, clusterKey: string): Promise<StoredEntity | null> {
+  return getOrNull(table, snapshotPartition(clusterKey), headRow(clusterKey));
 }

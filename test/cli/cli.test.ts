@@ -98,6 +98,22 @@ describe("aks-audit", () => {
     expect(await main(["audit", "--from-file", file, "--as-of", "2026-11-23", "--no-store", "--fail-on", "critical", "--quiet"], env())).toBe(1);
   });
 
+  it("audit --as-of refuses a future date, and a stored run records that its date was chosen", async () => {
+    const file = path.join(home, "graph.json");
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    expect(await main(["audit", "--from-file", file, "--as-of", tomorrow, "--no-store", "--quiet"], env())).toBe(2);
+    expect(stderr).toContain(`--as-of ${tomorrow} is after today`);
+    const chosenHome = mkdtempSync(path.join(tmpdir(), "aks-audit-cli-asof-"));
+    try {
+      expect(await main(["audit", "--from-file", file, "--as-of", "2026-11-23", "--quiet", "--format", "json"], { AKS_AUDIT_HOME: chosenHome })).toBe(0);
+      stdout = "";
+      expect(await main(["history", "--runs", "--format", "json"], { AKS_AUDIT_HOME: chosenHome })).toBe(0);
+      expect(JSON.parse(stdout)).toEqual([expect.objectContaining({ asOf: "2026-11-23", asOfChosen: true, fleet: true, trigger: "cli" })]);
+    } finally {
+      rmSync(chosenHome, { recursive: true, force: true });
+    }
+  }, 30_000);
+
   it("demo twice leaves two runs in the local history and a digest in the outbox", async () => {
     expect(await main(["demo", "--clusters", "40", "--as-of", "2026-11-23", "--quiet", "--format", "table"], env())).toBe(0);
     expect(stdout).toMatch(/clusters found\s+40/);

@@ -143,7 +143,7 @@ describe("table history store", () => {
     expect((await store.clusterHistory(clusterId("aks-a"), { from: "2026-11-21", to: "2026-11-21" })).items).toHaveLength(1);
     expect((await store.clusterHistory(clusterId("aks-c"), { from: "2026-11-21" })).items).toHaveLength(0);
 
-    expect(await store.verify()).toEqual({ clustersChecked: 3, snapshotsChecked: 5, ok: true, broken: [] });
+    expect(await store.verify()).toEqual({ clustersChecked: 3, snapshotsChecked: 5, ok: true, broken: [], registry: { missing: [], extra: [] } });
   });
 
   it("pages the fleet as of a date, and later pages stay on the run the first page found", async () => {
@@ -385,7 +385,7 @@ describe("table history store", () => {
 
     const result = await store.verify();
     expect(result.ok).toBe(false);
-    expect(result.broken).toEqual([{ clusterId: clusterId("aks-b"), runId: "run-1", asOf: "2026-11-20", reason: expect.stringContaining("contentHash") }]);
+    expect(result.broken).toEqual([{ clusterId: clusterId("aks-b"), runId: "run-1", asOf: "2026-11-20", seq: 1, field: "contentHash", reason: expect.stringContaining("contentHash") }]);
     expect((await store.verify(clusterId("AKS-B"))).broken).toHaveLength(1);
     expect((await store.verify(clusterId("aks-a"))).ok).toBe(true);
 
@@ -396,7 +396,7 @@ describe("table history store", () => {
       else await snapshots.updateEntity({ partitionKey: pkA, rowKey: row.rowKey!, previousHash: "", previousChainHash: "", seq: 1 }, "Merge");
     }
     const a = await store.verify(clusterId("aks-a"));
-    expect(a.broken).toEqual([{ clusterId: clusterId("aks-a"), runId: "run-2", asOf: "2026-11-21", reason: expect.any(String) }]);
+    expect(a.broken).toEqual([{ clusterId: clusterId("aks-a"), runId: "run-2", asOf: "2026-11-21", seq: 1, field: expect.any(String), reason: expect.any(String) }]);
   });
 
   it("purge removes only what is older than the retention date, and the chain still verifies", async () => {
