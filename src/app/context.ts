@@ -143,7 +143,7 @@ export async function createAppContext(config: AuditorConfig, overrides: Context
 async function loadCatalogOrBundled(config: AuditorConfig, warnings: string[]): Promise<Catalog> {
   if (!config.catalogOverride) return loadBundledCatalog();
   try {
-    return await loadCatalog({ override: config.catalogOverride });
+    return await loadCatalog({ override: config.catalogOverride, sha256: config.catalogOverrideSha256 });
   } catch (error) {
     if (!(error instanceof CatalogError)) throw error;
     warnings.push(`CATALOG_OVERRIDE refused, using the bundled catalog: ${error.message}`);
