@@ -24,6 +24,8 @@ export interface NotifyOptions {
   asOf: IsoDate;
   /** Render only: nothing is sent and the ledger is untouched; the outbox shows what would go out. */
   preview?: boolean;
+  /** Clock for send times and claims (tests move it past a claim's lifetime). */
+  now?: () => Date;
 }
 
 /** Sends the window alerts due in `report` (or in the latest stored run when null). */
@@ -33,7 +35,7 @@ export async function sendWindowAlerts(ctx: AppContext, report: AuditReport | nu
   if (!subject) return { sent: 0, pending: 0, failed: 0 };
   const dropped = options.preview ? [] : await recordRoutingDrops(ctx, store, subject);
   const result = await deliverAlerts(
-    { transport: ctx.transport(), ledger: createAlertLedger(store.ledgerTable()) },
+    { transport: ctx.transport(), ledger: createAlertLedger(store.ledgerTable()), now: options.now },
     { report: subject, recipients: ctx.config.mail.recipients, thresholds: ctx.config.alertThresholds, windowDays: ctx.config.alertWindowDays },
     { preview: options.preview, previewTo: options.preview ? ctx.previewTransport() : undefined },
   );
@@ -70,7 +72,7 @@ export async function sendDigest(ctx: AppContext, options: NotifyOptions): Promi
   if (!options.preview) await recordRoutingDrops(ctx, store, report);
   const mails = buildDigests({ report, previous, recipients: ctx.config.mail.recipients, windowDays: ctx.config.alertWindowDays });
   const result = await deliverMail(
-    { transport: ctx.transport(), ledger: createAlertLedger(store.ledgerTable()) },
+    { transport: ctx.transport(), ledger: createAlertLedger(store.ledgerTable()), now: options.now },
     mails,
     { preview: options.preview, previewTo: options.preview ? ctx.previewTransport() : undefined },
   );
