@@ -147,6 +147,9 @@ export function createResourceGraphFleetSource(options: ResourceGraphSourceOptio
   const requestTimeoutMs = Math.max(1, options.requestTimeoutMs ?? 60_000);
   const stats: ResourceGraphSourceStats = { requests: 0, pages: 0, rows: 0, throttled: 0, retries: 0, quotaWaitMs: 0 };
   const limiter = new QuotaLimiter(clock);
+  // Set when any answer says a tenant or group query saw more subscriptions than it covers.
+  let subscriptionLimitHit = false;
+  const limitReported = new WeakSet<ScopeError[]>();
 
   const client = new ResourceGraphClient(options.credential, {
     endpoint: options.endpoint ?? "https://management.azure.com",
@@ -168,6 +171,7 @@ export function createResourceGraphFleetSource(options: ResourceGraphSourceOptio
           },
           after: (headers, status) => {
             if (status === 429) stats.throttled += 1;
+            if (headers.get("x-ms-tenant-subscription-limit-hit")?.toLowerCase() === "true") subscriptionLimitHit = true;
             limiter.observe(headers);
           },
         }),
@@ -232,6 +236,13 @@ export function createResourceGraphFleetSource(options: ResourceGraphSourceOptio
       }
       stats.pages += 1;
       stats.rows += rows.length;
+      if (subscriptionLimitHit && !limitReported.has(errors)) {
+        limitReported.add(errors);
+        errors.push({
+          scope: scopeLabel(scope),
+          message: `Resource Graph answered for only the first 10,000 subscriptions this identity can see (x-ms-tenant-subscription-limit-hit); clusters in the others are missing from this run — list the subscriptions in AUDIT_SUBSCRIPTIONS (they are queried in batches) or narrow AUDIT_MANAGEMENT_GROUPS`,
+        });
+      }
       options.onProgress?.({ kind, scope: scopeLabel(scope), page, rows: rows.length, totalRecords: typeof response.totalRecords === "number" ? response.totalRecords : null });
       if (response.resultTruncated === "true") {
         // Never silently: a truncated answer means clusters are missing from this run.
@@ -268,8 +279,12 @@ export function createResourceGraphFleetSource(options: ResourceGraphSourceOptio
         return;
       }
       if (denial && yielded === 0 && items.length === 1) {
-        refused(errors).add(items[0]!.toLowerCase());
-        errors.push({ scope: scopeLabel(scope), message: `Resource Graph refused the scope (${e.message}); its clusters and extensions are not in this run` });
+        // The cluster and extension streams run side by side and may both meet the refusal first.
+        const key = items[0]!.toLowerCase();
+        if (!refused(errors).has(key)) {
+          refused(errors).add(key);
+          errors.push({ scope: scopeLabel(scope), message: `Resource Graph refused the scope (${e.message}); its clusters and extensions are not in this run` });
+        }
         return;
       }
       const kept = yielded > 0 ? `; ${yielded} earlier page(s) of this scope were kept` : "";

@@ -93,12 +93,17 @@ export class QuotaLimiter {
    */
   observe(headers: HeaderBag): void {
     const remaining = headers.get("x-ms-user-quota-remaining");
-    const resets = parseTimeSpan(headers.get("x-ms-user-quota-resets-after"));
+    const text = headers.get("x-ms-user-quota-resets-after");
+    const resets = parseTimeSpan(text);
     if (remaining === undefined || resets === null) return;
     const n = Number(remaining);
     if (!Number.isFinite(n)) return;
     this.remaining = n;
-    this.resetAt = this.clock.now() + resets;
+    // Azure's documentation shows whole seconds (`00:00:03`), and `00:00:00` with none left is
+    // seen when less than a second remains. Assumption: whole-second values are truncated, so with
+    // no quota left the window may move on up to a second later than written.
+    const wholeSeconds = !text!.includes(".");
+    this.resetAt = this.clock.now() + resets + (n <= 0 && wholeSeconds ? 1000 : 0);
   }
 
   /** Milliseconds until the quota window moves on, when the last answer said none is left. */
@@ -238,11 +243,17 @@ export function statusOf(e: unknown): number | undefined {
 
 /** A readable one-line reason from an SDK error, without payloads or secrets. */
 export function describeError(e: unknown): string {
-  const err = e as { statusCode?: number; code?: string; message?: string; details?: { error?: { code?: string; message?: string } } };
+  const err = e as { statusCode?: number; code?: string; message?: string; details?: { error?: { code?: string; message?: string; details?: { message?: string }[] } } };
   const status = typeof err?.statusCode === "number" ? `${err.statusCode} ` : "";
-  const code = err?.details?.error?.code ?? err?.code ?? "";
-  const message = (err?.details?.error?.message ?? err?.message ?? String(e)).replace(/\s+/g, " ").slice(0, 300);
-  return `${status}${code}${code ? ": " : ""}${message}`.trim();
+  const body = err?.details?.error;
+  const code = body?.code ?? err?.code ?? "";
+  let message = body?.message ?? err?.message ?? String(e);
+  // Resource Graph puts only "Please provide below info when asking for support: timestamp = …,
+  // correlationId = …" in the top message and the reason in details: say the reason, keep the ids.
+  const reason = body?.details?.find((d) => typeof d?.message === "string")?.message;
+  const support = /^Please provide below info when asking for support:\s*(.*?)\.?$/.exec(message);
+  if (support && reason) message = `${reason} (${support[1]})`;
+  return `${status}${code}${code ? ": " : ""}${message.replace(/\s+/g, " ").slice(0, 300)}`.trim();
 }
 
 /** Transient transport failures (reset, refused, timeout) that are worth another attempt. */

@@ -289,11 +289,14 @@ describe("add-ons", () => {
   });
 
   it("a retirement announced further out is dated but ok until the window", () => {
-    const osm = get(run(cluster({ addonProfiles: { openServiceMesh: { enabled: true, config: null } } }), "2027-01-05").integrations, "addon", "openServiceMesh");
+    const osm = get(run(cluster({ currentKubernetesVersion: "1.37.1", agentPools: [], addonProfiles: { openServiceMesh: { enabled: true, config: null } } }), "2027-01-05").integrations, "addon", "openServiceMesh");
     expect(osm.stage).toBe("deprecated");
     expect(osm.deadlines).toContainEqual(expect.objectContaining({ date: "2027-09-30", kind: "retirement" }));
-    const later = get(run(cluster({ addonProfiles: { openServiceMesh: { enabled: true, config: null } } }), "2027-08-15").integrations, "addon", "openServiceMesh");
-    expect(later.severity).not.toBe("ok");
+    expect(osm.severity).toBe("ok"); // 268 days out: dated, not yet a warning
+    const edge = get(run(cluster({ currentKubernetesVersion: "1.37.1", agentPools: [], addonProfiles: { openServiceMesh: { enabled: true, config: null } } }), "2027-07-31").integrations, "addon", "openServiceMesh");
+    expect(edge.severity).toBe("ok"); // 61 days out: one day before the 60-day window
+    const later = get(run(cluster({ currentKubernetesVersion: "1.37.1", agentPools: [], addonProfiles: { openServiceMesh: { enabled: true, config: null } } }), "2027-08-15").integrations, "addon", "openServiceMesh");
+    expect(later.severity).toBe("warning");
   });
 
   it("managed NGINX app routing warns 7 days before its support ends", () => {

@@ -18,7 +18,8 @@ import { clusterIds, header, historyRequest, invocation, json, request, timerAt,
 
 const h = useFunctionsHarness({ clusters: 8 });
 const FIRST = "20261110T060000Z-timer";
-const SECOND = "20261117T060000Z-timer";
+// Three weeks apart, across 2026-11-30 (Kubernetes 1.34's catalogued end), so histories show changes.
+const SECOND = "20261201T060000Z-timer";
 
 interface HistoryBody {
   clusterId: string;
@@ -32,26 +33,38 @@ describe("routes, after timer sweeps", () => {
     const logs: string[] = [];
     await sweep(timerAt("2026-11-10T06:00:00Z", true), invocation("sweep", logs));
     expect(logs.join("\n")).toContain(`sweep ${FIRST}: isPastDue=true`);
-    expect(logs.join("\n")).toMatch(/window alerts: \d+ sent/);
+    // Deadlines inside the window on that date reach MAIL_TO, and the log counts exactly what went out.
+    const sent = Number(/window alerts: (\d+) sent/.exec(logs.join("\n"))?.[1]);
+    expect(sent).toBeGreaterThan(0);
+    expect(sent).toBe(h.mail.length);
+    expect(h.mail.every((m) => m.to.includes("platform@example.com"))).toBe(true);
     expect(logs.join("\n")).toMatch(/retention: \d+ entities older than 400 days removed/);
     const run = await (await h.ctx.store()).getRun(FIRST);
     expect(run).toMatchObject({ runId: FIRST, trigger: "timer", asOf: "2026-11-10" });
-    expect(run?.status).not.toBe("failed");
+    expect(run?.status).toBe("succeeded");
     expect(run?.summary.clusters).toBe(8);
   });
 
   it("GET /api/clusters/{id}/history returns what the timer swept, newest first, with changes", async () => {
-    await sweep(timerAt("2026-11-17T06:00:00Z"), invocation("sweep"));
-    const id = clusterIds(h.sim)[0]!;
-    const response = await clusterHistory(historyRequest(id), invocation("clusterHistory"));
-    expect(response.status).toBe(200);
-    const body = json<HistoryBody>(response);
-    expect(body.snapshots.map((s) => s.runId)).toEqual([SECOND, FIRST]);
-    expect(sameArmId(body.snapshots[0]!.cluster.id, id)).toBe(true);
-    expect(body.snapshots[0]!.previousHash).toBe(body.snapshots[1]!.contentHash);
-    for (const diff of body.changes) expect([diff.fromRunId, diff.toRunId]).toEqual([FIRST, SECOND]);
+    await sweep(timerAt("2026-12-01T06:00:00Z"), invocation("sweep"));
+    const histories = await Promise.all(
+      clusterIds(h.sim).map(async (id) => ({ id, body: json<HistoryBody>(await clusterHistory(historyRequest(id), invocation("clusterHistory"))) })),
+    );
+    for (const { id, body } of histories) {
+      expect(body.snapshots.map((s) => s.runId)).toEqual([SECOND, FIRST]);
+      expect(sameArmId(body.snapshots[0]!.cluster.id, id)).toBe(true);
+      expect(body.snapshots[0]!.previousHash).toBe(body.snapshots[1]!.contentHash);
+    }
+    // Deadlines that were inside the window on 2026-11-10 have passed or moved by 2026-12-01.
+    const changed = histories.filter((x) => x.body.changes.length > 0);
+    expect(changed.length).toBeGreaterThan(0);
+    for (const { body } of changed) {
+      expect(body.changes.map((d) => [d.fromRunId, d.toRunId])).toEqual([[FIRST, SECOND]]);
+      expect(body.changes[0]!.changes.length).toBeGreaterThan(0);
+    }
 
-    const ranged = json<HistoryBody>(await clusterHistory(historyRequest(id, "?from=2026-11-15&to=2026-11-30"), invocation("clusterHistory")));
+    const id = changed[0]!.id;
+    const ranged = json<HistoryBody>(await clusterHistory(historyRequest(id, "?from=2026-11-15&to=2026-12-05"), invocation("clusterHistory")));
     expect(ranged.snapshots.map((s) => s.runId)).toEqual([SECOND]);
     // However the front end handed over the id, it is the same cluster.
     const decoded = json<HistoryBody>(await clusterHistory(historyRequest(id, "", "decoded"), invocation("clusterHistory")));
@@ -90,8 +103,16 @@ describe("routes, after timer sweeps", () => {
     expect(latest.summary.clusters).toBe(latest.clusters.length);
     const earlier = json<AuditReport>(await fleet(request("/api/fleet?asOf=2026-11-12"), invocation("fleet")));
     expect(earlier.runId).toBe(FIRST);
-    const critical = json<AuditReport>(await fleet(request("/api/fleet?severity=critical&supportTier=unsupported"), invocation("fleet")));
-    expect(critical.clusters.length).toBeLessThanOrEqual(latest.clusters.length);
+    // The filter keeps exactly the clusters with an integration of that severity and tier.
+    const critical = json<AuditReport>(await fleet(request("/api/fleet?severity=critical"), invocation("fleet")));
+    const expected = latest.clusters.filter((c) => c.integrations.some((i) => i.severity === "critical")).map((c) => c.id).sort();
+    expect(expected.length).toBeGreaterThan(0);
+    expect(expected.length).toBeLessThan(latest.clusters.length);
+    expect(critical.clusters.map((c) => c.id).sort()).toEqual(expected);
+    const none = json<AuditReport>(await fleet(request("/api/fleet?severity=critical&supportTier=unsupported"), invocation("fleet")));
+    expect(none.clusters.map((c) => c.id).sort()).toEqual(
+      latest.clusters.filter((c) => c.integrations.some((i) => i.severity === "critical" && i.supportTier === "unsupported")).map((c) => c.id).sort(),
+    );
     const csv = await fleet(request("/api/fleet?format=csv"), invocation("fleet"));
     expect(header(csv, "content-type")).toMatch(/^text\/csv/);
   });

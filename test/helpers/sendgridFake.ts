@@ -1,14 +1,15 @@
 /**
  * A loopback fake of SendGrid's `POST /v3/mail/send`, for tests that drive the real
- * `@sendgrid/mail` client. Request bodies are checked against the request schema of the real
- * OpenAPI document (twilio/sendgrid-oai `tsg_mail_v3.json`), read when the fake starts, so a body
- * SendGrid would refuse is refused here too. Replies can be scripted per request: 429 with
- * Retry-After, 500, 400 with an `errors` body, or a delay (to make the client time out).
+ * `@sendgrid/mail` client. Every body is checked against the rules SendGrid applies to all sends
+ * (sendgridRules.ts); when SENDGRID_OPENAPI names SendGrid's OpenAPI document (twilio/sendgrid-oai
+ * `tsg_mail_v3.json`) it is also checked against that request schema, so a body SendGrid would
+ * refuse is refused here too. Replies can be scripted per request: 429 with Retry-After, 500,
+ * 400 with an `errors` body, or a delay (to make the client time out).
  */
 import http from "node:http";
-import { existsSync, readFileSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
+import { sendGridOpenApiPath } from "./reference.js";
+import { sendGridRuleErrors } from "./sendgridRules.js";
 
 export interface FakeReply {
   status: number;
@@ -47,18 +48,12 @@ export interface SendGridFake {
   close(): Promise<void>;
 }
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const SPEC_CANDIDATES = [
-  process.env.SENDGRID_OAI_SPEC,
-  path.resolve(here, "../../../shared/fixtures/sendgrid-oai/tsg_mail_v3.json"),
-].filter((p): p is string => Boolean(p));
-
 type Schema = Record<string, unknown>;
 
-/** The request-body schema of POST /v3/mail/send and the document (to resolve $refs). */
-export function loadMailSendSchema(): { root: Schema; schema: Schema } {
-  const file = SPEC_CANDIDATES.find((p) => existsSync(p));
-  if (!file) throw new Error(`SendGrid OpenAPI document not found; looked in ${SPEC_CANDIDATES.join(", ")} (set SENDGRID_OAI_SPEC)`);
+/** The request-body schema of POST /v3/mail/send and the document (to resolve $refs), or null without SENDGRID_OPENAPI. */
+export function loadMailSendSchema(): { root: Schema; schema: Schema } | null {
+  const file = sendGridOpenApiPath();
+  if (!file) return null;
   const root = JSON.parse(readFileSync(file, "utf8")) as Schema;
   const op = (root.paths as Record<string, Record<string, Schema>>)["/v3/mail/send"]?.post;
   if (!op) throw new Error(`${file} has no POST /v3/mail/send`);
@@ -119,7 +114,7 @@ export function validateAgainst(root: Schema, schemaIn: Schema, value: unknown, 
 }
 
 export async function startSendGridFake(options: { apiKey?: string } = {}): Promise<SendGridFake> {
-  const { root, schema } = loadMailSendSchema();
+  const document = loadMailSendSchema();
   const apiKey = options.apiKey ?? "SG.fake-key";
   const queue: FakeReply[] = [];
   let fallback: FakeReply | null = null;
@@ -165,8 +160,8 @@ export async function startSendGridFake(options: { apiKey?: string } = {}): Prom
           fake.invalid.push({ errors });
           return send(400, { errors });
         }
-        const errors: { message: string; field: string | null }[] = [];
-        validateAgainst(root, schema, body, "", errors);
+        const errors: { message: string; field: string | null }[] = sendGridRuleErrors(body);
+        if (document) validateAgainst(document.root, document.schema, body, "", errors);
         if (errors.length > 0) {
           fake.invalid.push({ errors });
           return send(400, { errors });

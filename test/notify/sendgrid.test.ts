@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { MailSendError, type OutgoingMail } from "../../src/core/ports.js";
 import { MESSAGE_ID_HEADER, createSendGridTransport, retryAfterMs } from "../../src/notify/sendgrid.js";
+import { SENDGRID_SETTING, sendGridOpenApiPath, skipNote } from "../helpers/reference.js";
 import { startSendGridFake, type SendGridFake } from "../helpers/sendgridFake.js";
 
 let fake: SendGridFake;
@@ -97,16 +98,33 @@ describe("SendGrid transport (real @sendgrid/mail against a loopback fake)", () 
     expect(e).toMatchObject({ retryable: true, status: null });
   });
 
-  it("the fake refuses what the real API refuses (schema from the OpenAPI document)", async () => {
-    const res = await fetch(`${fake.endpoint}/v3/mail/send`, {
+  const post = (body: unknown) =>
+    fetch(`${fake.endpoint}/v3/mail/send`, {
       method: "POST",
       headers: { authorization: `Bearer ${fake.apiKey}`, "content-type": "application/json" },
-      body: JSON.stringify({ personalizations: [{ to: [{ name: "no address" }] }], content: [{ type: "text/plain", value: "" }] }),
+      body: JSON.stringify(body),
     });
+
+  it("the fake refuses what SendGrid refuses for every send, naming fields as SendGrid does", async () => {
+    const res = await post({ personalizations: [{ to: [{ name: "no address" }] }], content: [{ type: "text/plain", value: "" }] });
     expect(res.status).toBe(400);
     const body = (await res.json()) as { errors: { field: string }[] };
-    expect(body.errors.map((e) => e.field).sort()).toEqual(["content[0].value", "from", "personalizations[0].to[0].email"]);
+    expect(body.errors.map((e) => e.field)).toEqual(expect.arrayContaining(["content.0.value", "from.email", "personalizations.0.to.0.email", "subject"]));
+    const misordered = await post({ personalizations: [{ to: [{ email: "a@x.com" }] }], from: { email: "b@x.com" }, subject: "s", content: [{ type: "text/html", value: "<p>x</p>" }, { type: "text/plain", value: "x" }] });
+    expect(misordered.status).toBe(400);
+    expect(fake.accepted).toHaveLength(0);
   });
+
+  it.skipIf(!sendGridOpenApiPath())("with SENDGRID_OPENAPI the fake also checks the request schema of SendGrid's OpenAPI document", async () => {
+    const valid = { personalizations: [{ to: [{ email: "a@x.com" }] }], from: { email: "b@x.com" }, subject: "s", content: [{ type: "text/plain", value: "x" }] };
+    // asm.group_id is an integer in the document; no every-send rule covers it.
+    const res = await post({ ...valid, asm: { group_id: "not-a-number" } });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { errors: { field: string }[] };
+    expect(body.errors.map((e) => e.field)).toEqual(["asm.group_id"]);
+    expect((await post(valid)).status).toBe(202);
+  });
+  if (!sendGridOpenApiPath()) skipNote(SENDGRID_SETTING, "the SendGrid fake's check against SendGrid's OpenAPI document");
 
   it("a wrong API key is a final 401", async () => {
     const t = createSendGridTransport({ apiKey: "SG.other", from: "auditor@example.com", endpoint: fake.endpoint });

@@ -156,7 +156,8 @@ describe("Resource Graph fleet source", () => {
     const { errors, clusters, extensions } = await sweep(src, { subscriptions: subs, managementGroups: [], clusterIds: [] });
     expect(errors).toHaveLength(1); // once for the run, not once per sweep
     expect(errors[0]!.scope).toBe(`subscription:${denied}`);
-    expect(errors[0]!.message).toMatch(/403/);
+    // Resource Graph's own 403 envelope (AccessDenied + "Please provide below info…" + details), as observed publicly.
+    expect(errors[0]!.message).toMatch(/^Resource Graph refused the scope \(403 AccessDenied: Access is denied to the requested resource\. The user might not have enough permission\. \(timestamp = \S+, correlationId = \S+\)\)/);
     const others = subs.filter((s) => s !== denied);
     expectEachOnce(clusters, sim2.fleet.clusterIds({ subscriptions: others }));
     expect(extensions.length).toBe([...sim2.fleet.extensionIds({ subscriptions: others })].length);
@@ -209,5 +210,25 @@ describe("Resource Graph fleet source", () => {
     expect(errors).toHaveLength(1);
     expect(errors[0]!.scope).toBe("tenant");
     expect(errors[0]!.message).toMatch(/truncated/);
+  });
+
+  it("paces on whole-second quota headers, including 00:00:00 with none left, without a refusal", async () => {
+    const sim = await simulator({ clusters: 48, seed: 7, quota: { requests: 4, windowMs: 700, resetsAfter: "whole-seconds" } });
+    const src = source(sim, { pageSize: 6 });
+    const { errors, clusters } = await sweep(src);
+    expect(errors).toEqual([]);
+    expectEachOnce(clusters, sim.fleet.clusterIds());
+    expect(sim.stats.total).toBeGreaterThan(8);
+    expect(sim.stats.byStatus["429"] ?? 0).toBe(0);
+    expect(src.stats.throttled).toBe(0);
+  });
+
+  it("reports a tenant query that covered only the first subscriptions the identity sees", async () => {
+    const sim = await simulator({ clusters: 60, seed: 29, subscriptions: 6, tenantSubscriptionLimit: 4 });
+    const { errors, clusters } = await sweep(source(sim, { pageSize: 20 }));
+    const covered = sim.fleet.subscriptions.slice(0, 4).map((s) => s.id);
+    expectEachOnce(clusters, sim.fleet.clusterIds({ subscriptions: covered }));
+    expect(errors).toHaveLength(1); // once for the run, though every page carried the header
+    expect(errors[0]!.message).toMatch(/only the first 10,000 subscriptions.*AUDIT_SUBSCRIPTIONS/);
   });
 });

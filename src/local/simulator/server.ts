@@ -43,8 +43,17 @@ export interface FleetSimulatorOptions {
   regions?: string[];
   /** Added to every answer, to model a real network round trip. */
   latencyMs?: number;
-  /** Resource Graph quota per principal (default 15 per 5000 ms); null = unlimited. */
-  quota?: { requests: number; windowMs: number; retryAfter?: boolean } | null;
+  /**
+   * Resource Graph quota per principal (default 15 per 5000 ms); null = unlimited. `resetsAfter`
+   * "whole-seconds" writes `x-ms-user-quota-resets-after` as Azure's documentation shows it
+   * (`00:00:03`, truncated, so `00:00:00` with 0 left); "fraction" (default) adds the 7-digit part.
+   */
+  quota?: { requests: number; windowMs: number; retryAfter?: boolean; resetsAfter?: "fraction" | "whole-seconds" } | null;
+  /**
+   * Subscriptions a tenant- or management-group-scope query covers at most (default 10,000, as
+   * documented); past it the answer carries `x-ms-tenant-subscription-limit-hit: true`.
+   */
+  tenantSubscriptionLimit?: number;
   /** ARM read bucket per subscription (default 250, refilled 25/s); null = unlimited. */
   armQuota?: { capacity: number; refillPerSecond: number } | null;
   faults?: FaultPlan;
@@ -170,6 +179,8 @@ export async function startFleetSimulator(options: FleetSimulatorOptions = {}): 
   const now = (): number => performance.now();
   const quota = options.quota === null ? null : new SlidingWindowQuota(options.quota?.requests ?? 15, options.quota?.windowMs ?? 5000, now);
   const quotaRetryAfter = options.quota?.retryAfter === true;
+  const resetsAfter = (ms: number): string => (options.quota?.resetsAfter === "whole-seconds" ? formatTimeSpan(Math.floor(ms / 1000) * 1000) : formatTimeSpan(ms));
+  const tenantSubscriptionLimit = options.tenantSubscriptionLimit ?? 10_000;
   const armQuota = options.armQuota === null ? null : new TokenBuckets(options.armQuota?.capacity ?? 250, options.armQuota?.refillPerSecond ?? 25, now);
   const faults = new FaultInjector(options.faults);
   const noVersions = new Map((options.regionsWithoutVersions ?? []).map((r) => [r.region.toLowerCase(), r.answer]));
@@ -204,6 +215,8 @@ export async function startFleetSimulator(options: FleetSimulatorOptions = {}): 
     allowed: boolean[];
     denied: HttpAnswer | null;
     subscriptionsInScope: string[];
+    /** A tenant or management-group query that saw more subscriptions than it covers. */
+    subscriptionLimitHit: boolean;
     top: number;
     skip: number;
     token: PageToken | null;
@@ -259,7 +272,8 @@ export async function startFleetSimulator(options: FleetSimulatorOptions = {}): 
     for (const sub of subs) {
       inScope.push(sub);
       if (faults.isDeniedSubscription(sub)) {
-        denied ??= error(403, "AuthorizationFailed", { principal, scope: `/subscriptions/${sub}` });
+        // Resource Graph refuses a scope with its own envelope (AccessDenied + details), not ARM's AuthorizationFailed.
+        denied ??= error(403, "AccessDenied");
         continue;
       }
       // A subscription the simulated tenant does not have simply contributes no rows.
@@ -269,13 +283,23 @@ export async function startFleetSimulator(options: FleetSimulatorOptions = {}): 
     for (const group of groups) {
       const known = group.toLowerCase() === model.tenantId.toLowerCase() ? model.subscriptions.map((s) => s.id) : managementGroups[group.toLowerCase()];
       if (!known || faults.isDeniedManagementGroup(group)) {
-        denied ??= error(403, "AuthorizationFailed", { principal, scope: `/providers/Microsoft.Management/managementGroups/${group}` });
+        denied ??= error(403, "AccessDenied");
         continue;
       }
       for (const id of known) {
         inScope.push(id);
         if (!faults.isDeniedSubscription(id)) allowed[model.subscriptionIndexById(id)!] = true;
       }
+    }
+    // A tenant- or group-wide query covers only the first N subscriptions the principal sees, and says so.
+    let subscriptionLimitHit = false;
+    if (subs.length === 0 && inScope.length > tenantSubscriptionLimit) {
+      subscriptionLimitHit = true;
+      for (const id of inScope.slice(tenantSubscriptionLimit)) {
+        const i = model.subscriptionIndexById(id);
+        if (i !== undefined) allowed[i] = false;
+      }
+      inScope.length = tenantSubscriptionLimit;
     }
 
     const scopeKey = `${subs.map((s) => s.toLowerCase()).sort().join(",")}|${groups.map((g) => g.toLowerCase()).sort().join(",")}`;
@@ -287,7 +311,7 @@ export async function startFleetSimulator(options: FleetSimulatorOptions = {}): 
       if (!token) tokenError = "The $skipToken is not valid.";
       else if (token.h !== hash) tokenError = "The $skipToken was issued for a different query or scope.";
     }
-    return { query, queryText: body.query, kind, allowed, denied, subscriptionsInScope: inScope, top, skip, token, tokenError, hash };
+    return { query, queryText: body.query, kind, allowed, denied, subscriptionsInScope: inScope, subscriptionLimitHit, top, skip, token, tokenError, hash };
   };
 
   /** Row positions from a cursor, in a stable order: cluster index, then extension index. */
@@ -324,9 +348,12 @@ export async function startFleetSimulator(options: FleetSimulatorOptions = {}): 
     if (req.tokenError) return error(400, "InvalidSkipToken", { reason: req.tokenError });
     const total = totalFor(req);
     const pageNo = req.token ? req.token.p : 1;
-    const iterator = positions(req, req.token ? { c: req.token.c, e: req.token.e } : { c: 0, e: 0 });
-    // $skip without a token: step over rows from the start (cheap: positions are not rendered).
-    if (!req.token) for (let i = 0; i < req.skip; i++) if (iterator.next().done) break;
+    // With a token and $skip, $skip sets the page's offset from the first row instead of the token's
+    // position (the REST reference: "$skip overrides the next-page offset"; assumption: counted
+    // from the start of the result, as without a token). Stepping is cheap: positions are not rendered.
+    const fromToken = req.token !== null && req.skip === 0;
+    const iterator = positions(req, fromToken ? { c: req.token!.c, e: req.token!.e } : { c: 0, e: 0 });
+    if (!fromToken) for (let i = 0; i < req.skip; i++) if (iterator.next().done) break;
     // Queries with a limit are never paged (no token is issued), so the limit counts from $skip.
     const cap = req.query.limit === null ? req.top : Math.min(req.top, Math.max(0, req.query.limit - req.skip));
     const data: JsonObject[] = [];
@@ -430,7 +457,7 @@ export async function startFleetSimulator(options: FleetSimulatorOptions = {}): 
       if (rest === "providers/microsoft.kubernetesconfiguration/extensions") {
         return withCluster("extension-list", (i) => {
           const spec = model.cluster(i);
-          return armList(spec.extensions.map((x) => renderExtension(spec, x, asOf)), null);
+          return armList(spec.extensions.map((x) => renderExtension(spec, x, asOf)), null, "null");
         });
       }
     }
@@ -475,6 +502,7 @@ export async function startFleetSimulator(options: FleetSimulatorOptions = {}): 
       let graph: GraphRequest | null = null;
       let arm: ArmRoute | null = null;
       let early: HttpAnswer | null = null;
+      let graphRefused = false;
       const isGraph = req.method === "POST" && url.pathname.toLowerCase() === "/providers/microsoft.resourcegraph/resources";
       if (!apiVersion) early = error(400, "MissingApiVersionParameter");
       else if (!principal) early = error(401, "AuthenticationFailed");
@@ -483,6 +511,7 @@ export async function startFleetSimulator(options: FleetSimulatorOptions = {}): 
         if (parsed instanceof HttpAnswer) {
           kind = "graph-other";
           early = parsed;
+          graphRefused = true;
         } else {
           graph = parsed;
           kind = parsed.kind;
@@ -511,7 +540,8 @@ export async function startFleetSimulator(options: FleetSimulatorOptions = {}): 
       const truncate = faults.truncate.match(facts);
       // Admission happens on arrival: the quota is counted before the answer is worked out, so
       // latency and slow pages delay the answer, not the quota window (as with the real service).
-      const verdict = graph && !early && !throttle && !serverError && !reset && quota ? quota.take(principal) : null;
+      // A query Resource Graph refuses as invalid still costs quota and carries the quota headers.
+      const verdict = (graph || graphRefused) && (!early || graphRefused) && !throttle && !serverError && !reset && quota ? quota.take(principal) : null;
       await sleep(latencyMs + (slow?.delayMs ?? 0));
       if (reset) {
         count(stats.byStatus, "reset");
@@ -521,12 +551,17 @@ export async function startFleetSimulator(options: FleetSimulatorOptions = {}): 
 
       const headers: Record<string, string> = {};
       let answer: HttpAnswer;
-      if (early) answer = early;
-      else if (throttle) {
+      if (early) {
+        answer = early;
+        if (verdict) {
+          headers["x-ms-user-quota-remaining"] = String(verdict.remaining);
+          headers["x-ms-user-quota-resets-after"] = resetsAfter(verdict.resetsAfterMs);
+        }
+      } else if (throttle) {
         const resetsAfterMs = throttle.resetsAfterMs ?? (throttle.retryAfterSeconds ? throttle.retryAfterSeconds * 1000 : 1000);
         if (graph) {
           headers["x-ms-user-quota-remaining"] = "0";
-          headers["x-ms-user-quota-resets-after"] = formatTimeSpan(resetsAfterMs);
+          headers["x-ms-user-quota-resets-after"] = resetsAfter(resetsAfterMs);
         }
         if (throttle.retryAfterSeconds !== undefined && throttle.retryAfterSeconds !== null) headers["retry-after"] = String(throttle.retryAfterSeconds);
         answer = graph ? error(429, "RateLimiting") : error(429, "SubscriptionRequestsThrottled", { subscriptionId: arm?.subscriptionId ?? "", principal, seconds: String(throttle.retryAfterSeconds ?? 1) });
@@ -537,8 +572,9 @@ export async function startFleetSimulator(options: FleetSimulatorOptions = {}): 
       } else if (graph) {
         if (verdict) {
           headers["x-ms-user-quota-remaining"] = String(verdict.remaining);
-          headers["x-ms-user-quota-resets-after"] = formatTimeSpan(verdict.resetsAfterMs);
+          headers["x-ms-user-quota-resets-after"] = resetsAfter(verdict.resetsAfterMs);
         }
+        if (graph.subscriptionLimitHit) headers["x-ms-tenant-subscription-limit-hit"] = "true";
         if (verdict && !verdict.allowed) {
           if (quotaRetryAfter) headers["retry-after"] = String(Math.max(1, Math.ceil(verdict.resetsAfterMs / 1000)));
           answer = error(429, "RateLimiting");

@@ -1,7 +1,9 @@
 /**
  * The Kubernetes versions AKS offers in the simulated world (a plausible November 2026 set),
  * loaded from templates/kubernetesVersions.json. Upgrade paths are derived here rather than
- * written by hand so the template stays short and cannot contradict itself.
+ * written by hand so the template stays short and cannot contradict itself. The template lists
+ * minors and patches deliberately out of order (Azure promises no order for either, and a string
+ * sort of 1.34.6/1.34.8/1.34.10 is wrong), and they are served in that order.
  */
 import versionsTemplate from "./templates/kubernetesVersions.json" with { type: "json" };
 

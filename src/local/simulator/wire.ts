@@ -212,10 +212,15 @@ export function queryResponse(fields: { totalRecords: number; data: JsonObject[]
   return body;
 }
 
-export function armList(value: JsonObject[], nextLink: string | null): JsonObject {
+/**
+ * An ARM list page. The providers differ on the last page, as their published examples show:
+ * Container Service leaves `nextLink` out (ManagedClustersList), Kubernetes Configuration writes
+ * `"nextLink": null` (ListExtensions).
+ */
+export function armList(value: JsonObject[], nextLink: string | null, lastPage: "omit" | "null" = "omit"): JsonObject {
   const body = structuredClone(armListTemplate) as unknown as JsonObject;
   body.value = value;
-  body.nextLink = nextLink;
+  if (nextLink !== null || lastPage === "null") body.nextLink = nextLink;
   return body;
 }
 
