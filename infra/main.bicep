@@ -23,7 +23,7 @@ param auditSubscriptions string = ''
 param auditManagementGroups string = ''
 
 @secure()
-@description('SendGrid API key, stored in Key Vault. Empty: no secret is created and mail goes to the local outbox (useful only for a first deploy).')
+@description('SendGrid API key, stored in Key Vault. Required: without it the app refuses to start in Azure (mail would go to a temporary folder and be lost).')
 param sendgridApiKey string = ''
 
 @description('Sender address (MAIL_FROM); empty keeps the app default.')
@@ -38,8 +38,11 @@ param mailToBySubscription string = ''
 @description('Cluster tag naming a team\'s recipients (MAIL_ROUTING_TAG).')
 param mailRoutingTag string = ''
 
-@allowed(['auto', 'true', 'false'])
-@description('HTTP_REQUIRE_ROLES: `true` once App Service Authentication (Entra ID) is configured, so every call needs Audit.Read/Audit.Run.')
+@description('Domains tag- and subscription-routed mail may go to (MAIL_ALLOWED_DOMAINS); set it whenever mailRoutingTag is set.')
+param mailAllowedDomains string = ''
+
+@allowed(['auto', 'true'])
+@description('HTTP_REQUIRE_ROLES (the values config accepts). `true` also deploys App Service Authentication (infra/app/auth.bicep: Entra ID, 401 without a token, app roles Audit.Read and Audit.Run), so every call needs a role; `auto` lets a function key alone call every route.')
 param httpRequireRoles string = 'auto'
 
 @description('NCRONTAB schedule of the sweep, UTC (Flex Consumption has no WEBSITE_TIME_ZONE).')
@@ -177,9 +180,21 @@ module api 'app/function.bicep' = {
     mailTo: mailTo
     mailToBySubscription: mailToBySubscription
     mailRoutingTag: mailRoutingTag
+    mailAllowedDomains: mailAllowedDomains
     httpRequireRoles: httpRequireRoles
     sweepSchedule: sweepSchedule
     digestSchedule: digestSchedule
+  }
+}
+
+// Only with authentication in front is x-ms-client-principal the platform's: the app refuses
+// HTTP_REQUIRE_ROLES=true until the platform reports it (WEBSITE_AUTH_ENABLED).
+module auth 'app/auth.bicep' = if (httpRequireRoles == 'true') {
+  name: 'auth'
+  scope: rg
+  params: {
+    siteName: api.outputs.name
+    appUniqueName: 'aksaudit-${resourceToken}'
   }
 }
 

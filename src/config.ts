@@ -4,7 +4,9 @@
  * `process.env` anywhere else.
  */
 import path from "node:path";
+import { tmpdir } from "node:os";
 import { EMAIL, type Recipients } from "./core/routing.js";
+import { isSecureOrLoopback } from "./net/loopback.js";
 import { GUID_PATTERN } from "./core/types.js";
 
 export type { Recipients };
@@ -26,6 +28,8 @@ export interface AuditorConfig {
   catalogOverride: string | null;
   /** Older than this many days at asOf, the catalog is called stale in reports and digests. */
   catalogMaxAgeDays: number;
+  /** Hex SHA-256 the override's bytes must have (CATALOG_OVERRIDE_SHA256); null: not pinned. */
+  catalogOverrideSha256: string | null;
   upgradeProfiles: { enabled: boolean; concurrency: number };
   resourceGraph: { pageSize: number; subscriptionBatchSize: number };
   mail: {
@@ -34,7 +38,13 @@ export interface AuditorConfig {
     sandbox: boolean;
     from: string;
     recipients: Recipients;
+    /** Where mail goes without a SendGrid key. */
+    outboxDir: string;
   };
+  /** True when the Functions host's instance settings say this runs in Azure. */
+  inAzure: boolean;
+  /** Settings that are valid but risky; printed at start (the Functions app logs them). */
+  warnings: string[];
   schedules: { sweep: string; digest: string };
   http: { maxSyncClusters: number; maxScopeSize: number; requireRoles: boolean };
   openSourceScan: { enabled: boolean; subscriptions: string[]; tag: string | null };
@@ -72,7 +82,7 @@ export const SETTINGS = {
   AKS_AUDIT_HOME: { default: ".aks-audit", doc: "Folder for local state: Azurite data and the e-mail outbox." },
   AUDIT_SUBSCRIPTIONS: { default: "", doc: "Comma-separated subscription ids to audit; empty with no management groups = whole tenant." },
   AUDIT_MANAGEMENT_GROUPS: { default: "", doc: "Comma-separated management group names to audit." },
-  ARM_ENDPOINT: { default: "https://management.azure.com", doc: "Azure Resource Manager endpoint (sovereign clouds, or the fleet simulator)." },
+  ARM_ENDPOINT: { default: "https://management.azure.com", doc: "Azure Resource Manager endpoint (sovereign clouds, or the fleet simulator); https, or http only to a loopback address." },
   AZURE_TABLES_CONNECTION_STRING: { default: "", secret: true, doc: "Table Storage connection string; falls back to AzureWebJobsStorage." },
   AzureWebJobsStorage: { default: "", secret: true, doc: "Functions host storage; used for tables when it is a connection string." },
   AzureWebJobsStorage__accountName: { default: "", doc: "Identity-based storage account name (no keys); tables at https://<name>.table.core.windows.net." },
@@ -83,28 +93,44 @@ export const SETTINGS = {
   RETENTION_DAYS: { default: "400", doc: "History older than this many days is purged." },
   CATALOG_OVERRIDE: { default: "", secret: true, doc: "Path or https URL of a catalog JSON merged over the bundled catalog." },
   CATALOG_MAX_AGE_DAYS: { default: "120", doc: "A catalog whose newest check is older than this many days at asOf is flagged in the report, the digest and `aks-audit catalog`." },
+  CATALOG_OVERRIDE_SHA256: { default: "", doc: "Hex SHA-256 the override's bytes must have; a different document is refused (empty = not pinned)." },
   UPGRADE_PROFILES: { default: "false", doc: "Also read each cluster's upgrade profile (one ARM call per cluster)." },
   UPGRADE_PROFILE_CONCURRENCY: { default: "8", doc: "Concurrent upgrade-profile calls when UPGRADE_PROFILES is on." },
   ARG_PAGE_SIZE: { default: "1000", doc: "Resource Graph page size ($top), 1 to 1000." },
   ARG_SUBSCRIPTION_BATCH: { default: "300", doc: "Subscriptions per Resource Graph request when a list is given." },
   SENDGRID_API_KEY: { default: "", secret: true, doc: "SendGrid API key (a Key Vault reference in Azure); empty = write mail to the local outbox." },
-  SENDGRID_ENDPOINT: { default: "", secret: true, doc: "SendGrid API base URL override (tests and EU subusers)." },
+  SENDGRID_ENDPOINT: { default: "", secret: true, doc: "SendGrid API base URL override (EU subusers, tests); https, or http only to a loopback address." },
   SENDGRID_SANDBOX: { default: "false", doc: "SendGrid sandbox mode: validate without delivering." },
   MAIL_FROM: { default: "aks-auditor@example.com", doc: "Sender address of digests and alerts." },
   MAIL_TO: { default: "", doc: "Comma-separated recipients of the whole fleet's digest and alerts." },
   MAIL_TO_BY_SUBSCRIPTION: { default: "", doc: "Routing by subscription: `<subscriptionId>=a@x.com;b@x.com,<subscriptionId>=…`." },
   MAIL_ROUTING_TAG: { default: "", doc: "Cluster tag whose value lists the team's recipients, e.g. `owner`." },
+  MAIL_ALLOWED_DOMAINS: { default: "", doc: "Comma-separated domains tag- and subscription-routed mail may go to (subdomains included); others are dropped and reported. Empty = any (a warning at start when tag routing is on)." },
+  MAIL_MAX_RECIPIENTS_PER_TAG: { default: "10", doc: "Most addresses taken from one routing-tag value; the rest are dropped and reported." },
+  MAIL_OUTBOX: { default: "", doc: "Folder the outbox writes to when SENDGRID_API_KEY is empty (default `<AKS_AUDIT_HOME>/outbox`). In Azure it must be set, to a durable folder, or the app does not start without a key." },
   SWEEP_SCHEDULE: { default: "0 0 6 * * *", doc: "NCRONTAB schedule of the sweep (UTC)." },
   DIGEST_SCHEDULE: { default: "0 0 7 * * Mon", doc: "NCRONTAB schedule of the weekly digest (UTC)." },
   HTTP_MAX_SYNC_CLUSTERS: { default: "50", doc: "Largest cluster-id scope an HTTP audit answers synchronously (200); larger scopes answer 202." },
   HTTP_MAX_SCOPE_SIZE: { default: "1000", doc: "Most subscriptions, management groups or cluster ids one HTTP audit may name." },
-  HTTP_REQUIRE_ROLES: { default: "auto", doc: "`auto` checks Audit.Read/Audit.Run whenever App Service Authentication sends a principal; `true` also refuses calls without one (401)." },
+  HTTP_REQUIRE_ROLES: { default: "auto", doc: "`auto`: a function key alone admits to every route, and roles are checked only when App Service Authentication sends a principal; `true`: every call needs Audit.Read/Audit.Run (401 without a principal). `true` starts only when WEBSITE_AUTH_ENABLED says authentication is on." },
   OSS_SCAN_ENABLED: { default: "false", doc: "Scan inside clusters for self-installed open-source software." },
   OSS_SCAN_SUBSCRIPTIONS: { default: "", doc: "Limit the in-cluster scan to these subscriptions (empty = all)." },
   OSS_SCAN_TAG: { default: "", doc: "Limit the in-cluster scan to clusters carrying this tag (`name` or `name=value`)." },
 } as const satisfies Record<string, { default: string; doc: string; secret?: boolean }>;
 
 export type SettingName = keyof typeof SETTINGS;
+
+/**
+ * Variables the platform sets and the app only reads; never set them by hand. Read here, like every
+ * setting, so nothing else touches `process.env`.
+ */
+export const PLATFORM_VARIABLES = {
+  /** App Service sets it to `True` when App Service Authentication (authsettingsV2) is enabled. */
+  WEBSITE_AUTH_ENABLED: "App Service Authentication is on (`True`).",
+  /** Set on every App Service / Functions instance in Azure; never by Core Tools or the CLI. */
+  WEBSITE_INSTANCE_ID: "The instance the app runs on: present only in Azure.",
+  WEBSITE_SITE_NAME: "The app's name: present only in Azure.",
+} as const;
 
 const GUID = GUID_PATTERN;
 const MG_NAME = /^[A-Za-z0-9_().-]{1,90}$/;
@@ -151,7 +177,11 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   }
 
   const armEndpoint = raw("ARM_ENDPOINT");
-  if (!isHttpsUrl(armEndpoint)) fail("ARM_ENDPOINT", "an https:// URL");
+  // A bearer token travels with every call: plain http only to this machine (the fleet simulator).
+  if (!isSecureOrLoopback(armEndpoint)) fail("ARM_ENDPOINT", "an https:// URL (http:// only to a loopback address)");
+  const warnings: string[] = [];
+  const platform = (name: keyof typeof PLATFORM_VARIABLES): string => (env[name] ?? "").trim();
+  const inAzure = platform("WEBSITE_INSTANCE_ID") !== "" || platform("WEBSITE_SITE_NAME") !== "";
 
   const tables = readTables(raw, fail);
   const tablePrefix = raw("TABLE_PREFIX");
@@ -172,6 +202,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   if (catalogOverride && /^[a-z]+:\/\//i.test(catalogOverride) && !isHttpsUrl(catalogOverride)) {
     fail("CATALOG_OVERRIDE", "a file path or an https:// URL");
   }
+  const catalogOverrideSha256 = raw("CATALOG_OVERRIDE_SHA256").toLowerCase() || null;
+  if (catalogOverrideSha256 && !/^[0-9a-f]{64}$/.test(catalogOverrideSha256)) fail("CATALOG_OVERRIDE_SHA256", "64 hexadecimal digits (a SHA-256)");
 
   const sendgridApiKey = raw("SENDGRID_API_KEY") || null;
   // In Azure the setting is a Key Vault reference; seen literally, the platform could not resolve it
@@ -180,7 +212,17 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     fail("SENDGRID_API_KEY", "a SendGrid API key (SG.…); an unresolved @Microsoft.KeyVault(…) reference means the app's identity cannot read the secret");
   }
   const sendgridEndpoint = raw("SENDGRID_ENDPOINT") || null;
-  if (sendgridEndpoint && !/^https?:\/\//.test(sendgridEndpoint)) fail("SENDGRID_ENDPOINT", "an http(s):// URL");
+  // The API key travels in a header: plain http only to this machine (a test fake).
+  if (sendgridEndpoint && !isSecureOrLoopback(sendgridEndpoint)) fail("SENDGRID_ENDPOINT", "an https:// URL (http:// only to a loopback address)");
+  const home = path.resolve(cwd, raw("AKS_AUDIT_HOME"));
+  const outboxSetting = raw("MAIL_OUTBOX");
+  const outboxDir = outboxSetting ? path.resolve(cwd, outboxSetting) : path.join(home, "outbox");
+  if (inAzure && !sendgridApiKey) {
+    // In Azure the outbox would be a folder no one reads, on a disk that goes with the instance:
+    // mail marked sent and lost. Only an explicitly named durable folder (a mounted share) will do.
+    if (!outboxSetting) fail("SENDGRID_API_KEY", "a SendGrid API key when running in Azure (or MAIL_OUTBOX naming a durable folder, e.g. a mounted share)");
+    else if (isUnder(outboxDir, tmpdir()) || isUnder(outboxDir, "/tmp")) fail("MAIL_OUTBOX", "a durable folder in Azure, not under the temporary folder");
+  }
   const from = raw("MAIL_FROM");
   if (!EMAIL.test(from)) fail("MAIL_FROM", "an e-mail address");
   const defaults = list("MAIL_TO");
@@ -188,16 +230,28 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const bySubscription = parseSubscriptionRouting(raw("MAIL_TO_BY_SUBSCRIPTION"));
   if (bySubscription === null) fail("MAIL_TO_BY_SUBSCRIPTION", "`<subscription GUID>=a@x.com;b@x.com` entries separated by commas");
   const tagName = raw("MAIL_ROUTING_TAG") || null;
+  const allowedDomains = list("MAIL_ALLOWED_DOMAINS").map((d) => d.toLowerCase().replace(/^@/, ""));
+  if (allowedDomains.some((d) => !/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/.test(d))) {
+    fail("MAIL_ALLOWED_DOMAINS", "comma-separated domain names, e.g. example.com,contoso.org");
+  }
+  if (tagName && allowedDomains.length === 0) {
+    warnings.push(`MAIL_ROUTING_TAG is set but MAIL_ALLOWED_DOMAINS is empty: a cluster tag can route that cluster's digest and alerts to any address`);
+  }
+  const maxPerTag = int("MAIL_MAX_RECIPIENTS_PER_TAG", 1, 100);
 
   const requireRolesText = raw("HTTP_REQUIRE_ROLES").toLowerCase();
   if (!["auto", "true"].includes(requireRolesText)) fail("HTTP_REQUIRE_ROLES", "auto or true");
+  else if (requireRolesText === "true" && platform("WEBSITE_AUTH_ENABLED").toLowerCase() !== "true") {
+    // Without the platform in front, x-ms-client-principal is the caller's own text: roles would be forgeable.
+    fail("HTTP_REQUIRE_ROLES", "auto unless App Service Authentication is on (WEBSITE_AUTH_ENABLED=True, set by the platform when authsettingsV2 is enabled)");
+  }
 
   const ossTag = raw("OSS_SCAN_TAG") || null;
   const ossSubscriptions = list("OSS_SCAN_SUBSCRIPTIONS");
   if (ossSubscriptions.some((s) => !GUID.test(s))) fail("OSS_SCAN_SUBSCRIPTIONS", "comma-separated subscription GUIDs");
 
   const config: AuditorConfig = {
-    home: path.resolve(cwd, raw("AKS_AUDIT_HOME")),
+    home,
     scope: { subscriptions, managementGroups },
     armEndpoint: armEndpoint.replace(/\/+$/, ""),
     tables,
@@ -207,6 +261,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     retentionDays: int("RETENTION_DAYS", 1, 36500),
     catalogOverride,
     catalogMaxAgeDays,
+    catalogOverrideSha256,
     upgradeProfiles: { enabled: bool("UPGRADE_PROFILES"), concurrency: int("UPGRADE_PROFILE_CONCURRENCY", 1, 64) },
     resourceGraph: { pageSize: int("ARG_PAGE_SIZE", 1, 1000), subscriptionBatchSize: int("ARG_SUBSCRIPTION_BATCH", 1, 1000) },
     mail: {
@@ -214,8 +269,11 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       sendgridEndpoint,
       sandbox: bool("SENDGRID_SANDBOX"),
       from,
-      recipients: { defaults, bySubscription: bySubscription ?? {}, tagName },
+      recipients: { defaults, bySubscription: bySubscription ?? {}, tagName, allowedDomains, maxPerTag },
+      outboxDir,
     },
+    inAzure,
+    warnings,
     schedules: { sweep: raw("SWEEP_SCHEDULE"), digest: raw("DIGEST_SCHEDULE") },
     http: {
       maxSyncClusters: int("HTTP_MAX_SYNC_CLUSTERS", 1, 10000),
@@ -264,6 +322,11 @@ function isHttpsUrl(value: string): boolean {
   } catch {
     return false;
   }
+}
+
+function isUnder(dir: string, parent: string): boolean {
+  const rel = path.relative(path.resolve(parent), dir);
+  return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
 }
 
 function isConnectionString(value: string): boolean {

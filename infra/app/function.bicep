@@ -18,6 +18,7 @@ param mailFrom string
 param mailTo string
 param mailToBySubscription string
 param mailRoutingTag string
+param mailAllowedDomains string
 param httpRequireRoles string
 param sweepSchedule string
 param digestSchedule string
@@ -77,7 +78,8 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       AZURE_CLIENT_ID: identityClientId
       APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString
       APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
-      // The package is read-only on Flex; local state (outbox when SendGrid is not configured) goes to /tmp.
+      // The package is read-only on Flex; local state goes to /tmp. Mail never does: without a SendGrid
+      // key the app refuses to start in Azure (MAIL_OUTBOX stays unset, Flex has no durable disk).
       AKS_AUDIT_HOME: '/tmp/aks-audit'
       TABLE_PREFIX: 'aksaudit'
       AUDIT_SUBSCRIPTIONS: auditSubscriptions
@@ -87,6 +89,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       MAIL_TO: mailTo
       MAIL_TO_BY_SUBSCRIPTION: mailToBySubscription
       MAIL_ROUTING_TAG: mailRoutingTag
+      MAIL_ALLOWED_DOMAINS: mailAllowedDomains
       // The timers bind %SWEEP_SCHEDULE% and %DIGEST_SCHEDULE%: the host will not start without them.
       SWEEP_SCHEDULE: sweepSchedule
       DIGEST_SCHEDULE: digestSchedule

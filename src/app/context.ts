@@ -23,6 +23,7 @@ import { createClusterAccess } from "../sources/clusterAccess.js";
 import { createRunProgress, PROGRESS_TABLE_SUFFIX } from "../store/runProgress.js";
 import { createClusterScanner, createOpenSourceScanner, type ClusterScanner, type OpenSourceScanning, type ScanSelection } from "./openSourceScan.js";
 import { createScanQueue, SCAN_QUEUE, type ScanFanOut } from "./scanQueue.js";
+import { connectionStringIsLoopback } from "../net/loopback.js";
 
 export interface AppContext {
   config: AuditorConfig;
@@ -60,7 +61,7 @@ export interface ContextOverrides {
 }
 
 export async function createAppContext(config: AuditorConfig, overrides: ContextOverrides = {}): Promise<AppContext> {
-  const warnings: string[] = [];
+  const warnings: string[] = [...config.warnings];
   const catalog = overrides.catalog ?? (await loadCatalogOrBundled(config, warnings));
   let credential = overrides.credential;
   const getCredential = (): TokenCredential => (credential ??= createCredential());
@@ -68,7 +69,7 @@ export async function createAppContext(config: AuditorConfig, overrides: Context
   let versions: ContainerServiceVersionSource | undefined;
   let store: Promise<HistoryStore & { ledgerTable(): TableClient }> | undefined;
   const closers: (() => Promise<void>)[] = [];
-  const outboxDir = overrides.transport || config.mail.sendgridApiKey ? null : path.join(config.home, "outbox");
+  const outboxDir = overrides.transport || config.mail.sendgridApiKey ? null : config.mail.outboxDir;
   let transport = overrides.transport;
   let clusterScanner: ClusterScanner | undefined;
   let fanOut: Promise<ScanFanOut> | undefined;
@@ -124,7 +125,7 @@ export async function createAppContext(config: AuditorConfig, overrides: Context
             endpoint: config.mail.sendgridEndpoint ?? undefined,
             sandbox: config.mail.sandbox,
           })
-        : createOutboxTransport(outboxDir ?? path.join(config.home, "outbox"), { from: config.mail.from })),
+        : createOutboxTransport(outboxDir ?? config.mail.outboxDir, { from: config.mail.from })),
     previewTransport: () => createOutboxTransport(path.join(config.home, "outbox", "preview"), { from: config.mail.from }),
     openSource: () => getOpenSource(),
     openSourceFanOut: () =>
@@ -144,7 +145,7 @@ export async function createAppContext(config: AuditorConfig, overrides: Context
 async function loadCatalogOrBundled(config: AuditorConfig, warnings: string[]): Promise<Catalog> {
   if (!config.catalogOverride) return loadBundledCatalog();
   try {
-    return await loadCatalog({ override: config.catalogOverride });
+    return await loadCatalog({ override: config.catalogOverride, sha256: config.catalogOverrideSha256 });
   } catch (error) {
     if (!(error instanceof CatalogError)) throw error;
     warnings.push(`CATALOG_OVERRIDE refused, using the bundled catalog: ${error.message}`);
@@ -167,7 +168,7 @@ async function openStore(
       return createTableHistoryStore({
         ...common,
         connectionString: config.tables.connectionString,
-        allowInsecureConnection: /127\.0\.0\.1|localhost|UseDevelopmentStorage/i.test(config.tables.connectionString),
+        allowInsecureConnection: connectionStringIsLoopback(config.tables.connectionString),
       });
     case "endpoint":
       return createTableHistoryStore({ ...common, endpoint: config.tables.endpoint, credential: getCredential() });
@@ -207,7 +208,7 @@ function progressTable(config: AuditorConfig, overrides: ContextOverrides, getCr
   switch (config.tables.kind) {
     case "connection-string":
       return TableClient.fromConnectionString(config.tables.connectionString, name, {
-        allowInsecureConnection: /127\.0\.0\.1|localhost|UseDevelopmentStorage/i.test(config.tables.connectionString),
+        allowInsecureConnection: connectionStringIsLoopback(config.tables.connectionString),
       });
     case "endpoint":
       return new TableClient(config.tables.endpoint, name, getCredential());

@@ -9,6 +9,8 @@ import type { AuditReport } from "../core/report.js";
 import type { HistoryStore, RunRecord } from "../core/ports.js";
 import { isFinishedFleetRun } from "../core/scope.js";
 import type { IsoDate } from "../core/types.js";
+import type { IsoDate, ScopeError } from "../core/types.js";
+import { describeDrops, routeWithDrops } from "../core/routing.js";
 import { createAlertLedger } from "../notify/ledger.js";
 import { deliverAlerts, deliverMail, type DeliveryResult } from "../notify/deliver.js";
 import type { AppContext } from "./context.js";
@@ -17,12 +19,16 @@ export interface AlertCounts {
   sent: number;
   pending: number;
   failed: number;
+  /** Addresses routing refused (MAIL_ALLOWED_DOMAINS, MAIL_MAX_RECIPIENTS_PER_TAG), as recorded in the run's errors. */
+  dropped?: ScopeError[];
 }
 
 export interface NotifyOptions {
   asOf: IsoDate;
   /** Render only: nothing is sent and the ledger is untouched; the outbox shows what would go out. */
   preview?: boolean;
+  /** Clock for send times and claims (tests move it past a claim's lifetime). */
+  now?: () => Date;
 }
 
 /** Sends the window alerts due in `report` (or in the latest stored run when null). */
@@ -30,12 +36,31 @@ export async function sendWindowAlerts(ctx: AppContext, report: AuditReport | nu
   const store = await ctx.store();
   const subject = report ?? (await latestReport(store, options.asOf));
   if (!subject) return { sent: 0, pending: 0, failed: 0 };
+  const dropped = options.preview ? [] : await recordRoutingDrops(ctx, store, subject);
   const result = await deliverAlerts(
-    { transport: ctx.transport(), ledger: createAlertLedger(store.ledgerTable()) },
+    { transport: ctx.transport(), ledger: createAlertLedger(store.ledgerTable()), now: options.now },
     { report: subject, recipients: ctx.config.mail.recipients, thresholds: ctx.config.alertThresholds, windowDays: ctx.config.alertWindowDays },
     { preview: options.preview, previewTo: options.preview ? ctx.previewTransport() : undefined },
   );
-  return countAlerts(result);
+  return { ...countAlerts(result), ...(dropped.length > 0 ? { dropped } : {}) };
+}
+
+/**
+ * Addresses routing refused for this report, added to its run's errors (once each), so the run's
+ * history says who did not get mail and why. A run still running (scans fanned out) is left to its
+ * own completion: writing its record here could race with that.
+ */
+export async function recordRoutingDrops(ctx: AppContext, store: HistoryStore, report: AuditReport): Promise<ScopeError[]> {
+  const { drops } = routeWithDrops(ctx.config.mail.recipients, report.clusters);
+  const errors = describeDrops(drops, ctx.config.mail.recipients.maxPerTag);
+  if (errors.length === 0) return [];
+  const run = await store.getRun(report.runId);
+  if (run && run.status !== "running") {
+    const known = new Set(run.errors.map((e) => `${e.scope}\n${e.message}`));
+    const fresh = errors.filter((e) => !known.has(`${e.scope}\n${e.message}`));
+    if (fresh.length > 0) await store.completeRun({ ...run, errors: [...run.errors, ...fresh] });
+  }
+  return errors;
 }
 
 /** Sends the weekly digest built from the latest run, with changes since the run a week before. */
@@ -49,9 +74,10 @@ export async function sendDigest(ctx: AppContext, options: NotifyOptions): Promi
   const report = withCatalogAge(stored, ctx.config.catalogMaxAgeDays);
   const previousRun = await latestRun(store, addDays(latest.asOf, -7));
   const previous = previousRun && previousRun.runId !== latest.runId ? await store.runReport(previousRun.runId) : null;
+  if (!options.preview) await recordRoutingDrops(ctx, store, report);
   const mails = buildDigests({ report, previous, recipients: ctx.config.mail.recipients, windowDays: ctx.config.alertWindowDays });
   const result = await deliverMail(
-    { transport: ctx.transport(), ledger: createAlertLedger(store.ledgerTable()) },
+    { transport: ctx.transport(), ledger: createAlertLedger(store.ledgerTable()), now: options.now },
     mails,
     { preview: options.preview, previewTo: options.preview ? ctx.previewTransport() : undefined },
   );

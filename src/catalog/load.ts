@@ -4,6 +4,7 @@
  * override throws `CatalogError`; the caller decides to keep the bundled catalog.
  */
 import { readFile } from "node:fs/promises";
+import { checkPinnedDigest, fetchOverride, overrideLabel } from "./fetchOverride.js";
 import { fileURLToPath } from "node:url";
 import manifestJson from "./data/catalog.json" with { type: "json" };
 import kubernetesJson from "./data/kubernetes.json" with { type: "json" };
@@ -72,6 +73,8 @@ export interface LoadCatalogOptions {
   /** A file path, a file: URL or an https URL of an override document. */
   override?: string;
   fetchImpl?: typeof fetch;
+  /** Hex SHA-256 the override must have (CATALOG_OVERRIDE_SHA256). */
+  sha256?: string | null;
 }
 
 const MAX_OVERRIDE_BYTES = 5 * 1024 * 1024;
@@ -83,6 +86,7 @@ export async function loadCatalog(options: LoadCatalogOptions = {}): Promise<Cat
   const location = options.override?.trim();
   if (!location) return bundled;
   const { label, text } = await readOverride(location, options.fetchImpl ?? fetch);
+  checkPinnedDigest(label, text, options.sha256);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -100,19 +104,8 @@ async function readOverride(location: string, fetchImpl: typeof fetch): Promise<
     } catch {
       throw new CatalogError(`catalog override: not a valid URL`);
     }
-    // Never echo a query string: it may carry a SAS token.
-    const label = `${url.origin}${url.pathname}`;
-    if (url.protocol !== "https:") throw new CatalogError(`catalog ${label}: only https URLs (or file paths) are accepted for an override`);
-    let response: Response;
-    try {
-      response = await fetchImpl(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), redirect: "follow" });
-    } catch (error) {
-      throw new CatalogError(`catalog ${label}: could not download (${error instanceof Error ? error.message : String(error)})`);
-    }
-    if (!response.ok) throw new CatalogError(`catalog ${label}: download failed with HTTP ${response.status}`);
-    const text = await response.text();
-    if (text.length > MAX_OVERRIDE_BYTES) throw new CatalogError(`catalog ${label}: larger than ${MAX_OVERRIDE_BYTES} bytes`);
-    return { label, text };
+    if (url.protocol !== "https:") throw new CatalogError(`catalog ${overrideLabel(url)}: only https URLs (or file paths) are accepted for an override`);
+    return fetchOverride(url, { fetchImpl, maxBytes: MAX_OVERRIDE_BYTES, timeoutMs: FETCH_TIMEOUT_MS });
   }
   const path = /^file:/i.test(location) ? fileURLToPath(location) : location;
   try {

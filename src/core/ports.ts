@@ -180,6 +180,8 @@ export class MailSendError extends Error {
     readonly retryable: boolean,
     readonly status: number | null,
     readonly retryAfterMs: number | null = null,
+    /** The request may have reached SendGrid and been accepted (a timeout, a connection lost mid-answer). */
+    readonly mayHaveBeenAccepted: boolean = false,
   ) {
     super(message);
     this.name = "MailSendError";

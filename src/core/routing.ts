@@ -15,6 +15,24 @@ export interface Recipients {
   bySubscription: Record<string, string[]>;
   /** Cluster tag whose value lists recipients (comma or semicolon separated); null disables tag routing. */
   tagName: string | null;
+  /**
+   * Domains (subdomains included) subscription- and tag-routed mail may go to; empty or absent = any.
+   * MAIL_TO is the operator's own list and is not filtered.
+   */
+  allowedDomains?: readonly string[];
+  /** Most addresses taken from one tag value (the first ones, in the tag's order); absent = 10. */
+  maxPerTag?: number;
+}
+
+export const DEFAULT_MAX_RECIPIENTS_PER_TAG = 10;
+
+/** An address routing refused, and why: reported in the run's errors rather than mailed. */
+export interface RoutingDrop {
+  recipient: string;
+  /** The cluster whose tag named it, or null for a subscription route. */
+  clusterId: string | null;
+  subscriptionId: string | null;
+  reason: "domain-not-allowed" | "too-many-in-tag";
 }
 
 export type RouteReason = "default" | "subscription" | "tag";
@@ -64,6 +82,19 @@ export function tagValue(tags: Record<string, string> | undefined, name: string)
  * Routes are sorted by recipient so message order and ids do not depend on settings order.
  */
 export function routeClusters(recipients: Recipients, clusters: readonly ClusterReport[]): Route[] {
+  return routeWithDrops(recipients, clusters).routes;
+}
+
+/** The routes, and every address left out by MAIL_ALLOWED_DOMAINS or MAIL_MAX_RECIPIENTS_PER_TAG. */
+export function routeWithDrops(recipients: Recipients, clusters: readonly ClusterReport[]): { routes: Route[]; drops: RoutingDrop[] } {
+  const drops: RoutingDrop[] = [];
+  const allowed = (recipients.allowedDomains ?? []).map((d) => d.toLowerCase());
+  const domainAllowed = (email: string): boolean => {
+    if (allowed.length === 0) return true;
+    const domain = email.trim().toLowerCase().split("@").pop() ?? "";
+    return allowed.some((d) => domain === d || domain.endsWith(`.${d}`));
+  };
+  const maxPerTag = recipients.maxPerTag ?? DEFAULT_MAX_RECIPIENTS_PER_TAG;
   const byRecipient = new Map<string, { keys: Set<string>; clusters: ClusterReport[]; via: Set<RouteReason>; wholeFleet: boolean }>();
   const entry = (email: string) => {
     const key = email.trim().toLowerCase();
@@ -91,19 +122,55 @@ export function routeClusters(recipients: Recipients, clusters: readonly Cluster
     e.wholeFleet = true;
   }
   const subscriptionRoutes = new Map<string, string[]>();
+  const refusedBySubscription = new Map<string, string[]>();
   for (const [sub, emails] of Object.entries(recipients.bySubscription)) {
-    subscriptionRoutes.set(sub.trim().toLowerCase(), emails.filter((e) => isEmail(e.trim())));
+    const subscriptionId = sub.trim().toLowerCase();
+    const valid = emails.filter((e) => isEmail(e.trim()));
+    refusedBySubscription.set(subscriptionId, valid.filter((e) => !domainAllowed(e)).map((e) => e.trim().toLowerCase()));
+    subscriptionRoutes.set(subscriptionId, valid.filter(domainAllowed));
   }
 
   for (const cluster of clusters) {
     for (const email of recipients.defaults) if (isEmail(email.trim())) add(email, cluster, "default");
-    for (const email of subscriptionRoutes.get(cluster.subscriptionId.trim().toLowerCase()) ?? []) add(email, cluster, "subscription");
+    const subscriptionId = cluster.subscriptionId.trim().toLowerCase();
+    for (const email of subscriptionRoutes.get(subscriptionId) ?? []) add(email, cluster, "subscription");
+    // Reported once per subscription, and only when it has clusters to route.
+    for (const email of refusedBySubscription.get(subscriptionId) ?? []) {
+      if (!drops.some((d) => d.clusterId === null && d.subscriptionId === subscriptionId && d.recipient === email)) {
+        drops.push({ recipient: email, clusterId: null, subscriptionId, reason: "domain-not-allowed" });
+      }
+    }
     if (recipients.tagName) {
-      for (const email of parseRecipientList(tagValue(cluster.tags, recipients.tagName))) add(email, cluster, "tag");
+      const listed = parseRecipientList(tagValue(cluster.tags, recipients.tagName));
+      listed.forEach((email, i) => {
+        const drop = (reason: RoutingDrop["reason"]) => drops.push({ recipient: email, clusterId: cluster.id, subscriptionId, reason });
+        if (!domainAllowed(email)) drop("domain-not-allowed");
+        else if (i >= maxPerTag) drop("too-many-in-tag");
+        else add(email, cluster, "tag");
+      });
     }
   }
 
-  return [...byRecipient.entries()]
+  const routes = [...byRecipient.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([recipient, e]) => ({ recipient, clusters: e.clusters, via: [...e.via].sort(), wholeFleet: e.wholeFleet }));
+  return { routes, drops };
+}
+
+/** One line per dropped address, for the run's errors (scope: the cluster or subscription). */
+export function describeDrops(drops: readonly RoutingDrop[], maxPerTag = DEFAULT_MAX_RECIPIENTS_PER_TAG): { scope: string; message: string }[] {
+  const seen = new Set<string>();
+  const out: { scope: string; message: string }[] = [];
+  for (const d of drops) {
+    const scope = d.clusterId ?? `/subscriptions/${d.subscriptionId}`;
+    const message =
+      d.reason === "domain-not-allowed"
+        ? `mail routing: ${d.recipient} is outside MAIL_ALLOWED_DOMAINS; not sent`
+        : `mail routing: ${d.recipient} is beyond the first ${maxPerTag} addresses of the routing tag (MAIL_MAX_RECIPIENTS_PER_TAG); not sent`;
+    const key = `${scope}\n${message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ scope, message });
+  }
+  return out;
 }

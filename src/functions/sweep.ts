@@ -46,6 +46,7 @@ export async function sweep(timer: Timer, invocation: InvocationContext): Promis
     if (sweepStatus === "failed") throw new Error(`sweep ${runId} failed: ${report.errors.map((e) => e.message).join("; ")}`);
     const alerts = await sendWindowAlerts(ctx, report, { asOf });
     invocation.log(`window alerts: ${alerts.sent} sent, ${alerts.pending} pending, ${alerts.failed} failed`);
+    for (const drop of alerts.dropped ?? []) invocation.warn(`${drop.scope}: ${drop.message}`);
     // Retention is enforced here, the one scheduled writer, still under the lease.
     const purged = await store.purge(addDays(asOf, -ctx.config.retentionDays));
     invocation.log(`retention: ${purged} entities older than ${ctx.config.retentionDays} days removed`);

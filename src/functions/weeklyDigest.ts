@@ -1,11 +1,14 @@
 /**
  * The weekly digest (DIGEST_SCHEDULE, NCRONTAB, UTC): summarise the latest stored run and mail it.
  * Window alerts still waiting (due since the last sweep, or left pending by a failed send) go first,
- * since alerts travel with the next sweep or digest, whichever comes first.
+ * since alerts travel with the next sweep or digest, whichever comes first. It sends under the
+ * sweep's lease, so the digest and a sweep still sending its alerts never send at the same time;
+ * finding the lease held, it fails and the host retries it later.
  */
 import { app, type InvocationContext, type Timer } from "@azure/functions";
 import { sendDigest, sendWindowAlerts } from "../app/notify.js";
 import { toIsoDate } from "../core/dates.js";
+import { createTableLease } from "../store/lease.js";
 import { appContext, scheduledOccurrence } from "./runtime.js";
 
 export async function weeklyDigest(timer: Timer, invocation: InvocationContext): Promise<void> {
@@ -13,10 +16,23 @@ export async function weeklyDigest(timer: Timer, invocation: InvocationContext):
   const asOf = toIsoDate(scheduledOccurrence(timer, new Date()));
   invocation.log(`digest for ${asOf}: isPastDue=${timer.isPastDue}`);
   const ctx = await appContext(invocation);
-  const alerts = await sendWindowAlerts(ctx, null, { asOf });
-  invocation.log(`window alerts: ${alerts.sent} sent, ${alerts.pending} pending, ${alerts.failed} failed`);
-  const { messages } = await sendDigest(ctx, { asOf });
-  invocation.log(`digest for ${asOf}: ${messages} message(s) sent`);
+  const lease = createTableLease((await ctx.store()).ledgerTable(), "sweep");
+  const holder = `digest-${asOf}`;
+  const claim = await lease.tryAcquire(holder);
+  if (!claim.acquired) throw new Error(`digest for ${asOf} waits: ${claim.heldBy} holds the sweep lease until ${claim.expiresAt}; the host retries`);
+  try {
+    const alerts = await sendWindowAlerts(ctx, null, { asOf });
+    invocation.log(`window alerts: ${alerts.sent} sent, ${alerts.pending} pending, ${alerts.failed} failed`);
+    const { messages } = await sendDigest(ctx, { asOf });
+    invocation.log(`digest for ${asOf}: ${messages} message(s) sent`);
+  } finally {
+    await lease.release(holder);
+  }
 }
 
-app.timer("weeklyDigest", { schedule: "%DIGEST_SCHEDULE%", handler: weeklyDigest });
+// A sweep runs for minutes; retrying every 10 minutes for an hour outlasts any sweep (35-minute lease).
+app.timer("weeklyDigest", {
+  schedule: "%DIGEST_SCHEDULE%",
+  retry: { strategy: "fixedDelay", maxRetryCount: 6, delayInterval: 10 * 60_000 },
+  handler: weeklyDigest,
+});

@@ -1,11 +1,14 @@
 /**
  * App roles on top of function keys. When App Service Authentication (Entra ID) is on, the platform
  * validates the token, strips any client-sent copy of `x-ms-client-principal` and sends its own:
- * base64 JSON `{ auth_typ, claims: [{ typ, val }], name_typ, role_typ }`. We only read roles from it.
+ * base64 JSON `{ auth_typ, claims: [{ typ, val }], name_typ, role_typ }`. We only read roles from it,
+ * and only from the claim types Entra ID emits for app roles: `role_typ` is ignored, because without
+ * the platform in front the whole header is the caller's own text and it would name its own type.
  *
  * Without App Service Authentication the header is absent and the function key alone admits the
- * caller, unless HTTP_REQUIRE_ROLES=true, in which case a missing principal is refused. A forged
- * header can never widen access: it can only narrow what the function key already allows.
+ * caller (HTTP_REQUIRE_ROLES=auto). HTTP_REQUIRE_ROLES=true refuses a missing principal, and config
+ * refuses that setting unless the platform reports authentication on (WEBSITE_AUTH_ENABLED), since
+ * only then is the header the platform's.
  */
 import type { HttpRequest } from "@azure/functions";
 import { forbidden, unauthenticated } from "./problem.js";
@@ -39,9 +42,8 @@ export function readPrincipal(request: HttpRequest): ClientPrincipal | null {
   if (typeof parsed !== "object" || parsed === null || !Array.isArray((parsed as { claims?: unknown }).claims)) {
     throw unauthenticated("The client principal header carries no claims.");
   }
-  const { claims, role_typ: roleType, auth_typ: authType } = parsed as { claims: unknown[]; role_typ?: unknown; auth_typ?: unknown };
+  const { claims, auth_typ: authType } = parsed as { claims: unknown[]; auth_typ?: unknown };
   const roleTypes = new Set(ROLE_CLAIM_TYPES);
-  if (typeof roleType === "string") roleTypes.add(roleType);
   const roles: string[] = [];
   for (const claim of claims) {
     if (typeof claim !== "object" || claim === null) continue;

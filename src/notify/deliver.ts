@@ -3,21 +3,25 @@
  *
  *  1. Record before sending: each alert is claimed `pending` under the message's deterministic id.
  *  2. Mark `sent` only after the transport resolved (SendGrid 202, or 200 in sandbox).
- *  3. 429 waits as long as Retry-After says (up to a cap); 5xx and timeouts back off and retry a
- *     few times, then the alerts stay `pending` for the next run.
+ *  3. 429 waits as long as Retry-After says (up to a cap); 5xx and refused connections back off
+ *     and retry a few times, then the alerts stay `pending` for the next run. A timeout or a lost
+ *     answer (SendGrid may have accepted) is never retried in the same run: it stays `pending`.
  *  4. Other 4xx: recorded `failed` with SendGrid's error text; tried again in at most
  *     `maxFailedRuns` runs, then given up.
  *  5. The next run first re-sends every pending message, rebuilt from the ledger with the SAME id
  *     and the same content. That is the only way an alert can go out twice: when SendGrid
- *     accepted it but the run died before the ledger recorded the acknowledgement.
+ *     accepted it but the acceptance was never recorded (the run died, or the answer was lost).
+ *  6. Every claim carries the sender's owner token and the claim time: a row another sender
+ *     claimed within the claim lifetime is in flight, and no one else sends it.
  */
+import { randomUUID } from "node:crypto";
 import type { AuditReport } from "../core/report.js";
 import type { Recipients } from "../core/routing.js";
 import { MailSendError, type MailTransport, type OutgoingMail } from "../core/ports.js";
 import { assignAlerts, dueAlerts, type WindowAlert } from "../core/alerts.js";
 import { routeClusters } from "../core/routing.js";
 import { messageIdFor, renderAlertMail } from "../core/digest.js";
-import type { AlertLedger, AlertRecord, PendingMessage } from "./ledger.js";
+import { claimedByOther, DEFAULT_CLAIM_TTL_MS, type AlertLedger, type AlertRecord, type PendingMessage } from "./ledger.js";
 
 export interface RetryPolicy {
   /** Tries per message within one run. */
@@ -47,6 +51,10 @@ export interface DeliveryDeps {
   sleep?: (ms: number) => Promise<void>;
   now?: () => Date;
   log?: (event: string, fields: Record<string, unknown>) => void;
+  /** This sender's owner token on its claims; a fresh one per delivery when absent. */
+  owner?: string;
+  /** How long a claim keeps other senders off a row (default DEFAULT_CLAIM_TTL_MS). */
+  claimTtlMs?: number;
 }
 
 export interface DeliveryOptions {
@@ -99,6 +107,8 @@ export async function deliverAlerts(deps: DeliveryDeps, input: AlertRunInput, op
   const ledger = requireLedger(deps, preview);
   const result: DeliveryResult = { messages: [], alreadySent: 0, inFlight: 0, givenUp: 0 };
   const { report } = input;
+  const claim = claimOf(deps);
+  const held = (row: AlertRecord): boolean => claimedByOther(row, claim.owner, Date.parse(claim.at), deps.claimTtlMs ?? DEFAULT_CLAIM_TTL_MS);
 
   const routes = routeClusters(input.recipients, report.clusters);
   const viaOf = new Map(routes.map((r) => [r.recipient, r.via]));
@@ -131,8 +141,13 @@ export async function deliverAlerts(deps: DeliveryDeps, input: AlertRunInput, op
       result.messages.push(await previewOutcome(options, render(rows), "alerts", rows, true));
       continue;
     }
+    // Another sender claimed it moments ago and may be sending it right now: not ours to send.
+    if (rows.some(held)) {
+      result.inFlight += rows.length;
+      continue;
+    }
     // Re-claim by etag so two runs recovering at once cannot both send it.
-    const mine = await ledger!.claimAlerts(p, rows.map((r) => r.alert), new Map(rows.map((r) => [r.alertId, r])));
+    const mine = await ledger!.claimAlerts({ ...p, claimedBy: claim.owner, claimedAt: claim.at }, rows.map((r) => r.alert), new Map(rows.map((r) => [r.alertId, r])));
     if (mine.length === 0) continue;
     result.messages.push(await sendAlertMessage(deps, ledger!, policy, render(mine), p.recipient, mine, true));
   }
@@ -147,7 +162,7 @@ export async function deliverAlerts(deps: DeliveryDeps, input: AlertRunInput, op
       if (!row) eligible.push(alert);
       else if (row.status === "sent") result.alreadySent += 1;
       else if (row.status === "pending") {
-        if (row.messageId === messageId) eligible.push(alert);
+        if (row.messageId === messageId && !held(row)) eligible.push(alert);
         else result.inFlight += 1;
       } else if (row.failedRuns < policy.maxFailedRuns) eligible.push(alert);
       else result.givenUp += 1;
@@ -160,7 +175,7 @@ export async function deliverAlerts(deps: DeliveryDeps, input: AlertRunInput, op
       result.messages.push(await previewOutcome(options, mail, "alerts", eligible.map((a) => ({ alertId: a.id })), false));
       continue;
     }
-    const message: PendingMessage = { messageId, kind: "alerts", recipient, runId: report.runId, asOf: report.asOf, via };
+    const message: PendingMessage = { messageId, kind: "alerts", recipient, runId: report.runId, asOf: report.asOf, via, claimedBy: claim.owner, claimedAt: claim.at };
     const claimed = await ledger!.claimAlerts(message, eligible, existing);
     // Nothing won: a concurrent run holds these alerts. Its index row (same id when the run id is
     // the same) stays; a later recovery drops it once no row is pending under it.
@@ -183,6 +198,7 @@ export async function deliverMail(deps: DeliveryDeps, mails: readonly OutgoingMa
   const ledger = requireLedger(deps, preview);
   const result: DeliveryResult = { messages: [], alreadySent: 0, inFlight: 0, givenUp: 0 };
   if (ledger && !preview) await ledger.ensureTable();
+  const claim = claimOf(deps);
 
   for (const mail of mails) {
     const kind = kindOf(mail.messageId);
@@ -199,7 +215,11 @@ export async function deliverMail(deps: DeliveryDeps, mails: readonly OutgoingMa
       result.messages.push(await previewOutcome(options, mail, kind, [], existing !== null));
       continue;
     }
-    const claimed = await ledger!.claimMail(mail, existing);
+    if (existing && claimedByOther(existing, claim.owner, Date.parse(claim.at), deps.claimTtlMs ?? DEFAULT_CLAIM_TTL_MS)) {
+      result.inFlight += 1;
+      continue;
+    }
+    const claimed = await ledger!.claimMail(mail, existing, claim);
     if (!claimed) {
       result.inFlight += 1;
       continue;
@@ -211,7 +231,8 @@ export async function deliverMail(deps: DeliveryDeps, mails: readonly OutgoingMa
         await ledger!.updateMail(mail.messageId, { status: "sent", sentAt: now(deps), attempts: claimed.attempts + sent.attempts, lastError: null });
         outcome.status = "sent";
       } else if (sent.error.retryable) {
-        await ledger!.updateMail(mail.messageId, { attempts: claimed.attempts + sent.attempts, lastError: sent.error.message });
+        // Released, so the next delivery of this run may try again at once.
+        await ledger!.updateMail(mail.messageId, { attempts: claimed.attempts + sent.attempts, lastError: sent.error.message, claimedBy: null, claimedAt: null });
         outcome.status = "pending";
         outcome.error = sent.error.message;
       } else {
@@ -241,10 +262,16 @@ export async function sendWithRetry(deps: DeliveryDeps, policy: RetryPolicy, mai
       await deps.transport.send(mail);
       return { ok: true, attempts: attempt };
     } catch (thrown) {
+      // A transport that failed without saying how may have delivered: treat it as a lost answer.
       const error =
-        thrown instanceof MailSendError ? thrown : new MailSendError(`transport ${deps.transport.name} failed: ${(thrown as Error)?.message ?? String(thrown)}`, true, null);
-      deps.log?.("mail.attempt-failed", { messageId: mail.messageId, attempt, status: error.status, retryable: error.retryable, retryAfterMs: error.retryAfterMs });
+        thrown instanceof MailSendError
+          ? thrown
+          : new MailSendError(`transport ${deps.transport.name} failed: ${(thrown as Error)?.message ?? String(thrown)}`, true, null, null, true);
+      deps.log?.("mail.attempt-failed", { messageId: mail.messageId, attempt, status: error.status, retryable: error.retryable, retryAfterMs: error.retryAfterMs, mayHaveBeenAccepted: error.mayHaveBeenAccepted });
       if (!error.retryable || attempt >= policy.maxAttempts) return { ok: false, attempts: attempt, error };
+      // SendGrid may hold this message already: another try now could be a second copy. It stays
+      // pending, and a later run re-sends it once under the same id.
+      if (error.mayHaveBeenAccepted) return { ok: false, attempts: attempt, error };
       if (error.retryAfterMs !== null && error.retryAfterMs > policy.maxRetryAfterMs) {
         // Waiting that long would hold the function; the next run picks the message up.
         return { ok: false, attempts: attempt, error };
@@ -273,8 +300,11 @@ async function sendAlertMessage(
       await ledger.deletePending(mail.messageId);
       outcome.status = "sent";
     } else if (sent.error.retryable) {
-      // Left pending with its index row: the next run re-sends it under the same id.
-      await ledger.updateAlerts(recipient, rows.map((r) => ({ alertId: r.alertId, patch: { attempts: r.attempts + sent.attempts, lastError: sent.error.message } })));
+      // Left pending with its index row, claim released: the next run re-sends it under the same id.
+      await ledger.updateAlerts(
+        recipient,
+        rows.map((r) => ({ alertId: r.alertId, patch: { attempts: r.attempts + sent.attempts, lastError: sent.error.message, claimedBy: null, claimedAt: null } })),
+      );
       outcome.status = "pending";
       outcome.error = sent.error.message;
     } else {
@@ -337,6 +367,10 @@ async function readOr<T>(read: () => Promise<T>, empty: T): Promise<T> {
 
 function kindOf(messageId: string): string {
   return /^([a-z]+)-/.exec(messageId)?.[1] ?? "mail";
+}
+
+function claimOf(deps: DeliveryDeps): { owner: string; at: string } {
+  return { owner: deps.owner ?? `sender-${randomUUID()}`, at: now(deps) };
 }
 
 function now(deps: DeliveryDeps): string {

@@ -35,6 +35,10 @@ export interface AlertRecord {
   failedRuns: number;
   lastError: string | null;
   sentAt: string | null;
+  /** Owner token of the sender that claimed the row to send it; null once released. */
+  claimedBy: string | null;
+  /** When that claim was made (ISO); a claim older than the claim lifetime has lapsed. */
+  claimedAt: string | null;
   etag: string;
 }
 
@@ -45,6 +49,33 @@ export interface PendingMessage {
   runId: string;
   asOf: IsoDate;
   via: RouteReason[];
+  /** The claim a sender makes with claimAlerts (written to every row it claims, and the index). */
+  claimedBy?: string;
+  claimedAt?: string;
+}
+
+/** Who is claiming, and when: the claim a send holds while it is in flight. */
+export interface Claim {
+  owner: string;
+  at: string;
+}
+
+/**
+ * Longer than host.json's functionTimeout (30 min): a live sender is never overtaken, and the claim
+ * of one that died lapses by itself.
+ */
+export const DEFAULT_CLAIM_TTL_MS = 35 * 60_000;
+
+/** A pending row (or mail) another sender claimed within the claim lifetime: it is in flight. */
+export function claimedByOther(
+  row: { status: DeliveryStatus; claimedBy: string | null; claimedAt: string | null },
+  owner: string,
+  nowMs: number,
+  ttlMs: number = DEFAULT_CLAIM_TTL_MS,
+): boolean {
+  if (row.status !== "pending" || !row.claimedBy || row.claimedBy === owner) return false;
+  const at = Date.parse(row.claimedAt ?? "");
+  return Number.isFinite(at) && at + ttlMs > nowMs;
 }
 
 export interface MailRecord {
@@ -56,11 +87,13 @@ export interface MailRecord {
   failedRuns: number;
   lastError: string | null;
   sentAt: string | null;
+  claimedBy: string | null;
+  claimedAt: string | null;
   etag: string;
 }
 
-export type AlertPatch = Partial<Pick<AlertRecord, "status" | "attempts" | "failedRuns" | "lastError" | "sentAt" | "messageId">>;
-export type MailPatch = Partial<Pick<MailRecord, "status" | "attempts" | "failedRuns" | "lastError" | "sentAt">>;
+export type AlertPatch = Partial<Pick<AlertRecord, "status" | "attempts" | "failedRuns" | "lastError" | "sentAt" | "messageId" | "claimedBy" | "claimedAt">>;
+export type MailPatch = Partial<Pick<MailRecord, "status" | "attempts" | "failedRuns" | "lastError" | "sentAt" | "claimedBy" | "claimedAt">>;
 
 export interface AlertLedger {
   readonly tableName: string;
@@ -82,7 +115,7 @@ export interface AlertLedger {
   deletePending(messageId: string): Promise<void>;
   getMail(messageId: string): Promise<MailRecord | null>;
   /** Creates or (etag-checked) re-claims the mail row as pending; null when another caller got there first. */
-  claimMail(mail: { messageId: string; to: string[]; subject: string }, existing: MailRecord | null): Promise<MailRecord | null>;
+  claimMail(mail: { messageId: string; to: string[]; subject: string }, existing: MailRecord | null, claim?: Claim): Promise<MailRecord | null>;
   updateMail(messageId: string, patch: MailPatch): Promise<void>;
 }
 
@@ -181,6 +214,8 @@ class TableAlertLedger implements AlertLedger {
         asOf: message.asOf,
         via: JSON.stringify(message.via),
         alertCount: alerts.length,
+        claimedBy: message.claimedBy ?? "",
+        claimedAt: message.claimedAt ?? "",
       },
       "Replace",
     );
@@ -201,6 +236,8 @@ class TableAlertLedger implements AlertLedger {
         failedRuns: before?.failedRuns ?? 0,
         lastError: before?.lastError ?? "",
         sentAt: "",
+        claimedBy: message.claimedBy ?? "",
+        claimedAt: message.claimedAt ?? "",
       };
       const action: TransactionAction = before ? ["update", entity, "Replace", { etag: before.etag }] : ["create", entity];
       return { alert, before, entity, action };
@@ -256,6 +293,7 @@ class TableAlertLedger implements AlertLedger {
         runId: String(e.runId ?? ""),
         asOf: String(e.asOf ?? ""),
         via: parseJsonProperty<RouteReason[]>(e.via, []),
+        ...(e.claimedBy ? { claimedBy: String(e.claimedBy), claimedAt: String(e.claimedAt ?? "") } : {}),
       });
     }
     return out.sort((a, b) => (a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0));
@@ -279,7 +317,7 @@ class TableAlertLedger implements AlertLedger {
     }
   }
 
-  async claimMail(mail: { messageId: string; to: string[]; subject: string }, existing: MailRecord | null): Promise<MailRecord | null> {
+  async claimMail(mail: { messageId: string; to: string[]; subject: string }, existing: MailRecord | null, claim?: Claim): Promise<MailRecord | null> {
     const entity: Entity = {
       partitionKey: mailPartition(mail.messageId),
       rowKey: encodeKey(mail.messageId),
@@ -290,6 +328,8 @@ class TableAlertLedger implements AlertLedger {
       failedRuns: existing?.failedRuns ?? 0,
       lastError: existing?.lastError ?? "",
       sentAt: "",
+      claimedBy: claim?.owner ?? "",
+      claimedAt: claim?.at ?? "",
     };
     try {
       const res = existing ? await this.table.updateEntity(entity, "Replace", { etag: existing.etag }) : await this.table.createEntity(entity);
@@ -330,6 +370,8 @@ function toAlertRecord(e: Entity | TableEntityResult<Entity>): AlertRecord {
     failedRuns: Number(e.failedRuns ?? 0),
     lastError: e.lastError ? String(e.lastError) : null,
     sentAt: e.sentAt ? String(e.sentAt) : null,
+    claimedBy: e.claimedBy ? String(e.claimedBy) : null,
+    claimedAt: e.claimedAt ? String(e.claimedAt) : null,
     etag: String((e as { etag?: string }).etag ?? ""),
   };
 }
@@ -344,6 +386,8 @@ function toMailRecord(e: Entity | TableEntityResult<Entity>): MailRecord {
     failedRuns: Number(e.failedRuns ?? 0),
     lastError: e.lastError ? String(e.lastError) : null,
     sentAt: e.sentAt ? String(e.sentAt) : null,
+    claimedBy: e.claimedBy ? String(e.claimedBy) : null,
+    claimedAt: e.claimedAt ? String(e.claimedAt) : null,
     etag: String((e as { etag?: string }).etag ?? ""),
   };
 }

@@ -27,6 +27,8 @@ export const MESSAGE_ID_HEADER = "X-AKS-Audit-Message-Id";
 export const MESSAGE_ID_ARG = "aks_audit_message_id";
 
 const RETRYABLE_NETWORK_CODES = new Set(["ECONNABORTED", "ETIMEDOUT", "ECONNRESET", "ECONNREFUSED", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "ERR_NETWORK", "ENETUNREACH", "EHOSTUNREACH"]);
+/** Failures before any byte of the request left: SendGrid cannot have accepted it. */
+const NEVER_SENT_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ENETUNREACH", "EHOSTUNREACH"]);
 
 export function createSendGridTransport(options: SendGridTransportOptions): MailTransport {
   const client = new Client();
@@ -85,7 +87,7 @@ export function toMailSendError(error: unknown, messageId: string, nowMs: number
   const code = typeof e.code === "string" ? e.code : "";
   const message = e.message ?? String(error);
   if (RETRYABLE_NETWORK_CODES.has(code) || /timeout/i.test(message)) {
-    return new MailSendError(`SendGrid unreachable (${code || "network"}): ${message} (message ${messageId})`, true, null);
+    return new MailSendError(`SendGrid unreachable (${code || "network"}): ${message} (message ${messageId})`, true, null, null, !NEVER_SENT_CODES.has(code));
   }
   // The helper rejects malformed data before any request: retrying the same data cannot help.
   return new MailSendError(`SendGrid request not sent: ${message} (message ${messageId})`, false, null);

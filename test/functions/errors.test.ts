@@ -187,7 +187,7 @@ describe("roles", () => {
   });
 
   it("answers 401 without a principal when HTTP_REQUIRE_ROLES is true", async () => {
-    await h.reset({ HTTP_REQUIRE_ROLES: "true" });
+    await h.reset({ HTTP_REQUIRE_ROLES: "true", WEBSITE_AUTH_ENABLED: "True" });
     try {
       expectProblem(await call(runs, "/api/runs"), 401, "x-ms-client-principal");
       expect((await call(runs, "/api/runs", { roles: ["Audit.Read"] })).status).toBe(200);

@@ -198,8 +198,9 @@ describe("window alerts delivered through SendGrid, once", () => {
     expect(first.messages[0]!.error).toContain("ledger not updated");
     expect(fake.accepted).toHaveLength(1);
 
-    await deliverAlerts(deps(), { report: fleetOn(nextDay, "run-2"), recipients: opsOnly });
-    await deliverAlerts(deps(), { report: fleetOn("2026-11-25", "run-3"), recipients: opsOnly });
+    // The next runs come a day later, long after the crashed sender's claim lapsed.
+    await deliverAlerts(deps({ now: () => new Date("2026-11-24T07:00:00Z") }), { report: fleetOn(nextDay, "run-2"), recipients: opsOnly });
+    await deliverAlerts(deps({ now: () => new Date("2026-11-25T07:00:00Z") }), { report: fleetOn("2026-11-25", "run-3"), recipients: opsOnly });
     expect(fake.accepted.map((m) => m.messageId)).toEqual([first.messages[0]!.messageId, first.messages[0]!.messageId]);
     expect(fake.accepted[1]!.html).toBe(fake.accepted[0]!.html);
   });

@@ -32,7 +32,7 @@ const MALFORMED: Partial<Record<SettingName, string[]>> = {
   UPGRADE_PROFILE_CONCURRENCY: ["0", "65", "many"],
   ARG_PAGE_SIZE: ["0", "5000", "-1"],
   ARG_SUBSCRIPTION_BATCH: ["0", "1001", "all"],
-  SENDGRID_ENDPOINT: ["ftp://api.sendgrid.com", "api.sendgrid.com"],
+  SENDGRID_ENDPOINT: ["ftp://api.sendgrid.com", "api.sendgrid.com", "http://api.sendgrid.com", "http://localhost.attacker.example"],
   SENDGRID_SANDBOX: ["maybe"],
   MAIL_FROM: ["auditor", "a@b", "<auditor@example.com>"],
   MAIL_TO: ["alice@example.com,bob", "alice@example.com;<x@y.z>"],
@@ -44,6 +44,9 @@ const MALFORMED: Partial<Record<SettingName, string[]>> = {
   HTTP_REQUIRE_ROLES: ["sometimes", "yes"],
   OSS_SCAN_ENABLED: ["on"],
   OSS_SCAN_SUBSCRIPTIONS: ["team-a", `${GUID},x`],
+  MAIL_ALLOWED_DOMAINS: ["not a domain", "contoso", "a@contoso.com"],
+  MAIL_MAX_RECIPIENTS_PER_TAG: ["0", "101", "ten"],
+  CATALOG_OVERRIDE_SHA256: ["abc", "z".repeat(64)],
   SENDGRID_API_KEY: ["@Microsoft.KeyVault(VaultName=kv;SecretName=sendgrid-api-key)", "not-a-sendgrid-key"],
 };
 
@@ -52,6 +55,7 @@ const FREE_FORM: Partial<Record<SettingName, string>> = {
   AKS_AUDIT_HOME: "any folder path; it is created on first use",
   MAIL_ROUTING_TAG: "any tag name; a tag no cluster carries routes nothing",
   OSS_SCAN_TAG: "any `name` or `name=value`",
+  MAIL_OUTBOX: "any folder path outside Azure; in Azure test/security/transport.test.ts checks it",
 };
 
 function problemsOf(env: Record<string, string>): { settings: string[]; message: string } {

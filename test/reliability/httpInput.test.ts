@@ -265,7 +265,7 @@ describe("Bad HTTP input", () => {
 
   describe("no principal when roles are required", () => {
     beforeAll(async () => {
-      await h.reset({ HTTP_REQUIRE_ROLES: "true" });
+      await h.reset({ HTTP_REQUIRE_ROLES: "true", WEBSITE_AUTH_ENABLED: "True" });
       await baseline();
     });
     for (const [name, handler, path, method] of [

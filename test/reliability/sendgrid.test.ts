@@ -135,13 +135,13 @@ describe("SendGrid faults", () => {
     await expectLedgerAllSent();
   });
 
-  it("a timeout on a request SendGrid then fails is retried, and each message goes out once", async () => {
+  it("a timeout on a request SendGrid then fails is not retried in the run; the next run sends each message once", async () => {
     fake.enqueue({ status: 503, delayMs: 400 });
     const first = await deliver(0, { transport: transport(150) });
     await deliver(1);
     recordFigures({ duplicateEmails: duplicates() });
-    expect(first.messages.map((m) => m.status)).toEqual(["sent", "sent"]);
-    expect(first.messages[0]!.attempts).toBe(2);
+    expect(first.messages.map((m) => m.status)).toEqual(["pending", "sent"]);
+    expect(first.messages[0]!.attempts).toBe(1);
     expect(fake.accepted).toHaveLength(2);
     expect(duplicates()).toBe(0);
     await expectLedgerAllSent();
@@ -179,7 +179,7 @@ describe("SendGrid faults", () => {
     expect(duplicates()).toBe(0);
   });
 
-  it("a transport that fails after SendGrid accepted is retried under the same id: one re-send, never a second", async () => {
+  it("a transport that fails after SendGrid accepted is re-sent by the next run under the same id: one re-send, never a second", async () => {
     const real = transport();
     let failOnce = true;
     const flaky: MailTransport = {
@@ -197,10 +197,45 @@ describe("SendGrid faults", () => {
     await deliver(2);
     const resent = new Set([first.messages[0]!.messageId]);
     recordFigures({ duplicateEmails: duplicates(resent) });
-    expect(first.messages.map((m) => m.status)).toEqual(["sent", "sent"]);
+    // A failure without an answer may be an acceptance: not retried in the run, left pending.
+    expect(first.messages.map((m) => m.status)).toEqual(["pending", "sent"]);
     expect(fake.accepted.filter((m) => resent.has(m.messageId!))).toHaveLength(2);
     expect(duplicates(resent)).toBe(0);
     await expectLedgerAllSent();
+  });
+
+  it("two concurrent senders over the same pending set, 20 trials: every message accepted exactly once", async () => {
+    const TRIALS = 20;
+    // Which two deliveries race: the same run twice (a retried sweep), a recovery against the same
+    // run's retry, or two recoveries (sweep still retrying at digest time).
+    const pairs: [number, number][] = [[0, 0], [0, 1], [1, 2]];
+    let extraCopies = 0;
+    let messages = 0;
+    for (let trial = 0; trial < TRIALS; trial++) {
+      ledgers += 1;
+      ledger = createAlertLedger(TableClient.fromConnectionString(azurite.connectionString, `${prefix}race${ledgers}`, { allowInsecureConnection: true }));
+      fake.accepted.length = 0;
+      fake.setDefault({ status: 500 });
+      const pending = await deliverAlerts(deps(), { report: reports[0]!, recipients: RECIPIENTS }, { retry: { maxAttempts: 1 } });
+      expect(pending.messages.map((m) => m.status)).toEqual(["pending", "pending"]);
+      fake.setDefault(null);
+      // A random pause before each send varies how the two senders interleave.
+      const jittered = (): MailTransport => {
+        const real = transport();
+        return { name: "jittered", send: async (mail) => (await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 15))), real.send(mail)) };
+      };
+      const [a, b] = pairs[trial % pairs.length]!;
+      await Promise.all([deliver(a, { transport: jittered() }), deliver(b, { transport: jittered() })]);
+      const counts = new Map<string, number>();
+      for (const m of fake.accepted) counts.set(m.messageId!, (counts.get(m.messageId!) ?? 0) + 1);
+      messages += counts.size;
+      extraCopies += [...counts.values()].reduce((sum, n) => sum + n - 1, 0);
+      expect([...counts.keys()].sort()).toEqual(pending.messages.map((m) => m.messageId).sort());
+      await expectLedgerAllSent();
+    }
+    recordFigures({ duplicateEmails: extraCopies });
+    expect(messages).toBe(TRIALS * 2);
+    expect(extraCopies).toBe(0);
   });
 
   it("a crash between SendGrid's acceptance and the ledger update: the next sweep re-sends that one message once, never again", async () => {
@@ -220,9 +255,11 @@ describe("SendGrid faults", () => {
     const lost = fake.accepted[0]!.messageId!;
 
     // The next sweeps run in a fresh process, on the latest stored run, through the configured SendGrid transport.
+    // The next sweep is the next day: the dead sender's claim has long lapsed.
     const next = await open();
-    const second = await sendWindowAlerts(next, null, { asOf: AS_OF });
-    const third = await sendWindowAlerts(next, null, { asOf: AS_OF });
+    const tomorrow = () => new Date(Date.now() + 86_400_000);
+    const second = await sendWindowAlerts(next, null, { asOf: AS_OF, now: tomorrow });
+    const third = await sendWindowAlerts(next, null, { asOf: AS_OF, now: tomorrow });
     recordFigures({ duplicateEmails: duplicates(new Set([lost])) });
     expect(second).toEqual({ sent: 2, pending: 0, failed: 0 }); // the re-send, and the message the crash never reached
     expect(third).toEqual({ sent: 0, pending: 0, failed: 0 });
