@@ -8,7 +8,6 @@ import { buildDigests } from "../core/digest.js";
 import type { AuditReport } from "../core/report.js";
 import type { HistoryStore, RunRecord } from "../core/ports.js";
 import { isFinishedFleetRun } from "../core/scope.js";
-import type { IsoDate } from "../core/types.js";
 import type { IsoDate, ScopeError } from "../core/types.js";
 import { describeDrops, routeWithDrops } from "../core/routing.js";
 import { createAlertLedger } from "../notify/ledger.js";
