@@ -83,6 +83,8 @@ export interface BenchResult extends StorageFigures {
   requestRatioVsNaive: number;
   naiveSeconds: number | null;
   naiveMeasuredRequests: number | null;
+  /** The naive script's retried attempts (dropped sockets, 429s): counted apart from its calls. */
+  naiveRetries: number | null;
   naiveConcurrency: number | null;
   /** What a one-call-at-a-time script would spend on round trips alone (requests × latency). */
   naiveSequentialSeconds: number;
@@ -252,6 +254,7 @@ export async function runFleetBench(options: FleetBenchOptions): Promise<BenchRe
       requestRatioVsNaive: round(naive.total / (argRequests + armRequests), 1),
       naiveSeconds: naiveRun ? round(naiveRun.seconds, 2) : null,
       naiveMeasuredRequests: naiveRun ? naiveRun.requests : null,
+      naiveRetries: naiveRun ? naiveRun.retries : null,
       naiveConcurrency: naiveRun ? concurrency : null,
       naiveSequentialSeconds: round((naive.total * options.latencyMs) / 1000, 1),
       ...storageFigures,

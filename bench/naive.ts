@@ -11,7 +11,10 @@ import { parseClusterId } from "../src/sources/parse.js";
 
 export interface NaiveRun {
   seconds: number;
+  /** Logical calls the script makes (one per list page, GET and upgrade profile): what the model counts. */
   requests: number;
+  /** Attempts beyond those calls: the SDK's own retries after a dropped socket or a 429 under load. */
+  retries: number;
   clusters: number;
   failures: number;
 }
@@ -20,6 +23,7 @@ export async function runNaiveBaseline(options: { endpoint: string; ca: string; 
   const credential = createStaticCredential("bench-naive");
   const clients = new Map<string, ContainerServiceClient>();
   let requests = 0;
+  let attempts = 0;
   const clientFor = (subscriptionId: string): ContainerServiceClient => {
     let client = clients.get(subscriptionId);
     if (!client) {
@@ -28,11 +32,21 @@ export async function runNaiveBaseline(options: { endpoint: string; ca: string; 
         tlsOptions: { ca: options.ca },
         additionalPolicies: [
           {
-            position: "perRetry",
+            position: "perCall",
             policy: {
-              name: "benchNaiveCounter",
+              name: "benchNaiveCalls",
               sendRequest: (request, next) => {
                 requests += 1;
+                return next(request);
+              },
+            },
+          },
+          {
+            position: "perRetry",
+            policy: {
+              name: "benchNaiveAttempts",
+              sendRequest: (request, next) => {
+                attempts += 1;
                 return next(request);
               },
             },
@@ -67,7 +81,7 @@ export async function runNaiveBaseline(options: { endpoint: string; ca: string; 
       failures += 1;
     }
   });
-  return { seconds: (performance.now() - started) / 1000, requests, clusters: ids.length, failures };
+  return { seconds: (performance.now() - started) / 1000, requests, retries: attempts - requests, clusters: ids.length, failures };
 }
 
 async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {

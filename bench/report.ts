@@ -126,7 +126,7 @@ export function formatTable(results: readonly BenchResult[]): string {
   for (const r of results) {
     if (r.naiveSeconds !== null) {
       out.push(
-        `naive baseline at ${size(r.clusters)}: ${r.naiveMeasuredRequests} requests in ${r.naiveSeconds} s with ${r.naiveConcurrency} calls at a time ` +
+        `naive baseline at ${size(r.clusters)}: ${r.naiveMeasuredRequests} requests${r.naiveRetries ? ` (+${r.naiveRetries} retried)` : ""} in ${r.naiveSeconds} s with ${r.naiveConcurrency} calls at a time ` +
           `(one at a time: ≥ ${r.naiveSequentialSeconds} s of round trips); the sweep: ${r.argRequests + r.armRequests} requests in ${r.wallSeconds} s`,
       );
     }
