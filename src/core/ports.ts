@@ -144,6 +144,11 @@ export interface HistoryStore {
   listRuns(query: PageQuery): Promise<Page<RunRecord>>;
   /** A stored run as the report contract, or null when unknown. */
   runReport(runId: string): Promise<AuditReport | null>;
+  /**
+   * One page of a stored run's report: the run's summary and errors with a page of its clusters, and
+   * the token of the next page (null on the last). Memory is bounded by the page, not the run.
+   */
+  runReportPage(runId: string, query: Pick<PageQuery, "limit" | "continuationToken">): Promise<{ report: AuditReport; continuationToken: string | null } | null>;
   /** One cluster's snapshots, newest first. */
   clusterHistory(clusterId: string, query: PageQuery): Promise<Page<StoredSnapshot>>;
   /**

@@ -1,7 +1,8 @@
 /**
  * POST /api/audits — audit a scope on demand. A handful of cluster ids (up to HTTP_MAX_SYNC_CLUSTERS)
  * is answered at once with the report; anything larger is queued for auditWorker and answered 202
- * with a Location to poll. GET /api/audits/{runId} — the stored run's report, or 202 while it runs.
+ * with a Location to poll. GET /api/audits/{runId}?limit&continuationToken — the stored run's report,
+ * a page of clusters at a time, or 202 while it runs.
  */
 import { app, output } from "@azure/functions";
 import { newRunId, runAudit } from "../app/audit.js";
@@ -10,7 +11,7 @@ import { emptySummary } from "../core/report.js";
 import { coversConfiguredScope } from "../core/scope.js";
 import { asObject, readJsonBody } from "../http/body.js";
 import { HTTP_REPORT_FORMATS } from "../http/openapi.js";
-import { optionalOneOf, queryParam, runId as parseRunId } from "../http/params.js";
+import { continuationToken, optionalOneOf, pageSize, queryParam, runId as parseRunId } from "../http/params.js";
 import { badParameter, notFound } from "../http/problem.js";
 import { jsonResponse, reportResponse } from "../http/respond.js";
 import { AUDIT_QUEUE, parseAuditRequest, type AuditMessage } from "../http/auditRequest.js";
@@ -44,15 +45,19 @@ export const startAudit = httpHandler({ methods: ["POST"], roles: ["Audit.Run"] 
 export const getAudit = httpHandler({ methods: ["GET"], roles: ["Audit.Read", "Audit.Run"] }, async (request, ctx) => {
   const runId = parseRunId(request.params.runId);
   const format = optionalOneOf(queryParam(request, "format"), HTTP_REPORT_FORMATS, "format") ?? "json";
+  const limit = pageSize(queryParam(request, "limit"));
+  const token = continuationToken(queryParam(request, "continuationToken"));
   const store = await ctx.store();
   const run = await store.getRun(runId);
   if (!run) throw notFound(`No run ${runId} is recorded.`, "runId");
   if (run.status === "running") {
     return jsonResponse({ runId, status: run.status, startedAt: run.startedAt, location: location(runId) }, 202, { "retry-after": "30" });
   }
-  const report = await store.runReport(runId);
-  if (!report) throw notFound(`No report for run ${runId} is stored.`, "runId");
-  return reportResponse(report, format, `audit-${runId}`);
+  const page = await store.runReportPage(runId, { limit, continuationToken: token });
+  if (!page) throw notFound(`No report for run ${runId} is stored.`, "runId");
+  // The run's own summary and errors, a page of its clusters, and the next page's token (as /api/fleet).
+  const report = { ...page.report, continuationToken: page.continuationToken };
+  return reportResponse(report, format, `audit-${runId}`, page.continuationToken ? { "x-continuation-token": page.continuationToken } : {});
 });
 
 app.http("startAudit", { route: "audits", methods: ROUTE_METHODS, authLevel: "function", extraOutputs: [auditQueue], handler: startAudit });

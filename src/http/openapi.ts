@@ -94,11 +94,13 @@ export function openApiDocument(): Json {
           "A run's report, or its status while it runs",
           ["Audit.Read", "Audit.Run"],
           {
-            "200": reportBody("The run's report."),
+            "200": reportBody(
+              "A page of the run's clusters with the run's whole summary and errors. The body carries `continuationToken` (null on the last page), also sent as the `x-continuation-token` header for CSV.",
+            ),
             "202": json("The run is still going.", ref("RunStatus")),
             "404": problem("No such run."),
           },
-          { parameters: [{ name: "runId", in: "path", required: true, schema: { type: "string", pattern: "^\\d{8}T\\d{6}Z-[0-9a-z]{4,32}$" } }, format] },
+          { parameters: [{ name: "runId", in: "path", required: true, schema: { type: "string", pattern: "^\\d{8}T\\d{6}Z-[0-9a-z]{4,32}$" } }, format, limit, token] },
         ),
       },
       "/runs": {

@@ -242,6 +242,33 @@ class TableStore implements TableHistoryStore {
     return reportOfRun(run, await this.runClusters(run, [prefixRange(RUN_CLUSTER_PREFIX)]));
   }
 
+  async runReportPage(runId: string, query: Pick<PageQuery, "limit" | "continuationToken">): Promise<{ report: AuditReport; continuationToken: string | null } | null> {
+    const run = await this.getRun(runId);
+    if (!run) return null;
+    const range = prefixRange(RUN_CLUSTER_PREFIX);
+    let low = range.low;
+    if (query.continuationToken !== undefined) {
+      // The token names its run, so a page of one run can never be continued into another's.
+      const resume = decodeFleetToken(query.continuationToken);
+      if (resume.runId !== run.runId || resume.after < range.low || resume.after >= range.high) throw new ContinuationTokenError();
+      low = resume.after;
+    }
+    const limit = pageSize(query.limit);
+    const runIndex = await this.table("runIndex");
+    const keys: string[] = [];
+    let next: string | null = null;
+    // Membership rows only (keys, a few bytes each), stopping one past the page.
+    for await (const entity of queryRange(runIndex, { partitionKey: toRunKey(run.runId), low, high: range.high, select: ["RowKey", "clusterKey"], pageSize: limit + 1 })) {
+      if (keys.length === limit) {
+        next = entity.rowKey;
+        break;
+      }
+      keys.push(String(entity["clusterKey"]));
+    }
+    const report = reportOfRun(run, await this.readClusters(run, keys));
+    return { report, continuationToken: next === null ? null : encodeContinuation(`${run.runId}\n${next}`) };
+  }
+
   /** Clusters of a run whose index rows fall in the ranges, read from their chains, sorted by id. */
   private async runClusters(run: RunRecord, ranges: { low: string; high: string }[]): Promise<ClusterReport[]> {
     return this.readClusters(run, await this.runClusterKeys(run, ranges));

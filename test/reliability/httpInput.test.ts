@@ -92,7 +92,11 @@ const QUERY_PARAMETERS: { route: string; parameter: string; send: (value: string
   ...["asOf", "severity", "supportTier", "format"].map((p) => ({ route: "GET /api/fleet", parameter: p, send: (v: string) => call(fleet, `/api/fleet${query(p, v)}`) })),
   ...["from", "to", "limit", "continuationToken"].map((p) => ({ route: "GET /api/clusters/{id}/history", parameter: p, send: (v: string) => history(GOOD_ID, query(p, v)) })),
   { route: "GET /api/verify", parameter: "clusterId", send: (v: string) => call(verify, `/api/verify${query("clusterId", v)}`) },
-  { route: "GET /api/audits/{runId}", parameter: "format", send: (v: string) => call(getAudit, `/api/audits/${RUN}${query("format", v)}`, { params: { runId: RUN } }) },
+  ...["format", "limit", "continuationToken"].map((p) => ({
+    route: "GET /api/audits/{runId}",
+    parameter: p,
+    send: (v: string) => call(getAudit, `/api/audits/${RUN}${query(p, v)}`, { params: { runId: RUN } }),
+  })),
 ];
 
 /** Route parameters and body fields, likewise. */
