@@ -1,17 +1,27 @@
-/** GET /api/verify?clusterId — re-hash stored snapshots and check each cluster's chain. */
+/**
+ * GET /api/verify?clusterId — re-hash one cluster's stored snapshots and check its chain.
+ *
+ * One cluster per call: a fleet-wide verify reads every snapshot ever stored, which no HTTP caller
+ * should be able to start at will (it would hold an instance for minutes and compete with the
+ * sweep for the storage account). Every chain is verified by the command line, `aks-audit verify`.
+ */
 import { app } from "@azure/functions";
 import { retentionLimitOf } from "../app/verify.js";
 import { armClusterId, queryParam } from "../http/params.js";
-import { notFound } from "../http/problem.js";
+import { badParameter, notFound } from "../http/problem.js";
 import { jsonResponse } from "../http/respond.js";
 import { httpHandler, ROUTE_METHODS } from "./runtime.js";
 
+export const FLEET_VERIFY_REFUSED =
+  "clusterId is required: over HTTP, verify one cluster's chain per call (GET /api/verify?clusterId=<ARM id>); every chain is verified by the command line (aks-audit verify)";
+
 export const verify = httpHandler({ methods: ["GET"], roles: ["Audit.Read"] }, async (request, ctx) => {
   const raw = queryParam(request, "clusterId");
-  const clusterId = raw === undefined ? undefined : armClusterId(raw, "clusterId");
+  if (raw === undefined) throw badParameter("clusterId", FLEET_VERIFY_REFUSED);
+  const clusterId = armClusterId(raw, "clusterId");
 
   const result = await (await ctx.store()).verify(clusterId, { retentionLimit: retentionLimitOf(ctx.config, new Date()) });
-  if (clusterId && result.clustersChecked === 0) throw notFound("No history of this cluster.", "clusterId");
+  if (result.clustersChecked === 0) throw notFound("No history of this cluster.", "clusterId");
   // A broken chain is a finding, not a failed request: 200 with ok=false and where it broke.
   return jsonResponse(result);
 });

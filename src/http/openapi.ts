@@ -148,10 +148,16 @@ export function openApiDocument(): Json {
       },
       "/verify": {
         get: operation(
-          "Verify the snapshot hash chains",
+          "Verify one cluster's snapshot hash chain (every chain: the command line, aks-audit verify)",
           ["Audit.Read"],
-          { "200": json("The verification result; ok is false when a chain is broken.", ref("VerifyResult")), "404": problem("No history of this cluster.") },
-          { parameters: [{ name: "clusterId", in: "query", required: false, schema: armClusterId }] },
+          {
+            "200": json("The verification result; ok is false when the chain is broken.", ref("VerifyResult")),
+            "404": problem("No history of this cluster."),
+          },
+          {
+            description: "Without clusterId the answer is 400 naming it: a fleet-wide verify reads every stored snapshot and is not offered over HTTP.",
+            parameters: [{ name: "clusterId", in: "query", required: true, schema: armClusterId }],
+          },
         ),
       },
       "/openapi.json": {

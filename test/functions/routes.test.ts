@@ -118,9 +118,7 @@ describe("routes, after timer sweeps", () => {
     expect(header(csv, "content-type")).toMatch(/^text\/csv/);
   });
 
-  it("GET /api/verify checks every chain, or one cluster's", async () => {
-    const all = json<{ ok: boolean; clustersChecked: number; snapshotsChecked: number }>(await verify(request("/api/verify"), invocation("verify")));
-    expect(all).toMatchObject({ ok: true, clustersChecked: 8, snapshotsChecked: 16 });
+  it("GET /api/verify checks one cluster's chain", async () => {
     const id = clusterIds(h.sim)[1]!;
     const one = json<{ ok: boolean; clustersChecked: number }>(await verify(request(`/api/verify?clusterId=${encodeURIComponent(id)}`), invocation("verify")));
     expect(one).toMatchObject({ ok: true, clustersChecked: 1 });

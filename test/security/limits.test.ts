@@ -6,7 +6,8 @@ import type { HttpResponseInit } from "@azure/functions";
 import { describe, expect, it } from "vitest";
 import { getAudit } from "../../src/functions/audits.js";
 import { sweep } from "../../src/functions/sweep.js";
-import { header, invocation, json, request, timerAt, useFunctionsHarness } from "../functions/harness.js";
+import { verify } from "../../src/functions/verify.js";
+import { clusterIds, header, invocation, json, request, timerAt, useFunctionsHarness } from "../functions/harness.js";
 
 const h = useFunctionsHarness({ clusters: 7 });
 
@@ -64,5 +65,18 @@ describe("GET /api/audits/{runId} pages clusters", () => {
     // The CSV is paged the same way.
     const csv = await audit(first, "?limit=2&format=csv");
     expect(header(csv, "x-continuation-token")).toBeTruthy();
+  });
+});
+
+describe("verify over HTTP", () => {
+  it("a fleet-wide verify is refused in favour of per-cluster verify, naming clusterId", async () => {
+    await h.reset();
+    await sweep(timerAt("2026-11-10T06:00:00Z"), invocation("sweep"));
+    const problem = expectProblem(await verify(request("/api/verify"), invocation("verify")), 400);
+    expect(problem.parameter).toBe("clusterId");
+    expect(problem.detail).toMatch(/aks-audit verify/);
+    const one = await verify(request(`/api/verify?clusterId=${encodeURIComponent(clusterIds(h.sim)[0]!)}`), invocation("verify"));
+    expect(one.status).toBe(200);
+    expect(json<{ ok: boolean; clustersChecked: number }>(one)).toMatchObject({ ok: true, clustersChecked: 1 });
   });
 });
