@@ -23,6 +23,7 @@ import { createClusterAccess } from "../sources/clusterAccess.js";
 import { createRunProgress, PROGRESS_TABLE_SUFFIX } from "../store/runProgress.js";
 import { createClusterScanner, createOpenSourceScanner, type ClusterScanner, type OpenSourceScanning, type ScanSelection } from "./openSourceScan.js";
 import { createScanQueue, SCAN_QUEUE, type ScanFanOut } from "./scanQueue.js";
+import { AUDIT_QUEUE, createAuditQueue, type AuditQueue } from "./auditQueue.js";
 import { connectionStringIsLoopback } from "../net/loopback.js";
 
 export interface AppContext {
@@ -45,6 +46,8 @@ export interface AppContext {
   openSource(): OpenSourceScanning | null;
   /** The same scan fanned out over a Storage Queue: the queue, the run progress table, the scanner. */
   openSourceFanOut(): Promise<ScanFanOut>;
+  /** Where POST /api/audits hands an accepted run to auditWorker (the host's storage account). */
+  auditQueue(): AuditQueue;
   close(): Promise<void>;
 }
 
@@ -56,7 +59,7 @@ export interface ContextOverrides {
   tablesConnectionString?: string;
   catalog?: Catalog;
   transport?: MailTransport;
-  /** Use this Storage Queue connection string for the open-source scan queue (tests). */
+  /** Use this Storage Queue connection string for the scan and audit queues (tests). */
   queueConnectionString?: string;
 }
 
@@ -73,6 +76,7 @@ export async function createAppContext(config: AuditorConfig, overrides: Context
   let transport = overrides.transport;
   let clusterScanner: ClusterScanner | undefined;
   let fanOut: Promise<ScanFanOut> | undefined;
+  let auditQueue: AuditQueue | undefined;
   const selection: ScanSelection = { subscriptions: config.openSourceScan.subscriptions, tag: config.openSourceScan.tag };
   const getClusterScanner = (): ClusterScanner =>
     (clusterScanner ??= createClusterScanner({
@@ -130,11 +134,12 @@ export async function createAppContext(config: AuditorConfig, overrides: Context
     openSource: () => getOpenSource(),
     openSourceFanOut: () =>
       (fanOut ??= Promise.resolve().then(() => ({
-        queue: createScanQueue(scanQueueClient(config, overrides, getCredential)),
+        queue: createScanQueue(storageQueueClient(SCAN_QUEUE, "queued open-source scans", config, overrides, getCredential)),
         progress: createRunProgress({ table: progressTable(config, overrides, getCredential) }),
         selection,
         clusters: getClusterScanner(),
       }))),
+    auditQueue: () => (auditQueue ??= createAuditQueue(storageQueueClient(AUDIT_QUEUE, "queued on-demand audits", config, overrides, getCredential))),
     close: async () => {
       for (const close of closers.reverse()) await close();
     },
@@ -183,22 +188,28 @@ async function openStore(
 }
 
 /**
- * The scan queue lives in the storage account the tables use (which is AzureWebJobsStorage unless
- * AZURE_TABLES_CONNECTION_STRING names another), because the queue trigger listens there.
+ * The queues live in the storage account the tables use (which is AzureWebJobsStorage unless
+ * AZURE_TABLES_CONNECTION_STRING names another), because the queue triggers listen there.
  */
-function scanQueueClient(config: AuditorConfig, overrides: ContextOverrides, getCredential: () => TokenCredential): QueueClient {
-  if (overrides.queueConnectionString) return new QueueClient(overrides.queueConnectionString, SCAN_QUEUE);
+function storageQueueClient(
+  name: string,
+  purpose: string,
+  config: AuditorConfig,
+  overrides: ContextOverrides,
+  getCredential: () => TokenCredential,
+): QueueClient {
+  if (overrides.queueConnectionString) return new QueueClient(overrides.queueConnectionString, name);
   switch (config.tables.kind) {
     case "connection-string":
-      return new QueueClient(config.tables.connectionString, SCAN_QUEUE);
+      return new QueueClient(config.tables.connectionString, name);
     case "endpoint": {
       const url = new URL(config.tables.endpoint);
       url.hostname = url.hostname.replace(".table.", ".queue.");
-      url.pathname = `/${SCAN_QUEUE}`;
+      url.pathname = `/${name}`;
       return new QueueClient(url.toString(), getCredential());
     }
     case "local":
-      throw new Error("queued open-source scans need a storage account (AzureWebJobsStorage); the command line scans in-process");
+      throw new Error(`${purpose} need a storage account (AzureWebJobsStorage); the command line runs them in-process`);
   }
 }
 

@@ -183,6 +183,7 @@ function holdingStore(store: HistoryStore, onComplete: (run: RunRecord) => Promi
     },
     saveSnapshots: (run, clusters) => store.saveSnapshots(run, clusters),
     completeRun: async (run) => store.completeRun(await onComplete(run)),
+    claimWideRun: (runId, now) => store.claimWideRun(runId, now),
     getRun: (runId) => store.getRun(runId),
     listRuns: (query) => store.listRuns(query),
     runReport: (runId) => store.runReport(runId),

@@ -139,6 +139,12 @@ export interface HistoryStore {
   saveSnapshots(run: RunRecord, clusters: readonly ClusterReport[]): Promise<void>;
   /** Records the run's final status, summary and errors. */
   completeRun(run: RunRecord): Promise<void>;
+  /**
+   * Claims the single slot for an on-demand run that sweeps whole subscriptions or the tenant.
+   * Null when `runId` now holds it; otherwise the id of the run that does (still running, or
+   * claimed less than a few minutes before `now` and not yet begun).
+   */
+  claimWideRun(runId: string, now: Date): Promise<string | null>;
   getRun(runId: string): Promise<RunRecord | null>;
   /** Runs, newest first. */
   listRuns(query: PageQuery): Promise<Page<RunRecord>>;

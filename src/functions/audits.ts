@@ -1,23 +1,25 @@
 /**
  * POST /api/audits — audit a scope on demand. A handful of cluster ids (up to HTTP_MAX_SYNC_CLUSTERS)
- * is answered at once with the report; anything larger is queued for auditWorker and answered 202
- * with a Location to poll. GET /api/audits/{runId}?limit&continuationToken — the stored run's report,
+ * is answered at once with the report; anything larger is recorded, its run id queued for
+ * auditWorker, and answered 202 with a Location to poll. One on-demand run of whole subscriptions or
+ * the tenant at a time: a second answers 409 naming the first. GET /api/audits/{runId}?limit&continuationToken — the stored run's report,
  * a page of clusters at a time, or 202 while it runs.
  */
-import { app, output } from "@azure/functions";
+import { app } from "@azure/functions";
 import { newRunId, runAudit } from "../app/audit.js";
+import { acceptAudit } from "../app/onDemand.js";
+import type { RunRecord } from "../core/ports.js";
 import { toIsoDate } from "../core/dates.js";
 import { emptySummary } from "../core/report.js";
 import { coversConfiguredScope } from "../core/scope.js";
 import { asObject, readJsonBody } from "../http/body.js";
 import { HTTP_REPORT_FORMATS } from "../http/openapi.js";
 import { continuationToken, optionalOneOf, pageSize, queryParam, runId as parseRunId } from "../http/params.js";
-import { badParameter, notFound } from "../http/problem.js";
+import { auditAlreadyRunning, badParameter, notFound, notQueued } from "../http/problem.js";
 import { jsonResponse, reportResponse } from "../http/respond.js";
-import { AUDIT_QUEUE, parseAuditRequest, type AuditMessage } from "../http/auditRequest.js";
+import { parseAuditRequest } from "../http/auditRequest.js";
 import { httpHandler, ROUTE_METHODS } from "./runtime.js";
 
-export const auditQueue = output.storageQueue({ queueName: AUDIT_QUEUE, connection: "AzureWebJobsStorage" });
 const location = (runId: string): string => `/api/audits/${runId}`;
 
 export const startAudit = httpHandler({ methods: ["POST"], roles: ["Audit.Run"] }, async (request, ctx, invocation) => {
@@ -32,13 +34,18 @@ export const startAudit = httpHandler({ methods: ["POST"], roles: ["Audit.Run"] 
     const { report } = await runAudit(ctx.auditDeps(keep ? await ctx.store() : null), request);
     return jsonResponse(report, 200, keep ? { "content-location": location(runId) } : {});
   }
-  const store = await ctx.store();
-  // Record the run before queueing it, so polling the Location never answers 404 for a run we accepted.
+  // The queue is resolved before anything is recorded: a host without one refuses up front.
+  const queue = ctx.auditQueue();
   const startedAt = new Date().toISOString();
   const catalog = { catalogVersion: ctx.catalog.version, catalogCheckedAt: ctx.catalog.checkedAt };
   const fleet = coversConfiguredScope(scope, ctx.config.scope);
-  await store.beginRun({ runId, trigger: "http", scope, asOf, startedAt, endedAt: null, status: "running", summary: emptySummary(), errors: [], fleet, ...catalog });
-  invocation.extraOutputs.set(auditQueue, { runId, scope, asOf } satisfies AuditMessage);
+  const run: RunRecord = { runId, trigger: "http", scope, asOf, startedAt, endedAt: null, status: "running", summary: emptySummary(), errors: [], fleet, ...catalog };
+  const accepted = await acceptAudit({ store: await ctx.store(), queue, now: () => new Date() }, run);
+  if (accepted.kind === "busy") throw auditAlreadyRunning(accepted.holder, location(accepted.holder));
+  if (accepted.kind === "not-queued") {
+    invocation.error(`audit ${runId} not queued: ${accepted.run.errors.at(-1)?.message ?? ""}`);
+    throw notQueued(runId);
+  }
   return jsonResponse({ runId, status: "running", startedAt, location: location(runId) }, 202, { location: location(runId), "retry-after": "30" });
 });
 
@@ -60,5 +67,5 @@ export const getAudit = httpHandler({ methods: ["GET"], roles: ["Audit.Read", "A
   return reportResponse(report, format, `audit-${runId}`, page.continuationToken ? { "x-continuation-token": page.continuationToken } : {});
 });
 
-app.http("startAudit", { route: "audits", methods: ROUTE_METHODS, authLevel: "function", extraOutputs: [auditQueue], handler: startAudit });
+app.http("startAudit", { route: "audits", methods: ROUTE_METHODS, authLevel: "function", handler: startAudit });
 app.http("getAudit", { route: "audits/{runId}", methods: ROUTE_METHODS, authLevel: "function", handler: getAudit });

@@ -1,6 +1,7 @@
 /**
- * The on-demand audit request: the POST body's scope, validated, and the queue message that carries
- * it to auditWorker. Shared by both ends so the worker re-validates exactly what the API accepted.
+ * The on-demand audit request: the POST body's scope, validated, and what auditWorker reads back of
+ * it (the message names the run; the scope is stored with the run record). Shared by both ends so
+ * the worker re-validates exactly what the API accepted.
  *
  * A requested scope must lie inside the configured one (AUDIT_SUBSCRIPTIONS / AUDIT_MANAGEMENT_GROUPS):
  * an HTTP caller may narrow what the deployment audits, never widen it. A stored run is dated today;
@@ -9,17 +10,13 @@
  */
 import type { AppContext } from "../app/context.js";
 import { narrowToClusters, RUN_ID_PATTERN } from "../app/audit.js";
+import type { AuditMessage } from "../app/auditQueue.js";
+import type { RunRecord } from "../core/ports.js";
 import type { AuditScope, IsoDate } from "../core/types.js";
 import { armClusterId, guid, isoDate, managementGroupId } from "./params.js";
 import { badParameter, outsideScope } from "./problem.js";
 
-export const AUDIT_QUEUE = "aksaudit-requests";
-
-export interface AuditMessage {
-  runId: string;
-  scope: AuditScope;
-  asOf: IsoDate;
-}
+export { AUDIT_QUEUE, type AuditMessage } from "../app/auditQueue.js";
 
 export interface ParsedAuditRequest {
   scope: AuditScope;
@@ -108,16 +105,30 @@ export function parseAuditRequest(body: Record<string, unknown>, ctx: Pick<AppCo
   return { scope, asOf, store };
 }
 
-/** The queue message as auditWorker receives it, checked again: the queue is not a trust boundary we own alone. */
-export function parseAuditMessage(message: unknown, ctx: Pick<AppContext, "config">): AuditMessage {
+/**
+ * The queue message as auditWorker receives it: a run id, checked again (the queue is not a trust
+ * boundary we own alone). Fields a message of an earlier version carried are ignored: the stored
+ * run record is the request.
+ */
+export function parseAuditMessage(message: unknown): AuditMessage {
   if (typeof message !== "object" || message === null) throw new TypeError("audit message is not an object");
-  const { runId, scope, asOf } = message as { runId?: unknown; scope?: unknown; asOf?: unknown };
+  const { runId } = message as { runId?: unknown };
   if (typeof runId !== "string" || !RUN_ID_PATTERN.test(runId)) throw new TypeError("audit message has no valid runId");
-  if (typeof scope !== "object" || scope === null) throw new TypeError("audit message has no scope");
-  if (typeof asOf !== "string") throw new TypeError("audit message has no asOf");
-  const { subscriptions, managementGroups, clusterIds } = scope as Record<string, unknown>;
-  // Empty lists in the message mean "not given" (the API stored them that way).
-  const given = (v: unknown): unknown => (Array.isArray(v) && v.length === 0 ? undefined : v);
-  const parsed = parseAuditRequest({ subscriptions: given(subscriptions), managementGroups: given(managementGroups), clusterIds: given(clusterIds), asOf }, ctx, asOf);
-  return { runId, scope: parsed.scope, asOf: parsed.asOf };
+  return { runId };
+}
+
+/**
+ * The request stored with a run, judged by today's settings: a scope the API accepted may since
+ * have left the configured scope or outgrown HTTP_MAX_SCOPE_SIZE. Throws the problem naming why.
+ */
+export function storedAuditRequest(run: Pick<RunRecord, "scope" | "asOf">, ctx: Pick<AppContext, "config">): { scope: AuditScope; asOf: IsoDate } {
+  const { subscriptions, managementGroups, clusterIds } = run.scope;
+  // Empty lists in the record mean "not given" (the API stored them that way).
+  const given = (v: readonly string[]): string[] | undefined => (v.length === 0 ? undefined : [...v]);
+  const parsed = parseAuditRequest(
+    { subscriptions: given(subscriptions), managementGroups: given(managementGroups), clusterIds: given(clusterIds), asOf: run.asOf },
+    ctx,
+    run.asOf,
+  );
+  return { scope: parsed.scope, asOf: parsed.asOf };
 }

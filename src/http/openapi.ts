@@ -83,8 +83,10 @@ export function openApiDocument(): Json {
             "202": json("A larger scope, queued; poll the Location.", ref("RunStatus"), {
               Location: { schema: { type: "string" }, description: "/api/audits/{runId}" },
             }),
+            "409": problem("An on-demand audit of whole subscriptions, groups or the tenant is already running; `runId` names it (one at a time; named clusterIds are not held up)."),
             "413": problem(`The body is larger than ${MAX_BODY_BYTES} bytes.`),
             "415": problem("The body is not application/json."),
+            "503": problem("The run was recorded but could not be queued; it is recorded failed with the reason, and `runId` names it."),
           },
           { requestBody: { required: false, content: { "application/json": { schema: ref("AuditRequest") } } } },
         ),
@@ -185,6 +187,7 @@ export function openApiDocument(): Json {
             status: { type: "integer" },
             detail: { type: "string" },
             parameter: { type: "string", description: "The offending input: query or route parameter, header, or body.<field>." },
+            runId: { type: "string", description: "The run a 409 (the audit already running) or a 503 (the run that could not be queued) is about." },
           },
         },
         AuditRequest: {

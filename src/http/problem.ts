@@ -15,6 +15,8 @@ export interface ProblemDocument {
   detail: string;
   /** The request input at fault: a query parameter, a route parameter, a header or `body.<field>`. */
   parameter?: string;
+  /** The run a 409 or 503 is about. */
+  runId?: string;
 }
 
 /** A user-facing failure; thrown by validators and handlers, turned into a response by the wrapper. */
@@ -26,13 +28,15 @@ export class HttpProblem extends Error {
     readonly detail: string,
     readonly parameter?: string,
     readonly headers: Record<string, string> = {},
+    /** Extension members (RFC 9457 §3.2) a client acts on, e.g. the id of the run in the way. */
+    readonly extensions: Record<string, string> = {},
   ) {
     super(detail);
     this.name = "HttpProblem";
   }
 
   toDocument(): ProblemDocument {
-    const doc: ProblemDocument = { type: TYPE_BASE + this.slug, title: this.title, status: this.status, detail: this.detail };
+    const doc: ProblemDocument = { ...this.extensions, type: TYPE_BASE + this.slug, title: this.title, status: this.status, detail: this.detail };
     if (this.parameter !== undefined) doc.parameter = this.parameter;
     return doc;
   }
@@ -65,6 +69,26 @@ export function forbidden(detail: string): HttpProblem {
 /** The request names something outside what this deployment may audit (AUDIT_SUBSCRIPTIONS / AUDIT_MANAGEMENT_GROUPS). */
 export function outsideScope(parameter: string, detail: string): HttpProblem {
   return new HttpProblem(403, "outside-configured-scope", "Outside the configured scope", detail, parameter);
+}
+
+/** Another on-demand audit of whole subscriptions or the tenant is running: one at a time. */
+export function auditAlreadyRunning(runId: string, location: string): HttpProblem {
+  return new HttpProblem(
+    409,
+    "audit-already-running",
+    "An audit is already running",
+    `run ${runId} is already auditing whole subscriptions or the tenant on demand; one such audit runs at a time: poll ${location}, or name clusterIds to audit a few clusters now`,
+    undefined,
+    { location },
+    { runId },
+  );
+}
+
+/** The run was recorded but could not be handed to the worker; it is marked failed. */
+export function notQueued(runId: string): HttpProblem {
+  return new HttpProblem(503, "audit-not-queued", "The audit could not be queued", `run ${runId} could not be queued for the worker and is recorded as failed; try again`, undefined, {
+    "retry-after": "30",
+  }, { runId });
 }
 
 export function internalError(): HttpProblem {

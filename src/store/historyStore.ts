@@ -38,7 +38,7 @@ import {
   type TableRole,
 } from "./layout.js";
 import { ContinuationTokenError, decodeContinuation, encodeContinuation, pageSize } from "./paging.js";
-import { runEntities, runFromEntity, stemOf } from "./runs.js";
+import { runEntities, runFromEntity, slotHolderInFlight, stemOf, WIDE_RUN_SLOT_ROW } from "./runs.js";
 import { appendSnapshots, groupsOf, headEntityOf, headFromEntity, readGroup, snapshotOf, type RunKeys } from "./snapshots.js";
 import {
   collectRange,
@@ -146,6 +146,29 @@ class TableStore implements TableHistoryStore {
       }
     }
     throw new Error(`could not record the end of run ${run.runId}: it kept changing underneath`);
+  }
+
+  async claimWideRun(runId: string, now: Date): Promise<string | null> {
+    const runs = await this.table("runs");
+    const claim = { partitionKey: RUNS_PARTITION, rowKey: WIDE_RUN_SLOT_ROW, runId, claimedAt: now.toISOString() };
+    // Create-if-absent or replace-if-unchanged (ETag): of two callers racing, exactly one wins.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const slot = await getOrNull(runs, RUNS_PARTITION, WIDE_RUN_SLOT_ROW);
+      try {
+        if (!slot) {
+          await runs.createEntity(claim);
+          return null;
+        }
+        const holder = String(slot["runId"]);
+        if (holder === runId) return null;
+        if (slotHolderInFlight(await this.getRun(holder), String(slot["claimedAt"]), now)) return holder;
+        await runs.updateEntity(claim, "Replace", { etag: slot.etag });
+        return null;
+      } catch (error) {
+        if (!isStatus(error, 409, 412)) throw error;
+      }
+    }
+    throw new Error("could not claim the on-demand run slot: it kept changing underneath");
   }
 
   async getRun(runId: string): Promise<RunRecord | null> {

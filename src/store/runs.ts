@@ -64,3 +64,17 @@ function fitRecord(run: RunRecord): RunRecord {
   }
   return keep(low);
 }
+
+/**
+ * The one on-demand wide-run slot: a row beside the run records naming the run that holds it. A
+ * holder that finished (or was closed as abandoned) frees it; one not yet begun keeps it for the
+ * grace below, the time between the claim and beginRun.
+ */
+export const WIDE_RUN_SLOT_ROW = "w|on-demand";
+export const WIDE_RUN_CLAIM_GRACE_MS = 5 * 60_000;
+
+export function slotHolderInFlight(holder: RunRecord | null, claimedAt: string, now: Date): boolean {
+  if (holder) return holder.status === "running";
+  const at = Date.parse(claimedAt);
+  return Number.isFinite(at) && now.getTime() - at < WIDE_RUN_CLAIM_GRACE_MS;
+}

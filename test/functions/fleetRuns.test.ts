@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import type { AuditReport } from "../../src/core/report.js";
 import { toIsoDate } from "../../src/core/dates.js";
-import { auditQueue, startAudit } from "../../src/functions/audits.js";
+import { startAudit } from "../../src/functions/audits.js";
 import { auditWorker } from "../../src/functions/auditWorker.js";
 import { fleet } from "../../src/functions/fleet.js";
 import { sweep } from "../../src/functions/sweep.js";
@@ -16,7 +16,7 @@ import { clusterIds, invocation, json, request, timerAt, useFunctionsHarness } f
 const h = useFunctionsHarness({ clusters: 8 });
 
 const post = (body: unknown) =>
-  startAudit(request("/api/audits", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }), invocation("startAudit", [], [auditQueue]));
+  startAudit(request("/api/audits", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }), invocation("startAudit"));
 
 function subscriptionOf(id: string): string {
   return /^\/subscriptions\/([^/]+)\//i.exec(id)![1]!;
@@ -37,13 +37,12 @@ describe("fleet runs and scoped runs", () => {
     const subscription = subscriptionOf(ids[ids.length - 1]!);
     const inSubscription = ids.filter((id) => subscriptionOf(id) === subscription);
     expect(inSubscription.length).toBeLessThan(ids.length);
-    const ctx = invocation("startAudit", [], [auditQueue]);
     const response = await startAudit(
       request("/api/audits", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ subscriptions: [subscription] }) }),
-      ctx,
+      invocation("startAudit"),
     );
     expect(response.status).toBe(202);
-    await auditWorker(ctx.extraOutputs.get(auditQueue), invocation("auditWorker"));
+    await auditWorker(await h.takeAuditMessage(), invocation("auditWorker"));
     const scopedRunId = json<{ runId: string }>(response).runId;
     const scoped = await store.getRun(scopedRunId);
     expect(scoped).toMatchObject({ status: "succeeded", fleet: false, scope: { subscriptions: [subscription] } });

@@ -9,11 +9,14 @@ import { HttpRequest, InvocationContext, type HttpResponseInit, type Timer } fro
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { QueueClient } from "@azure/storage-queue";
 import { afterAll, beforeAll } from "vitest";
+import { AUDIT_QUEUE } from "../../src/app/auditQueue.js";
 import { createAppContext, type AppContext } from "../../src/app/context.js";
 import { loadConfig } from "../../src/config.js";
 import type { MailTransport, OutgoingMail } from "../../src/core/ports.js";
 import { provideAppContext } from "../../src/functions/runtime.js";
+import { startLocalQueues, type LocalQueues } from "../../src/local/azuriteQueue.js";
 import { startFleetSimulator, type FleetSimulator } from "../../src/local/simulator/index.js";
 import { useAzurite } from "../helpers/azurite.js";
 
@@ -28,13 +31,19 @@ export interface Harness {
   readonly sim: FleetSimulator;
   readonly ctx: AppContext;
   readonly mail: OutgoingMail[];
-  /** A fresh context (fresh tables) with these extra settings, injected for the handlers. */
+  /** A fresh context (fresh tables, an empty audit queue) with these extra settings, injected for the handlers. */
   reset(env?: Record<string, string>): Promise<AppContext>;
+  /** The next message POST /api/audits queued for auditWorker, decoded as the host would; undefined when none. */
+  takeAuditMessage(): Promise<unknown>;
+  /** The audit queue itself (Azurite's Queue service), e.g. to delete it under a test. */
+  readonly auditQueue: QueueClient;
 }
 
 export function useFunctionsHarness(options: { clusters?: number; env?: Record<string, string> } = {}): Harness {
   const azurite = useAzurite();
   let sim: FleetSimulator | null = null;
+  let queues: LocalQueues | null = null;
+  let auditQueue: QueueClient | null = null;
   let ctx: AppContext | null = null;
   let home = "";
   const mail: OutgoingMail[] = [];
@@ -48,6 +57,8 @@ export function useFunctionsHarness(options: { clusters?: number; env?: Record<s
   const reset = async (env: Record<string, string> = {}): Promise<AppContext> => {
     await ctx?.close();
     mail.length = 0;
+    await auditQueue!.createIfNotExists();
+    await auditQueue!.clearMessages();
     const config = loadConfig({
       AKS_AUDIT_HOME: home,
       ARM_ENDPOINT: sim!.endpoint,
@@ -62,6 +73,7 @@ export function useFunctionsHarness(options: { clusters?: number; env?: Record<s
       credential: stubCredential,
       armCa: sim!.ca,
       tablesConnectionString: azurite.connectionString,
+      queueConnectionString: queues!.connectionString,
       transport,
     });
     provideAppContext(ctx);
@@ -71,12 +83,15 @@ export function useFunctionsHarness(options: { clusters?: number; env?: Record<s
   beforeAll(async () => {
     home = await mkdtemp(path.join(tmpdir(), "aks-audit-fn-"));
     sim = await startFleetSimulator({ seed: 7, clusters: options.clusters ?? 8, asOf: SIM_AS_OF, quota: null, armQuota: null });
+    queues = await startLocalQueues();
+    auditQueue = new QueueClient(queues.connectionString, AUDIT_QUEUE);
     await reset();
   });
   afterAll(async () => {
     provideAppContext(null);
     await ctx?.close();
     await sim?.close();
+    await queues?.close();
     await rm(home, { recursive: true, force: true });
   });
 
@@ -89,6 +104,15 @@ export function useFunctionsHarness(options: { clusters?: number; env?: Record<s
     },
     mail,
     reset,
+    get auditQueue() {
+      return auditQueue!;
+    },
+    takeAuditMessage: async () => {
+      const { receivedMessageItems: [item] } = await auditQueue!.receiveMessages({ numberOfMessages: 1 });
+      if (!item) return undefined;
+      await auditQueue!.deleteMessage(item.messageId, item.popReceipt);
+      return JSON.parse(Buffer.from(item.messageText, "base64").toString("utf8")) as unknown;
+    },
   };
 }
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import type { AuditReport } from "../../src/core/report.js";
 import { toIsoDate } from "../../src/core/dates.js";
 import { sameArmId } from "../../src/core/types.js";
-import { auditQueue, getAudit, startAudit } from "../../src/functions/audits.js";
+import { getAudit, startAudit } from "../../src/functions/audits.js";
 import { auditWorker } from "../../src/functions/auditWorker.js";
 import { clusterHistory } from "../../src/functions/clusterHistory.js";
 import { fleet } from "../../src/functions/fleet.js";
@@ -141,8 +141,7 @@ describe("routes, after timer sweeps", () => {
   });
 
   it("POST /api/audits for the whole scope answers 202, and the queued run completes behind the Location", async () => {
-    const ctx = invocation("startAudit", [], [auditQueue]);
-    const accepted = await startAudit(request("/api/audits", { method: "POST" }), ctx);
+    const accepted = await startAudit(request("/api/audits", { method: "POST" }), invocation("startAudit"));
     expect(accepted.status).toBe(202);
     const location = header(accepted, "location")!;
     const { runId } = json<{ runId: string }>(accepted);
@@ -152,8 +151,10 @@ describe("routes, after timer sweeps", () => {
     expect(polling.status).toBe(202);
     expect(json(polling)).toMatchObject({ runId, status: "running" });
 
-    const message = ctx.extraOutputs.get(auditQueue);
-    expect(message).toMatchObject({ runId, scope: { subscriptions: [], managementGroups: [], clusterIds: [] } });
+    // The message names the run; the scope is stored with the run record.
+    const message = await h.takeAuditMessage();
+    expect(message).toEqual({ runId });
+    expect((await (await h.ctx.store()).getRun(runId))?.scope).toEqual({ subscriptions: [], managementGroups: [], clusterIds: [] });
     await auditWorker(message, invocation("auditWorker"));
     const done = await getAudit(request(location, { params: { runId } }), invocation("getAudit"));
     expect(done.status).toBe(200);
@@ -166,13 +167,14 @@ describe("routes, after timer sweeps", () => {
   });
 
   it("POST /api/audits with more cluster ids than HTTP_MAX_SYNC_CLUSTERS answers 202", async () => {
-    const ctx = invocation("startAudit", [], [auditQueue]);
     const response = await startAudit(
       request("/api/audits", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ clusterIds: clusterIds(h.sim).slice(0, 4) }) }),
-      ctx,
+      invocation("startAudit"),
     );
     expect(response.status).toBe(202);
-    expect((ctx.extraOutputs.get(auditQueue) as { scope: { clusterIds: string[] } }).scope.clusterIds).toHaveLength(4);
+    const { runId } = json<{ runId: string }>(response);
+    expect(await h.takeAuditMessage()).toEqual({ runId });
+    expect((await (await h.ctx.store()).getRun(runId))?.scope.clusterIds).toHaveLength(4);
   });
 
   it("GET /api/openapi.json serves the document", async () => {

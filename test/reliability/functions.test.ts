@@ -6,7 +6,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import type { AuditReport } from "../../src/core/report.js";
 import type { AppContext } from "../../src/app/context.js";
-import { auditQueue, startAudit } from "../../src/functions/audits.js";
+import { startAudit } from "../../src/functions/audits.js";
 import { auditWorker } from "../../src/functions/auditWorker.js";
 import { sweep } from "../../src/functions/sweep.js";
 import { clusterIds, invocation, json, request, timerAt, useFunctionsHarness } from "../functions/harness.js";
@@ -90,11 +90,10 @@ describe("Function triggers", () => {
   });
 
   it("a queued HTTP audit and a timer sweep running at once both complete over the whole fleet", async () => {
-    const accepted = invocation("startAudit", [], [auditQueue]);
-    const response = await startAudit(request("/api/audits", { method: "POST" }), accepted);
+    const response = await startAudit(request("/api/audits", { method: "POST" }), invocation("startAudit"));
     expect(response.status).toBe(202);
     const { runId } = json<{ runId: string }>(response);
-    await Promise.all([sweep(timerAt("2026-11-17T06:00:00Z"), invocation("sweep")), auditWorker(accepted.extraOutputs.get(auditQueue), invocation("auditWorker"))]);
+    await Promise.all([sweep(timerAt("2026-11-17T06:00:00Z"), invocation("sweep")), auditWorker(await h.takeAuditMessage(), invocation("auditWorker"))]);
     const queued = await expectFleetOnce(runId, clusterIds(h.sim));
     expect(queued.run?.status).toBe("succeeded");
     await expectFleetOnce("20261117T060000Z-timer", clusterIds(h.sim));

@@ -1,0 +1,37 @@
+/**
+ * The queue that carries an accepted on-demand audit to auditWorker. The message is the run id
+ * alone: the request (scope, asOf) is stored with the run record when the run is begun, so no
+ * scope, however large, can overflow the 64 KiB a Storage Queue message may hold.
+ */
+import type { QueueClient } from "@azure/storage-queue";
+
+export const AUDIT_QUEUE = "aksaudit-requests";
+
+export interface AuditMessage {
+  runId: string;
+}
+
+export interface AuditQueue {
+  readonly name: string;
+  send(message: AuditMessage): Promise<void>;
+}
+
+/** Base64 JSON, as the Functions queue trigger decodes it by default. */
+export function encodeAuditMessage(message: AuditMessage): string {
+  return Buffer.from(JSON.stringify({ runId: message.runId }), "utf8").toString("base64");
+}
+
+export function createAuditQueue(client: QueueClient): AuditQueue {
+  let ready: Promise<unknown> | null = null;
+  return {
+    name: client.name,
+    async send(message) {
+      ready ??= client.createIfNotExists().catch((error: unknown) => {
+        ready = null;
+        throw error;
+      });
+      await ready;
+      await client.sendMessage(encodeAuditMessage(message));
+    },
+  };
+}
