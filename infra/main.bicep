@@ -87,8 +87,13 @@ module storage 'br/public:avm/res/storage/storage-account:0.8.3' = {
     allowSharedKeyAccess: false // identity only: no keys exist to leak
     minimumTlsVersion: 'TLS1_2'
     dnsEndpointType: 'Standard'
+    // As narrow as Flex Consumption without a virtual network allows: the app reaches storage from
+    // the region's shared outbound addresses, which no IP rule can list (and IP rules do not apply
+    // within a region), and Functions apps are not among the trusted services `bypass` admits. So
+    // the network stays open and access is closed instead: no shared keys, no anonymous blobs, TLS
+    // 1.2, Entra data roles for one identity. docs/deploy.md ("What stays open") has the VNet route.
     publicNetworkAccess: 'Enabled'
-    networkAcls: { defaultAction: 'Allow', bypass: 'AzureServices' }
+    networkAcls: { defaultAction: 'Allow', bypass: 'None' }
     blobServices: { containers: [{ name: deploymentContainerName }] }
   }
 }

@@ -98,5 +98,19 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
   }
 }
 
+// Basic (user name and password) publishing credentials off for FTP and for the SCM site: azd
+// deploys with an Entra token, so the only thing these would add is a password that bypasses Entra.
+resource ftpCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: site
+  name: 'ftp'
+  properties: { allow: false }
+}
+
+resource scmCredentials 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: site
+  name: 'scm'
+  properties: { allow: false }
+}
+
 output name string = site.name
 output uri string = 'https://${site.properties.defaultHostName}'

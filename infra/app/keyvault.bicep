@@ -19,7 +19,14 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
     sku: { family: 'A', name: 'standard' }
     enableRbacAuthorization: true
     enableSoftDelete: true
+    // Purge protection: a deleted vault or secret can only be recovered, never purged early, by
+    // anyone (a stolen deployer credential included). It cannot be turned off once on. The
+    // retention stays at the 7 days vaults were created with (it cannot change after creation);
+    // docs/deploy.md says what this means for `azd down`.
+    enablePurgeProtection: true
     softDeleteRetentionInDays: 7
+    // Public endpoint, RBAC only: the Function App resolves the Key Vault reference from Flex
+    // Consumption's shared outbound addresses, which no firewall rule can name (docs/deploy.md).
     publicNetworkAccess: 'Enabled'
   }
 }
