@@ -233,7 +233,7 @@ describe("SendGrid faults", () => {
       expect([...counts.keys()].sort()).toEqual(pending.messages.map((m) => m.messageId).sort());
       await expectLedgerAllSent();
     }
-    recordFigures({ duplicateEmails: extraCopies });
+    recordFigures({ duplicateEmails: extraCopies, concurrentSenders: { trials: TRIALS, messages, extraCopies } });
     expect(messages).toBe(TRIALS * 2);
     expect(extraCopies).toBe(0);
   });

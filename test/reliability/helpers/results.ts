@@ -11,9 +11,11 @@ export interface Figures {
   dataLost?: number;
   /** E-mails the SendGrid fake accepted more often than the documented single re-send allows. */
   duplicateEmails?: number;
+  /** Two senders racing over the same pending set: trials run, messages sent, copies beyond one per message. */
+  concurrentSenders?: { trials: number; messages: number; extraCopies: number };
 }
 
-/** Appends one JSON line `{ test, dataLost?, duplicateEmails? }`; `test` is "describe > it", as vitest names it. */
+/** Appends one JSON line `{ test, dataLost?, duplicateEmails?, concurrentSenders? }`; `test` is "describe > it", as vitest names it. */
 export function recordFigures(figures: Figures): void {
   const file = process.env.RELIABILITY_RESULTS;
   if (!file) return;
