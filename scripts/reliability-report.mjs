@@ -93,7 +93,8 @@ try {
       racing ??= { trials: 0, messages: 0, extraCopies: 0 };
       for (const key of Object.keys(racing)) racing[key] += f.concurrentSenders[key];
     }
-    const row = classOf(String(f.test).split(" > ")[0]);
+    const byFile = f.file ? FILE_CLASSES[path.relative(root, f.file).split(path.sep).join("/")] : undefined;
+    const row = classOf(byFile ?? String(f.test).split(" > ")[0]);
     if (typeof f.dataLost === "number") row.dataLost = (row.dataLost ?? 0) + f.dataLost;
     if (typeof f.duplicateEmails === "number") row.duplicates = (row.duplicates ?? 0) + f.duplicateEmails;
   }

@@ -17,6 +17,7 @@ import { useAzurite } from "../helpers/azurite.js";
 import { startSendGridFake, type SendGridFake } from "../helpers/sendgridFake.js";
 import { fleet, recipients, report } from "../notify/reportFixtures.js";
 import { invocation, timerAt, useFunctionsHarness } from "../functions/harness.js";
+import { recordFigures } from "../reliability/helpers/results.js";
 
 const azurite = useAzurite();
 let fake: SendGridFake;
@@ -64,6 +65,16 @@ const copies = (): Map<string, number> => {
   return counts;
 };
 
+/**
+ * Copies per message at the fake, recorded for docs/reliability.md as copies beyond what the design
+ * allows (`allowed`: 1, or 2 where SendGrid's acceptance went unrecorded), before the test asserts them.
+ */
+const countedCopies = (allowed: 1 | 2): number[] => {
+  const counts = [...copies().values()];
+  recordFigures({ duplicateEmails: counts.reduce((sum, n) => sum + Math.max(0, n - allowed), 0) });
+  return counts;
+};
+
 describe("a claimed message is in flight: no second sender sends it", () => {
   it("the same run delivered again while the first delivery is still sending sends nothing", async () => {
     const slow = slowAnswer();
@@ -74,7 +85,7 @@ describe("a claimed message is in flight: no second sender sends it", () => {
     await first;
     expect(second.messages).toEqual([]);
     expect(second.inFlight).toBe(3);
-    expect([...copies().values()]).toEqual([1]);
+    expect(countedCopies(1)).toEqual([1]);
   });
 
   it("a recovery while the first sender is still sending leaves the message to it", async () => {
@@ -88,7 +99,7 @@ describe("a claimed message is in flight: no second sender sends it", () => {
     slow.release();
     await a;
     expect(b.messages).toEqual([]);
-    expect([...copies().values()]).toEqual([1]);
+    expect(countedCopies(1)).toEqual([1]);
     expect(await ledger.listPending()).toEqual([]);
   });
 
@@ -101,7 +112,7 @@ describe("a claimed message is in flight: no second sender sends it", () => {
     slow.release();
     await first;
     expect(second.inFlight).toBe(1);
-    expect([...copies().values()]).toEqual([1]);
+    expect(countedCopies(1)).toEqual([1]);
   });
 
   it("the claim of a sender that died lapses: after the claim lifetime the message is re-sent once", async () => {
@@ -112,7 +123,7 @@ describe("a claimed message is in flight: no second sender sends it", () => {
     expect(soon.messages).toEqual([]);
     const later = await deliverAlerts(deps({ now: () => new Date(AT.getTime() + 36 * 60_000) }), { report: fleetReport("run-3"), recipients: ops });
     expect(later.messages.map((m) => [m.status, m.resend])).toEqual([["sent", true]]);
-    expect([...copies().values()]).toEqual([2]); // the one re-send after an unrecorded acceptance
+    expect(countedCopies(2)).toEqual([2]); // the one re-send after an unrecorded acceptance
   });
 });
 
@@ -122,10 +133,10 @@ describe("a timeout or lost answer is not retried in the same run", () => {
     const first = await deliverAlerts(deps({ transport: sendgrid(150) }), { report: fleetReport("run-1"), recipients: ops });
     expect(first.messages.map((m) => [m.status, m.attempts])).toEqual([["pending", 1]]);
     for (let i = 0; i < 100 && fake.accepted.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
-    expect([...copies().values()]).toEqual([1]);
+    expect(countedCopies(1)).toEqual([1]);
     const second = await deliverAlerts(deps(), { report: fleetReport("run-2"), recipients: ops });
     expect(second.messages.map((m) => [m.status, m.resend])).toEqual([["sent", true]]);
-    expect([...copies().values()]).toEqual([2]);
+    expect(countedCopies(2)).toEqual([2]);
     expect(fake.requests).toBe(2);
   });
 

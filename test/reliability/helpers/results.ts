@@ -15,10 +15,12 @@ export interface Figures {
   concurrentSenders?: { trials: number; messages: number; extraCopies: number };
 }
 
-/** Appends one JSON line `{ test, dataLost?, duplicateEmails?, concurrentSenders? }`; `test` is "describe > it", as vitest names it. */
+/** Appends one JSON line `{ test, file, dataLost?, duplicateEmails?, concurrentSenders? }`; `test` is "describe > it", as vitest names it. */
 export function recordFigures(figures: Figures): void {
   const file = process.env.RELIABILITY_RESULTS;
   if (!file) return;
-  const test = expect.getState().currentTestName ?? "unknown";
-  appendFileSync(file, `${JSON.stringify({ test, ...figures })}\n`);
+  const state = expect.getState();
+  const test = state.currentTestName ?? "unknown";
+  // The file too: the report files some tests by file rather than by their describe().
+  appendFileSync(file, `${JSON.stringify({ test, file: state.testPath ?? "", ...figures })}\n`);
 }
