@@ -2,8 +2,9 @@
  * POST /api/audits — audit a scope on demand. A handful of cluster ids (up to HTTP_MAX_SYNC_CLUSTERS)
  * is answered at once with the report; anything larger is recorded, its run id queued for
  * auditWorker, and answered 202 with a Location to poll. One on-demand run of whole subscriptions or
- * the tenant at a time: a second answers 409 naming the first. GET /api/audits/{runId}?limit&continuationToken — the stored run's report,
- * a page of clusters at a time, or 202 while it runs.
+ * the tenant at a time: a second answers 409 naming the first.
+ * GET /api/audits/{runId}?limit&continuationToken — the stored run's report, a page of clusters at a
+ * time, or 202 while it runs.
  */
 import { app } from "@azure/functions";
 import { newRunId, runAudit } from "../app/audit.js";

@@ -86,9 +86,15 @@ export function auditAlreadyRunning(runId: string, location: string): HttpProble
 
 /** The run was recorded but could not be handed to the worker; it is marked failed. */
 export function notQueued(runId: string): HttpProblem {
-  return new HttpProblem(503, "audit-not-queued", "The audit could not be queued", `run ${runId} could not be queued for the worker and is recorded as failed; try again`, undefined, {
-    "retry-after": "30",
-  }, { runId });
+  return new HttpProblem(
+    503,
+    "audit-not-queued",
+    "The audit could not be queued",
+    `run ${runId} could not be queued for the worker and is recorded as failed; try again`,
+    undefined,
+    { "retry-after": "30" },
+    { runId },
+  );
 }
 
 export function internalError(): HttpProblem {

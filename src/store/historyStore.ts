@@ -271,7 +271,8 @@ class TableStore implements TableHistoryStore {
     const range = prefixRange(RUN_CLUSTER_PREFIX);
     let low = range.low;
     if (query.continuationToken !== undefined) {
-      // The token names its run, so a page of one run can never be continued into another's.
+      // The token names its run (the fleet view's token shape), so a page of one run can never be
+      // continued into another's, and its row must lie in the run's membership range.
       const resume = decodeFleetToken(query.continuationToken);
       if (resume.runId !== run.runId || resume.after < range.low || resume.after >= range.high) throw new ContinuationTokenError();
       low = resume.after;
