@@ -91,7 +91,7 @@ const runOf = async (runId: string) => (await (await h.ctx.store()).getRun(runId
 
 /** The host's fifth and last delivery of a queue message (maxDequeueCount 5 by default). */
 function lastDelivery(): InvocationContext {
-  return new InvocationContext({ functionName: "auditWorker", invocationId: "last", triggerMetadata: { dequeueCount: 5 } });
+  return new InvocationContext({ functionName: "auditWorker", invocationId: "last", triggerMetadata: { dequeueCount: 5 }, logHandler: () => undefined });
 }
 
 describe("one on-demand wide audit at a time", () => {
@@ -128,6 +128,21 @@ describe("one on-demand wide audit at a time", () => {
     expect(accepted).toHaveLength(1);
     const { runId } = json<{ runId: string }>(accepted[0]!);
     for (const refused of answers.filter((a) => a.status !== 202)) expect(expectProblem(refused, 409).runId).toBe(runId);
+  });
+});
+
+describe("the wide-run slot in the store", () => {
+  it("a claim not yet begun holds the slot for its grace, then lapses; a finished holder frees it", async () => {
+    await h.reset();
+    const store = await h.ctx.store();
+    const at = new Date("2026-11-24T06:00:00Z");
+    const later = (minutes: number) => new Date(at.getTime() + minutes * 60_000);
+    expect(await store.claimWideRun("20261124T060000Z-aaaa0001", at)).toBeNull();
+    // The first claimant has not begun its run yet (between the claim and beginRun): still in flight.
+    expect(await store.claimWideRun("20261124T060100Z-bbbb0002", later(1))).toBe("20261124T060000Z-aaaa0001");
+    // A claimant that never began (it died in between) gives the slot up after the grace.
+    expect(await store.claimWideRun("20261124T060600Z-bbbb0002", later(6))).toBeNull();
+    expect(await store.claimWideRun("20261124T060700Z-cccc0003", later(7))).toBe("20261124T060600Z-bbbb0002");
   });
 });
 
