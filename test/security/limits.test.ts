@@ -11,6 +11,7 @@ import { getAudit, startAudit } from "../../src/functions/audits.js";
 import { auditWorker } from "../../src/functions/auditWorker.js";
 import { sweep } from "../../src/functions/sweep.js";
 import { verify } from "../../src/functions/verify.js";
+import { recordFigures } from "../reliability/helpers/results.js";
 import { clusterIds, header, invocation, json, request, timerAt, useFunctionsHarness } from "../functions/harness.js";
 
 const h = useFunctionsHarness({ clusters: 7 });
@@ -49,6 +50,8 @@ describe("GET /api/audits/{runId} pages clusters", () => {
       token = page.continuationToken;
       pages += 1;
     } while (token && pages < 10);
+    // Clusters of the run that no page handed out, or handed out twice.
+    recordFigures({ dataLost: 7 - new Set(seen).size + (seen.length - new Set(seen).size) });
     expect(pages).toBe(3);
     expect(new Set(seen).size).toBe(7);
     expect(seen).toHaveLength(7);
@@ -165,6 +168,9 @@ describe("the queued run", () => {
     expect(message).toEqual({ runId });
     await auditWorker(message, invocation("auditWorker"));
     const run = await runOf(runId);
+    const stored = (await (await h.ctx.store()).runReport(runId))!.clusters.map((c) => c.id);
+    recordFigures({ dataLost: real.filter((id) => !stored.includes(id)).length });
+    expect(stored.sort()).toEqual([...real].sort());
     expect(run.status).toBe("partial"); // the made-up ids are reported not found
     expect(run.summary.clusters).toBe(real.length);
     expect(run.scope.clusterIds).toHaveLength(ids.length);
