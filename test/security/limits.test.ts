@@ -4,9 +4,8 @@
  * fleet-wide verify is not offered over HTTP, one on-demand wide audit runs at a time, the queue
  * message names only the run, and no failure after a run was begun leaves it "running".
  */
-import type { HttpResponseInit } from "@azure/functions";
+import { InvocationContext, type HttpResponseInit } from "@azure/functions";
 import { describe, expect, it } from "vitest";
-import { InvocationContext } from "@azure/functions";
 import { getAudit, startAudit } from "../../src/functions/audits.js";
 import { auditWorker } from "../../src/functions/auditWorker.js";
 import { sweep } from "../../src/functions/sweep.js";
