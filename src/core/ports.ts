@@ -117,11 +117,30 @@ export interface VerifyResult {
    * reported only: a first write that stopped between registering and linking leaves one.
    */
   registry: { missing: string[]; extra: string[] };
+  /** Set when a root was given to check (`verify --root`); a failed root check fails verify. */
+  root?: RootCheck;
+}
+
+/** A held root checked against the store: in the stored root chain, and reproduced by the chains. */
+export interface RootCheck {
+  root: string;
+  ok: boolean;
+  /** The run the root anchors (null when no stored run has it). */
+  runId: string | null;
+  asOf: IsoDate | null;
+  /** Its position in the root chain (0: a run outside the chain). */
+  seq: number | null;
+  /** The positions the stored root chain spans (earlier roots go with purged runs). */
+  chain: { first: number | null; last: number | null };
+  /** What failed: the cluster (null for the run or the chain), the position and the field. */
+  broken: { clusterId: string | null; runId: string; seq: number | null; field: string; reason: string }[];
 }
 
 export interface VerifyOptions {
   /** Today's retention limit (today − RETENTION_DAYS): a chain's floor may not claim a later one. */
   retentionLimit?: IsoDate;
+  /** A run root someone holds (the digest, GET /api/runs/{runId}): checked against the root chain and the chains. */
+  root?: string;
 }
 
 export interface FleetQuery {

@@ -39,6 +39,7 @@ import {
 } from "./layout.js";
 import { ContinuationTokenError, decodeContinuation, encodeContinuation, pageSize } from "./paging.js";
 import { runEntities, runFromEntity, stemOf } from "./runs.js";
+import { checkRoot, sealRoot, type RootTables } from "./roots.js";
 import { appendSnapshots, groupsOf, headEntityOf, headFromEntity, readGroup, snapshotOf, type RunKeys } from "./snapshots.js";
 import {
   collectRange,
@@ -131,18 +132,28 @@ class TableStore implements TableHistoryStore {
       }
       // The keys (asOf, startedAt) stay as first stored so the listing row and snapshots still match.
       const first = runFromEntity(stored);
-      const final: RunRecord = { ...run, asOf: first.asOf, startedAt: first.startedAt };
+      let final: RunRecord = { ...run, asOf: first.asOf, startedAt: first.startedAt };
+      // A root is sealed once, when the run first ends; later completions (errors added by mail) keep it.
+      let rootHead: TransactionAction[] = [];
+      if (first.root) final = { ...final, root: first.root };
+      else if (final.status !== "running") {
+        const sealed = await sealRoot(await this.rootTables(), final, stemOf(stored), this.concurrency);
+        final = { ...final, root: sealed.root };
+        rootHead = sealed.actions;
+      }
       const { list, byId } = runEntities(final);
       try {
         await withRetry(() =>
           runs.submitTransaction([
             ["update", byId, "Replace", { etag: stored.etag }],
             ["upsert", list, "Replace"],
+            ...rootHead,
           ]),
         );
         return;
       } catch (error) {
-        if (!isStatus(error, 412)) throw error;
+        // 412: the record or the root head moved; 409: another run created the first root head.
+        if (!isStatus(error, 412, 409)) throw error;
       }
     }
     throw new Error(`could not record the end of run ${run.runId}: it kept changing underneath`);
@@ -340,7 +351,15 @@ class TableStore implements TableHistoryStore {
 
   async verify(clusterId?: string, options: VerifyOptions = {}): Promise<VerifyResult> {
     const [snapshots, clusters] = await Promise.all([this.table("snapshots"), this.table("clusters")]);
-    return verifyChains({ snapshots, clusters }, { ...options, ...(clusterId !== undefined ? { clusterId } : {}), concurrency: this.concurrency });
+    const result = await verifyChains({ snapshots, clusters }, { ...options, ...(clusterId !== undefined ? { clusterId } : {}), concurrency: this.concurrency });
+    if (options.root === undefined) return result;
+    const root = await checkRoot(await this.rootTables(), options.root, this.concurrency);
+    return { ...result, ok: result.ok && root.ok, root };
+  }
+
+  private async rootTables(): Promise<RootTables> {
+    const [runs, runIndex, snapshots] = await Promise.all([this.table("runs"), this.table("runIndex"), this.table("snapshots")]);
+    return { runs, runIndex, snapshots };
   }
 
   async purge(before: IsoDate): Promise<number> {
