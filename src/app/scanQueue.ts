@@ -188,7 +188,8 @@ function holdingStore(store: HistoryStore, onComplete: (run: RunRecord) => Promi
     runReport: (runId) => store.runReport(runId),
     clusterHistory: (clusterId, query) => store.clusterHistory(clusterId, query),
     fleetAsOf: (asOf, query) => store.fleetAsOf(asOf, query),
-    verify: (clusterId) => store.verify(clusterId),
+    verify: (clusterId, options) => store.verify(clusterId, options),
+    evidence: (runId) => store.evidence(runId),
     purge: (before) => store.purge(before),
   };
 }

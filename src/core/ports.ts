@@ -3,6 +3,7 @@
  * an SDK: sources (Resource Graph, Container Service, files), the history store (Table Storage)
  * and mail transports (SendGrid, local outbox).
  */
+import type { EvidenceBundle } from "./evidence.js";
 import type { AuditReport, ClusterReport, ReportSummary, Severity, SupportTier } from "./report.js";
 import type { AuditScope, ClusterRecord, ExtensionRecord, IsoDate, LocationVersions, ScopeError } from "./types.js";
 
@@ -172,6 +173,8 @@ export interface HistoryStore {
   fleetAsOf(asOf: IsoDate, query: FleetQuery): Promise<{ run: RunRecord; clusters: ClusterReport[]; continuationToken: string | null } | null>;
   /** Walks every snapshot bucket (not only the registry) and checks each chain, or one cluster's. */
   verify(clusterId?: string, options?: VerifyOptions): Promise<VerifyResult>;
+  /** One run's evidence bundle (core/evidence.ts): record, report, links and root chain; null when unknown. */
+  evidence(runId: string): Promise<EvidenceBundle | null>;
   /** Deletes everything recorded before `before`; returns how many entities were removed. */
   purge(before: IsoDate): Promise<number>;
 }

@@ -39,7 +39,8 @@ import {
 } from "./layout.js";
 import { ContinuationTokenError, decodeContinuation, encodeContinuation, pageSize } from "./paging.js";
 import { runEntities, runFromEntity, stemOf } from "./runs.js";
-import { checkRoot, sealRoot, type RootTables } from "./roots.js";
+import { checkRoot, rootChainUpTo, runLinks, sealRoot, type RootTables } from "./roots.js";
+import { BUNDLE_FORMAT, BUNDLE_VERSION, type EvidenceBundle } from "../core/evidence.js";
 import { appendSnapshots, groupsOf, headEntityOf, headFromEntity, readGroup, snapshotOf, type RunKeys } from "./snapshots.js";
 import {
   collectRange,
@@ -355,6 +356,29 @@ class TableStore implements TableHistoryStore {
     if (options.root === undefined) return result;
     const root = await checkRoot(await this.rootTables(), options.root, this.concurrency);
     return { ...result, ok: result.ok && root.ok, root };
+  }
+
+  async evidence(runId: string): Promise<EvidenceBundle | null> {
+    const key = tryKey(toRunKey, runId);
+    if (key === null) return null;
+    const tables = await this.rootTables();
+    const stored = await getOrNull(tables.runs, RUNS_PARTITION, runIdRow(key));
+    if (!stored) return null;
+    const run = runFromEntity(stored);
+    const [clusters, links, rootChain] = await Promise.all([
+      this.runClusters(run, [prefixRange(RUN_CLUSTER_PREFIX)]),
+      runLinks(tables, run.runId, stemOf(stored), this.concurrency),
+      rootChainUpTo(tables.runs, run),
+    ]);
+    return {
+      format: BUNDLE_FORMAT,
+      formatVersion: BUNDLE_VERSION,
+      run,
+      report: reportOfRun(run, clusters),
+      // A link gone from its chain is left out: the bundle then fails its own check, as it should.
+      links: links.flatMap((l) => (l.link ? [{ clusterId: l.clusterId, clusterKey: l.clusterKey, ...l.link }] : [])),
+      rootChain,
+    };
   }
 
   private async rootTables(): Promise<RootTables> {

@@ -8,6 +8,7 @@
  */
 import type { TableClient, TransactionAction } from "@azure/data-tables";
 import { chainHash, createPairsHasher, rootHash } from "../core/hashing.js";
+import type { BundleRoot } from "../core/evidence.js";
 import type { RootCheck, RunRecord, RunRoot } from "../core/ports.js";
 import { isFinishedFleetRun } from "../core/scope.js";
 import type { StoredLink } from "./hashChain.js";
@@ -100,6 +101,34 @@ export async function sealRoot(tables: RootTables, run: RunRecord, stem: string,
   return { root, actions: [head ? ["update", entity, "Replace", { etag: head.etag }] : ["create", entity]] };
 }
 
+interface StoredRoot {
+  run: RunRecord;
+  root: RunRoot;
+  stem: string;
+}
+
+/** Every stored run that has a root (runs are few: one a day or so, kept for the retention period). */
+async function storedRoots(runs: TableClient): Promise<StoredRoot[]> {
+  const found: StoredRoot[] = [];
+  for await (const e of queryRange(runs, { partitionKey: RUNS_PARTITION, ...prefixRange(RUN_LIST_PREFIX + "|") })) {
+    const run = runFromEntity(e);
+    if (run.root) found.push({ run, root: run.root, stem: String(e["stem"]) });
+  }
+  return found;
+}
+
+/**
+ * The stored root chain up to a run, ascending: to its own root, or for a run outside the chain
+ * to the root it follows. An auditor replays it (core/evidence.ts) against the roots they hold.
+ */
+export async function rootChainUpTo(runs: TableClient, run: RunRecord): Promise<BundleRoot[]> {
+  const chain = (await storedRoots(runs)).filter((r) => r.root.seq > 0).sort((a, b) => a.root.seq - b.root.seq);
+  const end = run.root ? (run.root.seq > 0 ? run.root.seq : (chain.find((r) => r.root.hash === run.root!.previousRoot)?.root.seq ?? 0)) : 0;
+  return chain
+    .filter((r) => r.root.seq <= end)
+    .map(({ run: r, root }) => ({ runId: r.runId, asOf: r.asOf, seq: root.seq, clusters: root.clusters, pairsHash: root.pairsHash, previousRoot: root.previousRoot, hash: root.hash }));
+}
+
 /**
  * Checks a root someone holds: it must be in the stored root chain (read from the run records, not
  * the head), that chain must link up, and the chains must reproduce it.
@@ -110,11 +139,7 @@ export async function checkRoot(tables: RootTables, hash: string, concurrency: n
     check.broken.push(b);
     check.ok = false;
   };
-  const withRoots: { run: RunRecord; root: RunRoot; stem: string }[] = [];
-  for await (const e of queryRange(tables.runs, { partitionKey: RUNS_PARTITION, ...prefixRange(RUN_LIST_PREFIX + "|") })) {
-    const run = runFromEntity(e);
-    if (run.root) withRoots.push({ run, root: run.root, stem: String(e["stem"]) });
-  }
+  const withRoots = await storedRoots(tables.runs);
 
   // The chain itself: every root recomputes from its fields, positions follow on, each links to the one before.
   const chain = withRoots.filter((r) => r.root.seq > 0).sort((a, b) => a.root.seq - b.root.seq);
