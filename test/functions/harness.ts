@@ -92,12 +92,18 @@ export function useFunctionsHarness(options: { clusters?: number; env?: Record<s
   };
 }
 
-export function invocation(functionName: string, logs: string[] = [], extraOutputs: InvocationContext["options"]["extraOutputs"] = []): InvocationContext {
+export function invocation(
+  functionName: string,
+  logs: string[] = [],
+  extraOutputs: InvocationContext["options"]["extraOutputs"] = [],
+  retryContext?: InvocationContext["retryContext"],
+): InvocationContext {
   return new InvocationContext({
     functionName,
     invocationId: `test-${functionName}`,
     logHandler: (level, ...args) => logs.push(`${level}: ${args.map(String).join(" ")}`),
     options: { extraOutputs },
+    ...(retryContext ? { retryContext } : {}),
   });
 }
 
