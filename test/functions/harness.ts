@@ -28,6 +28,8 @@ export interface Harness {
   readonly sim: FleetSimulator;
   readonly ctx: AppContext;
   readonly mail: OutgoingMail[];
+  /** The Azurite the contexts store into (for raw access or a fault proxy in front of it). */
+  readonly tablesConnectionString: string;
   /** A fresh context (fresh tables) with these extra settings, injected for the handlers. */
   reset(env?: Record<string, string>): Promise<AppContext>;
 }
@@ -88,6 +90,9 @@ export function useFunctionsHarness(options: { clusters?: number; env?: Record<s
       return ctx!;
     },
     mail,
+    get tablesConnectionString() {
+      return azurite.connectionString;
+    },
     reset,
   };
 }
