@@ -15,6 +15,7 @@ import type { StoredLink } from "./hashChain.js";
 import { decodeKeyPart, prefixRange, runKey as toRunKey } from "./keys.js";
 import { ROOT_HEAD_ROW, RUN_CLUSTER_PREFIX, RUN_LIST_PREFIX, RUNS_PARTITION, snapshotPartition, snapshotRow } from "./layout.js";
 import { runFromEntity } from "./runs.js";
+import { linkFieldsOf } from "./snapshots.js";
 import { getOrNull, mapLimit, queryRange, type Entity, type StoredEntity } from "./tables.js";
 
 /** One cluster a run wrote, with its link for that run as stored (null when the link is gone). */
@@ -48,20 +49,7 @@ export async function runLinks(tables: Pick<RootTables, "runIndex" | "snapshots"
     let main: StoredEntity | null = null;
     // Only the link's fields, not its payload: a fleet's worth of these is read at every completion.
     for await (const e of queryRange(tables.snapshots, { partitionKey: snapshotPartition(m.clusterKey), low: rowKey, high: rowKey + "\u0000", select: LINK_FIELDS })) main = e;
-    return {
-      ...m,
-      link: main
-        ? {
-            seq: Number(main["seq"]),
-            runId: String(main["runId"]),
-            asOf: String(main["asOf"]),
-            contentHash: String(main["contentHash"]),
-            previousHash: String(main["previousHash"]),
-            previousChainHash: String(main["previousChainHash"]),
-            chainHash: String(main["chainHash"]),
-          }
-        : null,
-    };
+    return { ...m, link: main ? linkFieldsOf(main) : null };
   });
 }
 

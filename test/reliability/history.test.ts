@@ -10,10 +10,9 @@ import { verifyBundle, type BundleCheck } from "../../src/core/evidence.js";
 import type { RunRecord } from "../../src/core/ports.js";
 import type { ClusterReport } from "../../src/core/report.js";
 import { createTableHistoryStore, type TableHistoryStore } from "../../src/store/index.js";
-import { clusterKey, prefixRange } from "../../src/store/keys.js";
-import { headRow, ROOT_HEAD_ROW, snapshotPartition, snapshotsPrefix } from "../../src/store/layout.js";
+import { headRow, ROOT_HEAD_ROW } from "../../src/store/layout.js";
 import { useAzurite } from "../helpers/azurite.js";
-import { cluster, clusterId, finished, integration, runRecord } from "../store/fixtures.js";
+import { cluster, clusterId, finished, integration, readChain, runRecord } from "../store/fixtures.js";
 
 const azurite = useAzurite();
 
@@ -38,14 +37,7 @@ async function history() {
     runs.push((await store.getRun(run.runId))!);
   }
   const snapshots = raw(prefix, "snapshots");
-  const chainOf = async (name: string) => {
-    const key = clusterKey(clusterId(name));
-    const pk = snapshotPartition(key);
-    const { low, high } = prefixRange(snapshotsPrefix(key) + "|");
-    const rows: Record<string, unknown>[] = [];
-    for await (const row of snapshots.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${pk} and RowKey ge ${low} and RowKey lt ${high}` } })) rows.push(row);
-    return { pk, key, link: (runId: string) => rows.find((r) => r["runId"] === runId)! };
-  };
+  const chainOf = (name: string) => readChain(snapshots, name);
   const latestRoot = runs[2]!.root!.hash;
   return { prefix, store, snapshots, chainOf, latestRoot };
 }

@@ -8,10 +8,10 @@ import { describe, expect, it } from "vitest";
 import type { RunRecord } from "../../src/core/ports.js";
 import type { ClusterReport } from "../../src/core/report.js";
 import { createTableHistoryStore, type TableHistoryStore } from "../../src/store/index.js";
-import { clusterKey, prefixRange, runKey } from "../../src/store/keys.js";
-import { headRow, ROOT_HEAD_ROW, runIdRow, snapshotPartition, snapshotsPrefix } from "../../src/store/layout.js";
+import { runKey } from "../../src/store/keys.js";
+import { headRow, ROOT_HEAD_ROW, runIdRow } from "../../src/store/layout.js";
 import { useAzurite } from "../helpers/azurite.js";
-import { cluster, clusterId, finished, integration, runRecord } from "./fixtures.js";
+import { cluster, clusterId, finished, integration, readChain, runRecord } from "./fixtures.js";
 
 const azurite = useAzurite();
 
@@ -36,15 +36,6 @@ async function twoFleetRuns() {
   const first = await storeRun(store, runRecord("run-1", "2026-11-20"), fleet(0));
   const second = await storeRun(store, runRecord("run-2", "2026-11-21"), fleet(1));
   return { prefix, store, first, second };
-}
-
-async function rowsOfCluster(snapshots: TableClient, name: string) {
-  const key = clusterKey(clusterId(name));
-  const pk = snapshotPartition(key);
-  const { low, high } = prefixRange(snapshotsPrefix(key) + "|");
-  const rows: Record<string, unknown>[] = [];
-  for await (const row of snapshots.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${pk} and RowKey ge ${low} and RowKey lt ${high}` } })) rows.push(row);
-  return { pk, key, link: (runId: string) => rows.find((r) => r["runId"] === runId)! };
 }
 
 describe("run roots", () => {
@@ -73,7 +64,7 @@ describe("run roots", () => {
   it("a removed latest link with its head rolled back passes the chain check but not the held root", async () => {
     const { prefix, store, second } = await twoFleetRuns();
     const snapshots = raw(prefix, "snapshots");
-    const a = await rowsOfCluster(snapshots, "aks-a");
+    const a = await readChain(snapshots, "aks-a");
     const kept = a.link("run-1");
     await snapshots.deleteEntity(a.pk, String(a.link("run-2")["rowKey"]));
     await snapshots.updateEntity(
