@@ -134,9 +134,11 @@ class TableStore implements TableHistoryStore {
       // The keys (asOf, startedAt) stay as first stored so the listing row and snapshots still match.
       const first = runFromEntity(stored);
       let final: RunRecord = { ...run, asOf: first.asOf, startedAt: first.startedAt };
-      // A root is sealed once, when the run first ends; later completions (errors added by mail) keep it.
+      // A root in the chain is final; later completions (errors added by mail) keep it, as they keep
+      // any root while the status stands. A failed run that a retry completes is sealed again, so
+      // it joins the chain with what the retry wrote.
       let rootHead: TransactionAction[] = [];
-      if (first.root) final = { ...final, root: first.root };
+      if (first.root && (first.root.seq > 0 || first.status === final.status)) final = { ...final, root: first.root };
       else if (final.status !== "running") {
         const sealed = await sealRoot(await this.rootTables(), final, stemOf(stored), this.concurrency);
         final = { ...final, root: sealed.root };

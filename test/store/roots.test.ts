@@ -61,6 +61,21 @@ describe("run roots", () => {
     }
   });
 
+  it("a failed run that a retry completes is sealed again and joins the chain", async () => {
+    const { store, second } = await twoFleetRuns();
+    const run = runRecord("run-3", "2026-11-22");
+    await store.beginRun(run);
+    await store.saveSnapshots(run, fleet(2).slice(0, 1));
+    await store.completeRun({ ...run, status: "failed", endedAt: "2026-11-22T06:01:00.000Z", errors: [{ scope: "run", message: "stopped" }] });
+    expect((await store.getRun("run-3"))!.root).toMatchObject({ seq: 0, clusters: 1 });
+    // The host's retry of the same run id stores the rest and succeeds.
+    await store.saveSnapshots(run, fleet(2));
+    await store.completeRun(finished(run, fleet(2)));
+    const retried = (await store.getRun("run-3"))!;
+    expect(retried.root).toMatchObject({ seq: 3, clusters: 2, previousRoot: second.root!.hash });
+    expect((await store.verify(undefined, { root: retried.root!.hash })).ok).toBe(true);
+  });
+
   it("a removed latest link with its head rolled back passes the chain check but not the held root", async () => {
     const { prefix, store, second } = await twoFleetRuns();
     const snapshots = raw(prefix, "snapshots");
