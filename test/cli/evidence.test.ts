@@ -83,7 +83,7 @@ describe("evidence bundle", () => {
       [1, previous.root!.hash],
       [2, latest.root!.hash],
     ]);
-    // No store is opened: a home without one (and a broken connection setting) changes nothing.
+    // No store is opened: checked from a home that has no store in it, the answer is the same.
     expect(await main(["verify", "--bundle", bundleFile, "--format", "table"], { AKS_AUDIT_HOME: path.join(home, "nowhere") })).toBe(0);
     expect(stdout).toContain(`evidence bundle intact: 6 cluster links reproduce run root ${latest.root!.hash}`);
   }, 30_000);
