@@ -3,7 +3,7 @@
  * runs into the local Azurite store, the bundle written to a file and checked from the file alone.
  * Each edit an insider could make to the file (a cluster's report, a link, the root) is named.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi, afterEach } from "vitest";
@@ -86,6 +86,7 @@ describe("evidence bundle", () => {
     // No store is opened: checked from a home that has no store in it, the answer is the same.
     expect(await main(["verify", "--bundle", bundleFile, "--format", "table"], { AKS_AUDIT_HOME: path.join(home, "nowhere") })).toBe(0);
     expect(stdout).toContain(`evidence bundle intact: 6 cluster links reproduce run root ${latest.root!.hash}`);
+    expect(existsSync(path.join(home, "nowhere"))).toBe(false);
   }, 30_000);
 
   it("an edited cluster report is named by cluster and field", async () => {
