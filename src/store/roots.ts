@@ -48,7 +48,7 @@ export async function runLinks(tables: Pick<RootTables, "runIndex" | "snapshots"
     const rowKey = snapshotRow(m.clusterKey, stem, 0);
     let main: StoredEntity | null = null;
     // Only the link's fields, not its payload: a fleet's worth of these is read at every completion.
-    for await (const e of queryRange(tables.snapshots, { partitionKey: snapshotPartition(m.clusterKey), low: rowKey, high: rowKey + "\u0000", select: LINK_FIELDS })) main = e;
+    for await (const e of queryRange(tables.snapshots, { partitionKey: snapshotPartition(m.clusterKey), ...prefixRange(rowKey), select: LINK_FIELDS })) main = e;
     return { ...m, link: main ? linkFieldsOf(main) : null };
   });
 }
