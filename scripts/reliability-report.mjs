@@ -25,6 +25,8 @@ const PROVES = {
   "Table Storage faults": "run ends failed with written pages intact; the retry completes it; one snapshot per cluster, chains verify",
   "SendGrid faults": "each message sent once, or re-sent once under its id after an unrecorded acceptance; failures recorded",
   "Function triggers": "retried, concurrent and past-due triggers land on the right run; one snapshot per cluster, chains verify",
+  "Sweep leases": "a retry re-enters its own lease and completes the run once; a held lease is a logged failure; expiry on the table's clock; a refused release keeps the run's error",
+  "Tampered history": "each edit named (cluster, seq, field) by verify, by a held root where the chains alone pass, and by the offline bundle; untampered history verifies clean",
   "Bad HTTP input": "4xx problem+json naming the parameter; nothing echoed raw; neither Azure nor the store reached",
   Configuration: "start refused with one line naming the setting; secrets not echoed",
   "Catalog override": "refused naming file, entry and field; the bundled catalog audits and is recorded",

@@ -74,7 +74,7 @@ export async function sendDigest(ctx: AppContext, options: NotifyOptions): Promi
   const previousRun = await latestRun(store, addDays(latest.asOf, -7));
   const previous = previousRun && previousRun.runId !== latest.runId ? await store.runReport(previousRun.runId) : null;
   if (!options.preview) await recordRoutingDrops(ctx, store, report);
-  const mails = buildDigests({ report, previous, recipients: ctx.config.mail.recipients, windowDays: ctx.config.alertWindowDays });
+  const mails = buildDigests({ report, previous, recipients: ctx.config.mail.recipients, windowDays: ctx.config.alertWindowDays, root: latest.root?.hash ?? null });
   const result = await deliverMail(
     { transport: ctx.transport(), ledger: createAlertLedger(store.ledgerTable()), now: options.now },
     mails,

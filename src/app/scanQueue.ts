@@ -190,7 +190,8 @@ function holdingStore(store: HistoryStore, onComplete: (run: RunRecord) => Promi
     runReportPage: (runId, query) => store.runReportPage(runId, query),
     clusterHistory: (clusterId, query) => store.clusterHistory(clusterId, query),
     fleetAsOf: (asOf, query) => store.fleetAsOf(asOf, query),
-    verify: (clusterId) => store.verify(clusterId),
+    verify: (clusterId, options) => store.verify(clusterId, options),
+    evidence: (runId) => store.evidence(runId),
     purge: (before) => store.purge(before),
   };
 }

@@ -4,7 +4,8 @@
  */
 import type { AuditorConfig } from "../config.js";
 import { addDays, toIsoDate } from "../core/dates.js";
-import type { VerifyResult } from "../core/ports.js";
+import type { BundleCheck } from "../core/evidence.js";
+import type { RootCheck, VerifyResult } from "../core/ports.js";
 import type { IsoDate } from "../core/types.js";
 
 /** Today − RETENTION_DAYS: no purge can have set a floor recording a later limit. */
@@ -21,5 +22,21 @@ export function describeVerify(result: VerifyResult): string {
   if (result.registry.extra.length > 0) {
     lines.push(`  ${result.registry.extra.length} registry row(s) without a chain (a first write that never linked, or a chain deleted whole: check a run root with --root)`);
   }
+  if (result.root) lines.push(...describeRoot(result.root));
   return lines.join("\n");
+}
+
+function describeRoot(check: RootCheck): string[] {
+  const span = check.chain.first === null ? "the store holds no root chain" : `the stored root chain runs from ${check.chain.first} to ${check.chain.last}`;
+  const where = check.runId ? `root of run ${check.runId} (${check.asOf}, position ${check.seq})` : "root";
+  const lines = [`${where} ${check.root}: ${check.ok ? "in the chain and reproduced by the chains" : "BROKEN"}; ${span}`];
+  for (const b of check.broken) {
+    lines.push(`  ${b.clusterId ?? (b.runId ? `run ${b.runId}` : "root chain")}${b.seq !== null ? ` at ${b.seq}` : ""}, ${b.field}: ${b.reason}`);
+  }
+  return lines;
+}
+
+export function describeBundleCheck(check: BundleCheck): string {
+  if (check.ok) return `evidence bundle intact: ${check.clusters} cluster links reproduce run root ${check.root}`;
+  return [`evidence bundle BROKEN:`, ...check.broken.map((b) => `  ${b.clusterId ?? "run"}, ${b.field}: ${b.reason}`)].join("\n");
 }

@@ -5,7 +5,7 @@
 import { parseArgs } from "node:util";
 import { isIsoDate } from "../core/dates.js";
 
-export const COMMANDS = ["demo", "audit", "history", "digest", "verify", "catalog"] as const;
+export const COMMANDS = ["demo", "audit", "history", "digest", "verify", "export", "catalog"] as const;
 export type Command = (typeof COMMANDS)[number];
 export const FORMATS = ["table", "json", "csv"] as const;
 export type Format = (typeof FORMATS)[number];
@@ -41,6 +41,12 @@ export interface CliOptions {
   upcoming: number | null;
   /** catalog: check this override file (or https URL) instead of listing. */
   validate: string | null;
+  /** verify: a run root held outside the store, checked against the root chain and the chains. */
+  root: string | null;
+  /** verify: an evidence bundle checked offline (no store, no network). */
+  bundle: string | null;
+  /** export: where the evidence bundle is written. */
+  out: string | null;
 }
 
 export const HELP = `aks-audit — audit an AKS fleet's add-ons, extensions and open-source integrations
@@ -53,6 +59,8 @@ Commands:
   history    query stored history: --runs | --run RUNID | --cluster ID | --as-of DATE
   digest     render the weekly digest and due window alerts from the latest run, then send them
   verify     recompute the snapshot hash chains and report the first broken link
+             (--root HASH: also check a held run root; --bundle FILE: check an evidence bundle offline)
+  export     write a run's evidence bundle: --run RUNID --out FILE
   catalog    list the dated facts the auditor knows (or --validate an override file)
 
 Options:
@@ -67,7 +75,10 @@ Options:
   --no-store                audit: print the report without storing the run
   --fail-on critical|warning  audit: exit 1 when findings reach this severity
   --cluster ID              history/verify: one cluster (ARM id)
-  --run RUNID               history: one stored run as the report contract
+  --run RUNID               history: one stored run as the report contract; export: the run
+  --root HASH               verify: a run root (from the digest or GET /api/runs/{runId})
+  --bundle FILE             verify: an evidence bundle, checked with no store and no network
+  --out FILE                export: where the evidence bundle goes
   --runs                    history: runs with status and counts
   --from / --to YYYY-MM-DD  history: date range
   --preview                 digest: render only; record nothing, send nothing
@@ -76,8 +87,8 @@ Options:
   --validate FILE           catalog: check a CATALOG_OVERRIDE file; exit 2 naming each bad field
   -h, --help                this text
 
-Exit codes: 0 ok; 1 findings at --fail-on severity (or a broken chain for verify);
-2 usage or configuration error; 3 the run itself failed (or mail was left pending).
+Exit codes: 0 ok; 1 findings at --fail-on severity (or a broken chain or bundle for verify);
+2 usage or configuration error (or an unreadable bundle); 3 the run itself failed (or mail was left pending).
 `;
 
 export function parseCli(argv: readonly string[]): CliOptions {
@@ -108,6 +119,9 @@ export function parseCli(argv: readonly string[]): CliOptions {
         seed: { type: "string" },
         upcoming: { type: "string" },
         validate: { type: "string" },
+        root: { type: "string" },
+        bundle: { type: "string" },
+        out: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -161,12 +175,19 @@ export function parseCli(argv: readonly string[]): CliOptions {
     seed: count("seed", values.seed, 2 ** 31),
     upcoming: values.upcoming === undefined ? null : days("upcoming", values.upcoming),
     validate: values.validate ?? null,
+    root: values.root === undefined ? null : rootHash(values.root),
+    bundle: values.bundle ?? null,
+    out: values.out ?? null,
   };
   if ((options.upcoming !== null || options.validate !== null) && options.command !== "catalog") {
     throw new UsageError(`--${options.upcoming !== null ? "upcoming" : "validate"} goes with the catalog command`);
   }
   if (options.upcoming !== null && options.validate !== null) throw new UsageError("catalog: give --upcoming or --validate, not both");
   if (options.extensionsFile && !options.fromFile) throw new UsageError("--extensions-file goes with --from-file");
+  if ((options.root !== null || options.bundle !== null) && options.command !== "verify") throw new UsageError(`--${options.root !== null ? "root" : "bundle"} goes with the verify command`);
+  if (options.bundle !== null && (options.root !== null || options.cluster !== null)) throw new UsageError("verify: --bundle checks the file alone; give it without --root or --cluster");
+  if (options.out !== null && options.command !== "export") throw new UsageError("--out goes with the export command");
+  if (options.command === "export" && (options.run === null || options.out === null)) throw new UsageError("export: give --run RUNID and --out FILE");
   if (options.command === "history") {
     const chosen = [options.runs, options.run !== null, options.cluster !== null, options.asOf !== null && !options.runs].filter(Boolean).length;
     if (chosen === 0) throw new UsageError("history: choose one of --runs, --run RUNID, --cluster ID or --as-of DATE");
@@ -197,7 +218,16 @@ function defaults(): CliOptions {
     seed: null,
     upcoming: null,
     validate: null,
+    root: null,
+    bundle: null,
+    out: null,
   };
+}
+
+/** A run root: 64 hex digits, as GET /api/runs/{runId} and the digest show it. */
+function rootHash(value: string): string {
+  if (!/^[0-9a-fA-F]{64}$/.test(value)) throw new UsageError(`--root: expected a run root (64 hex digits), got '${value}'`);
+  return value.toLowerCase();
 }
 
 /** A number of days, 0 (today only) to 36500. */

@@ -2,6 +2,7 @@
  * The `aks-audit` commands. Each builds what it needs from the validated config, calls the app
  * layer, and prints in the chosen format. Handlers stay thin: no classification or storage logic.
  */
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { AuditorConfig } from "../config.js";
 import { createAppContext, type AppContext, type ContextOverrides } from "../app/context.js";
@@ -9,7 +10,8 @@ import { newRunId, runAudit } from "../app/audit.js";
 import { sendDigest, sendWindowAlerts } from "../app/notify.js";
 import { diffClusterReports, type IntegrationChange } from "../core/changes.js";
 import { toIsoDate } from "../core/dates.js";
-import { describeVerify, retentionLimitOf } from "../app/verify.js";
+import { describeBundleCheck, describeVerify, retentionLimitOf } from "../app/verify.js";
+import { BundleFormatError, parseBundle, verifyBundle } from "../core/evidence.js";
 import { formatReport } from "../core/format.js";
 import { reportOfRun, worstSeverity, type AuditReport } from "../core/report.js";
 import type { RunRecord, StoredSnapshot } from "../core/ports.js";
@@ -33,7 +35,11 @@ export async function runCommand(options: CliOptions, config: AuditorConfig): Pr
     case "digest":
       return withContext(config, {}, (ctx) => digestCommand(ctx, options, out));
     case "verify":
+      // A bundle is checked from the file alone: no store is opened, nothing goes over the network.
+      if (options.bundle !== null) return verifyBundleCommand(options.bundle, out);
       return withContext(config, {}, (ctx) => verifyCommand(ctx, options, out));
+    case "export":
+      return withContext(config, {}, (ctx) => exportCommand(ctx, options, out));
     case "catalog": {
       const { catalogCommand } = await import("./catalogCommand.js");
       // The listing shows the catalog the app would use: the bundled one with CATALOG_OVERRIDE merged.
@@ -213,8 +219,39 @@ async function digestCommand(ctx: AppContext, options: CliOptions, out: Output):
 
 async function verifyCommand(ctx: AppContext, options: CliOptions, out: Output): Promise<number> {
   const store = await ctx.store();
-  const result = await store.verify(options.cluster ?? undefined, { retentionLimit: retentionLimitOf(ctx.config, new Date()) });
+  const result = await store.verify(options.cluster ?? undefined, {
+    retentionLimit: retentionLimitOf(ctx.config, new Date()),
+    ...(options.root !== null ? { root: options.root } : {}),
+  });
   if (out.format === "json") out.print(JSON.stringify(result, null, 2));
   else out.print(describeVerify(result));
   return result.ok ? 0 : 1;
+}
+
+/** Exit 0 intact, 1 broken (naming cluster and field), 2 unreadable (CliError). */
+export async function verifyBundleCommand(file: string, out: Output): Promise<number> {
+  let text: string;
+  try {
+    text = await readFile(path.resolve(file), "utf8");
+  } catch (error) {
+    throw new CliError(`verify --bundle: cannot read ${file}: ${(error as Error).message}`);
+  }
+  let check;
+  try {
+    check = verifyBundle(parseBundle(text));
+  } catch (error) {
+    if (error instanceof BundleFormatError) throw new CliError(`verify --bundle: ${file} is unreadable: ${error.message}`);
+    throw error;
+  }
+  if (out.format === "json") out.print(JSON.stringify(check, null, 2));
+  else out.print(describeBundleCheck(check));
+  return check.ok ? 0 : 1;
+}
+
+async function exportCommand(ctx: AppContext, options: CliOptions, out: Output): Promise<number> {
+  const bundle = await (await ctx.store()).evidence(options.run!);
+  if (!bundle) throw new CliError(`no stored run with id '${options.run}'`);
+  await writeFile(path.resolve(options.out!), JSON.stringify(bundle, null, 2) + "\n", "utf8");
+  out.note(`evidence bundle of run ${bundle.run.runId} (${bundle.links.length} cluster links, root ${bundle.run.root?.hash ?? "none"}) written to ${options.out}; check it with: aks-audit verify --bundle ${options.out}`);
+  return 0;
 }

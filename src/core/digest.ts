@@ -104,6 +104,8 @@ export interface DigestModel {
   unsupported: DigestFinding[];
   /** Scope errors of a partial run and per-cluster errors, as `scope: message`. */
   runErrors: string[];
+  /** The run's root (store/roots.ts), so recipients hold a copy outside the store; null when the run has none. */
+  root?: string | null;
 }
 
 export interface DigestInput {
@@ -112,6 +114,8 @@ export interface DigestInput {
   previous?: AuditReport | null;
   recipients: Recipients;
   windowDays?: number;
+  /** The run's root hash, shown in the footer (`aks-audit verify --root` checks a copy). */
+  root?: string | null;
 }
 
 /** One digest per recipient, in recipient order. */
@@ -120,7 +124,7 @@ export function buildDigests(input: DigestInput): OutgoingMail[] {
   const previousRoutes = input.previous ? routeClusters(input.recipients, input.previous.clusters) : [];
   return routes.map((route) => {
     const prev = input.previous ? { report: input.previous, clusters: previousRoutes.find((r) => r.recipient === route.recipient)?.clusters ?? [] } : null;
-    return renderDigest(digestModel(input.report, route, prev, input.windowDays ?? DEFAULT_WINDOW_DAYS));
+    return renderDigest({ ...digestModel(input.report, route, prev, input.windowDays ?? DEFAULT_WINDOW_DAYS), root: input.root ?? null });
   });
 }
 
@@ -436,7 +440,7 @@ ${heading("Not checked")}
 <ul style="margin:0;padding-left:20px;">${m.runErrors.map((e) => html`<li>${e}</li>`)}</ul>`);
   }
 
-  return page(subject, preheader(m), sections, footer(m.recipient, m.via, m.runId, m.catalogVersion));
+  return page(subject, preheader(m), sections, footer(m.recipient, m.via, m.runId, m.catalogVersion, m.root ?? null));
 }
 
 function preheader(m: DigestModel): string {
@@ -527,7 +531,7 @@ function digestText(m: DigestModel): string {
     for (const e of m.runErrors) lines.push(`  ${plainText(e)}`);
   }
   lines.push("");
-  lines.push(textFooter(m.recipient, m.via, m.runId, m.catalogVersion));
+  lines.push(textFooter(m.recipient, m.via, m.runId, m.catalogVersion, m.root ?? null));
   return lines.join("\n") + "\n";
 }
 
@@ -731,14 +735,16 @@ function viaText(via: readonly RouteReason[]): string {
   return via.map((v) => words[v]).join("; ");
 }
 
-function footer(recipient: string, via: readonly RouteReason[], runId: string, catalogVersion: string | null): SafeHtml {
+function footer(recipient: string, via: readonly RouteReason[], runId: string, catalogVersion: string | null, root: string | null = null): SafeHtml {
   const why = viaText(via);
-  return html`Sent to ${recipient}${why ? html` because ${why}` : html``}. Run ${runId}${catalogVersion ? html`, catalog ${catalogVersion}` : html``}. AKS Integration Auditor.`;
+  const anchor = root ? html`<br>Run root ${root} (keep it: <code>aks-audit verify --root</code> checks stored history against it).` : html``;
+  return html`Sent to ${recipient}${why ? html` because ${why}` : html``}. Run ${runId}${catalogVersion ? html`, catalog ${catalogVersion}` : html``}. AKS Integration Auditor.${anchor}`;
 }
 
-function textFooter(recipient: string, via: readonly RouteReason[], runId: string, catalogVersion: string | null): string {
+function textFooter(recipient: string, via: readonly RouteReason[], runId: string, catalogVersion: string | null, root: string | null = null): string {
   const why = viaText(via);
-  return `-- \nSent to ${plainText(recipient)}${why ? ` because ${why}` : ""}. Run ${plainText(runId)}${catalogVersion ? `, catalog ${plainText(catalogVersion)}` : ""}. AKS Integration Auditor.`;
+  const anchor = root ? `\nRun root ${plainText(root)} (keep it: aks-audit verify --root checks stored history against it).` : "";
+  return `-- \nSent to ${plainText(recipient)}${why ? ` because ${why}` : ""}. Run ${plainText(runId)}${catalogVersion ? `, catalog ${plainText(catalogVersion)}` : ""}. AKS Integration Auditor.${anchor}`;
 }
 
 function textBar(n: number, max: number): string {

@@ -3,6 +3,7 @@
  * an SDK: sources (Resource Graph, Container Service, files), the history store (Table Storage)
  * and mail transports (SendGrid, local outbox).
  */
+import type { EvidenceBundle } from "./evidence.js";
 import type { AuditReport, ClusterReport, ReportSummary, Severity, SupportTier } from "./report.js";
 import type { AuditScope, ClusterRecord, ExtensionRecord, IsoDate, LocationVersions, ScopeError } from "./types.js";
 
@@ -117,11 +118,30 @@ export interface VerifyResult {
    * reported only: a first write that stopped between registering and linking leaves one.
    */
   registry: { missing: string[]; extra: string[] };
+  /** Set when a root was given to check (`verify --root`); a failed root check fails verify. */
+  root?: RootCheck;
+}
+
+/** A held root checked against the store: in the stored root chain, and reproduced by the chains. */
+export interface RootCheck {
+  root: string;
+  ok: boolean;
+  /** The run the root anchors (null when no stored run has it). */
+  runId: string | null;
+  asOf: IsoDate | null;
+  /** Its position in the root chain (0: a run outside the chain). */
+  seq: number | null;
+  /** The positions the stored root chain spans (earlier roots go with purged runs). */
+  chain: { first: number | null; last: number | null };
+  /** What failed: the cluster (null for the run or the chain), the position and the field. */
+  broken: { clusterId: string | null; runId: string; seq: number | null; field: string; reason: string }[];
 }
 
 export interface VerifyOptions {
   /** Today's retention limit (today − RETENTION_DAYS): a chain's floor may not claim a later one. */
   retentionLimit?: IsoDate;
+  /** A run root someone holds (the digest, GET /api/runs/{runId}): checked against the root chain and the chains. */
+  root?: string;
 }
 
 export interface FleetQuery {
@@ -164,6 +184,8 @@ export interface HistoryStore {
   fleetAsOf(asOf: IsoDate, query: FleetQuery): Promise<{ run: RunRecord; clusters: ClusterReport[]; continuationToken: string | null } | null>;
   /** Walks every snapshot bucket (not only the registry) and checks each chain, or one cluster's. */
   verify(clusterId?: string, options?: VerifyOptions): Promise<VerifyResult>;
+  /** One run's evidence bundle (core/evidence.ts): record, report, links and root chain; null when unknown. */
+  evidence(runId: string): Promise<EvidenceBundle | null>;
   /** Deletes everything recorded before `before`; returns how many entities were removed. */
   purge(before: IsoDate): Promise<number>;
 }

@@ -5,6 +5,8 @@ import "./audits.js";
 import "./auditWorker.js";
 import "./scanCluster.js";
 import "./runs.js";
+import "./run.js";
+import "./runEvidence.js";
 import "./clusterHistory.js";
 import "./fleet.js";
 import "./verify.js";

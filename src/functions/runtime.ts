@@ -99,3 +99,8 @@ export function scheduledOccurrence(timer: Pick<Timer, "scheduleStatus">, now: D
   }
   return new Date(now.getTime() - (now.getTime() % 60_000));
 }
+
+/** True when the host is retrying an earlier, ended attempt of this invocation (the function's retry policy). */
+export function isHostRetry(invocation: Pick<InvocationContext, "retryContext">): boolean {
+  return (invocation.retryContext?.retryCount ?? 0) > 0;
+}

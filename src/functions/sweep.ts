@@ -1,17 +1,20 @@
 /**
  * The scheduled sweep (SWEEP_SCHEDULE, NCRONTAB, UTC): audit the configured scope, store every
- * snapshot, send the deadline-window alerts, then purge history past RETENTION_DAYS. One sweep at a time: the run takes a lease first,
- * and a trigger that finds it held is recorded on the lease and skipped. The run id comes from the
- * schedule occurrence, so a retry of the same occurrence lands on the same run.
+ * snapshot, send the deadline-window alerts, then purge history past RETENTION_DAYS. One sweep at a
+ * time: the run takes a short lease, renewed while it works (app/underLease.ts). A trigger that finds
+ * it held is recorded on the lease, logged, and fails, so the host reports and retries it. The run
+ * id comes from the schedule occurrence, so a retry of the same occurrence lands on the same run and
+ * re-enters the lease its earlier attempt left behind.
  */
 import { app, type InvocationContext, type Timer } from "@azure/functions";
 import { alertingPart, newRunId, runAudit } from "../app/audit.js";
 import { sendWindowAlerts } from "../app/notify.js";
 import { closeAbandonedRuns } from "../app/runs.js";
+import { underLease } from "../app/underLease.js";
 import { runAuditWithFanOut } from "../app/scanQueue.js";
 import { addDays, toIsoDate } from "../core/dates.js";
 import { createTableLease } from "../store/lease.js";
-import { appContext, auditDeps, configuredScope, scheduledOccurrence } from "./runtime.js";
+import { appContext, auditDeps, configuredScope, scheduledOccurrence, isHostRetry } from "./runtime.js";
 
 export async function sweep(timer: Timer, invocation: InvocationContext): Promise<void> {
   const occurrence = scheduledOccurrence(timer, new Date());
@@ -22,12 +25,7 @@ export async function sweep(timer: Timer, invocation: InvocationContext): Promis
   const ctx = await appContext(invocation);
   const store = await ctx.store();
   const lease = createTableLease(store.ledgerTable(), "sweep");
-  const claim = await lease.tryAcquire(runId);
-  if (!claim.acquired) {
-    invocation.warn(`sweep ${runId} skipped: ${claim.heldBy} holds the sweep lease until ${claim.expiresAt}`);
-    return;
-  }
-  try {
+  await underLease(lease, runId, { what: `sweep ${runId}`, log: invocation, retry: isHostRetry(invocation) }, async () => {
     // Runs that never recorded their end are closed as failed, so history does not say "running" forever.
     for (const stale of await closeAbandonedRuns(store, new Date(), { olderThanHours: 24, windowDays: ctx.config.alertWindowDays })) {
       invocation.warn(`run ${stale.runId} never recorded its end; marked failed with ${stale.summary.clusters} stored clusters`);
@@ -50,9 +48,7 @@ export async function sweep(timer: Timer, invocation: InvocationContext): Promis
     // Retention is enforced here, the one scheduled writer, still under the lease.
     const purged = await store.purge(addDays(asOf, -ctx.config.retentionDays));
     invocation.log(`retention: ${purged} entities older than ${ctx.config.retentionDays} days removed`);
-  } finally {
-    await lease.release(runId);
-  }
+  });
 }
 
 app.timer("sweep", {

@@ -1,13 +1,15 @@
 /**
- * GET /api/verify?clusterId — re-hash one cluster's stored snapshots and check its chain.
+ * GET /api/verify?clusterId[&root] — re-hash one cluster's stored snapshots and check its chain;
+ * with `root` (a run root held outside the store), also that the root is in the stored root chain and
+ * that the chains reproduce it (one link per cluster of that run).
  *
- * One cluster per call: a fleet-wide verify reads every snapshot ever stored, which no HTTP caller
- * should be able to start at will (it would hold an instance for minutes and compete with the
+ * One cluster's chain per call: a fleet-wide verify reads every snapshot ever stored, which no HTTP
+ * caller should be able to start at will (it would hold an instance for minutes and compete with the
  * sweep for the storage account). Every chain is verified by the command line, `aks-audit verify`.
  */
 import { app } from "@azure/functions";
 import { retentionLimitOf } from "../app/verify.js";
-import { armClusterId, queryParam } from "../http/params.js";
+import { armClusterId, queryParam, rootHashParam } from "../http/params.js";
 import { badParameter, notFound } from "../http/problem.js";
 import { jsonResponse } from "../http/respond.js";
 import { httpHandler, ROUTE_METHODS } from "./runtime.js";
@@ -19,8 +21,10 @@ export const verify = httpHandler({ methods: ["GET"], roles: ["Audit.Read"] }, a
   const raw = queryParam(request, "clusterId");
   if (raw === undefined) throw badParameter("clusterId", FLEET_VERIFY_REFUSED);
   const clusterId = armClusterId(raw, "clusterId");
+  const heldRoot = queryParam(request, "root");
+  const root = heldRoot === undefined ? undefined : rootHashParam(heldRoot, "root");
 
-  const result = await (await ctx.store()).verify(clusterId, { retentionLimit: retentionLimitOf(ctx.config, new Date()) });
+  const result = await (await ctx.store()).verify(clusterId, { retentionLimit: retentionLimitOf(ctx.config, new Date()), ...(root ? { root } : {}) });
   if (result.clustersChecked === 0) throw notFound("No history of this cluster.", "clusterId");
   // A broken chain is a finding, not a failed request: 200 with ok=false and where it broke.
   return jsonResponse(result);

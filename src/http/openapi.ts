@@ -41,6 +41,8 @@ const token: Json = {
   description: "Pass back the continuationToken of the previous page unchanged.",
   schema: { type: "string", pattern: "^[A-Za-z0-9_-]+={0,2}$", maxLength: MAX_CONTINUATION_TOKEN_LENGTH },
 };
+const RUN_ID: Json = { name: "runId", in: "path", required: true, schema: { type: "string", pattern: "^\\d{8}T\\d{6}Z-[0-9a-z]{4,32}$" } };
+const rootHash: Json = { type: "string", pattern: "^[0-9a-f]{64}$", description: "SHA-256, hex." };
 const format: Json = { name: "format", in: "query", required: false, schema: { type: "string", enum: [...HTTP_REPORT_FORMATS], default: "json" } };
 const armClusterId = {
   type: "string",
@@ -102,13 +104,32 @@ export function openApiDocument(): Json {
             "202": json("The run is still going.", ref("RunStatus")),
             "404": problem("No such run."),
           },
-          { parameters: [{ name: "runId", in: "path", required: true, schema: { type: "string", pattern: "^\\d{8}T\\d{6}Z-[0-9a-z]{4,32}$" } }, format, limit, token] },
+          { parameters: [RUN_ID, format, limit, token] },
         ),
       },
       "/runs": {
         get: operation("Runs, newest first", ["Audit.Read"], { "200": json("A page of runs.", ref("RunPage")) }, {
           parameters: [queryDate("from", "Runs on or after this date."), queryDate("to", "Runs on or before this date."), limit, token],
         }),
+      },
+      "/runs/{runId}": {
+        get: operation(
+          "One stored run record, with its root",
+          ["Audit.Read"],
+          { "200": json("The run; `root.hash` is its root and `root.previousRoot` the fleet root it follows.", ref("RunRecord")), "404": problem("No stored run has this id.") },
+          { parameters: [RUN_ID] },
+        ),
+      },
+      "/runs/{runId}/evidence": {
+        get: operation(
+          "A run's evidence bundle, to check offline (aks-audit verify --bundle)",
+          ["Audit.Read"],
+          {
+            "200": json("The bundle as a download (Content-Disposition: attachment); docs/storage-design.md describes the format.", ref("EvidenceBundle")),
+            "404": problem("No stored run has this id."),
+          },
+          { parameters: [RUN_ID] },
+        ),
       },
       "/clusters/{clusterId}/history": {
         get: operation(
@@ -158,7 +179,16 @@ export function openApiDocument(): Json {
           },
           {
             description: "Without clusterId the answer is 400 naming it: a fleet-wide verify reads every stored snapshot and is not offered over HTTP.",
-            parameters: [{ name: "clusterId", in: "query", required: true, schema: armClusterId }],
+            parameters: [
+              { name: "clusterId", in: "query", required: true, schema: armClusterId },
+              {
+                name: "root",
+                in: "query",
+                required: false,
+                description: "A run root held outside the store (the digest, GET /api/runs/{runId}): also check it is in the stored root chain and that the chains reproduce it.",
+                schema: { type: "string", pattern: "^[0-9a-fA-F]{64}$" },
+              },
+            ],
           },
         ),
       },
@@ -198,7 +228,8 @@ export function openApiDocument(): Json {
             subscriptions: { type: "array", items: { type: "string", format: "uuid" } },
             managementGroups: { type: "array", items: { type: "string", maxLength: 90 } },
             clusterIds: { type: "array", items: armClusterId },
-            asOf: date("Judge deadlines as of this date; default today (UTC)."),
+            asOf: date("Judge deadlines as of this date; default today (UTC). An earlier date needs store: false (a what-if); never after today."),
+            store: { type: "boolean", default: true, description: "false: answer the audit without storing a run (required with an earlier asOf)." },
           },
         },
         RunStatus: {
@@ -299,6 +330,65 @@ export function openApiDocument(): Json {
             errors: { type: "array", items: ref("ScopeError") },
             catalogVersion: { type: "string" },
             catalogCheckedAt: { type: "string" },
+            fleet: { type: "boolean", description: "True when the run covered the configured scope; only fleet runs feed fleet views." },
+            asOfChosen: { type: "boolean", description: "Set when the caller chose asOf instead of the day it ran." },
+            root: ref("RunRoot"),
+          },
+        },
+        RunRoot: {
+          type: "object",
+          required: ["hash", "pairsHash", "clusters", "previousRoot", "seq"],
+          description: "Set when the run completes. hash = SHA-256 of canonical JSON {asOf, clusters, pairsHash, previousRoot, runId}.",
+          properties: {
+            hash: rootHash,
+            pairsHash: { ...rootHash, description: "SHA-256 over `<cluster key>\\t<chain hash>\\n` lines in ascending key order." },
+            clusters: { type: "integer" },
+            previousRoot: { type: "string", description: "The root of the fleet run this one follows; empty for the first." },
+            seq: { type: "integer", description: "Position in the root chain; 0 for a run outside it (scoped or failed)." },
+          },
+        },
+        EvidenceBundle: {
+          type: "object",
+          required: ["format", "formatVersion", "run", "report", "links", "rootChain"],
+          properties: {
+            format: { type: "string", enum: ["aks-audit-evidence"] },
+            formatVersion: { type: "integer", enum: [1] },
+            run: ref("RunRecord"),
+            report: ref("AuditReport"),
+            links: {
+              type: "array",
+              items: {
+                type: "object",
+                required: ["clusterId", "clusterKey", "seq", "runId", "asOf", "contentHash", "previousHash", "previousChainHash", "chainHash"],
+                properties: {
+                  clusterId: { type: "string" },
+                  clusterKey: { type: "string" },
+                  seq: { type: "integer" },
+                  runId: { type: "string" },
+                  asOf: date("Run date."),
+                  contentHash: rootHash,
+                  previousHash: { type: "string" },
+                  previousChainHash: { type: "string" },
+                  chainHash: rootHash,
+                },
+              },
+            },
+            rootChain: {
+              type: "array",
+              items: {
+                type: "object",
+                required: ["runId", "asOf", "seq", "clusters", "pairsHash", "previousRoot", "hash"],
+                properties: {
+                  runId: { type: "string" },
+                  asOf: date("Run date."),
+                  seq: { type: "integer" },
+                  clusters: { type: "integer" },
+                  pairsHash: rootHash,
+                  previousRoot: { type: "string" },
+                  hash: rootHash,
+                },
+              },
+            },
           },
         },
         RunPage: {
@@ -362,6 +452,32 @@ export function openApiDocument(): Json {
               items: {
                 type: "object",
                 properties: { clusterId: { type: "string" }, runId: { type: "string" }, asOf: { type: "string" }, reason: { type: "string" } },
+              },
+            },
+            root: {
+              type: "object",
+              description: "Present when `root` was given.",
+              required: ["root", "ok", "runId", "asOf", "seq", "chain", "broken"],
+              properties: {
+                root: rootHash,
+                ok: { type: "boolean" },
+                runId: { type: "string", nullable: true },
+                asOf: { type: "string", nullable: true },
+                seq: { type: "integer", nullable: true },
+                chain: { type: "object", properties: { first: { type: "integer", nullable: true }, last: { type: "integer", nullable: true } } },
+                broken: {
+                  type: "array",
+                  items: {
+                    type: "object",
+                    properties: {
+                      clusterId: { type: "string", nullable: true },
+                      runId: { type: "string" },
+                      seq: { type: "integer", nullable: true },
+                      field: { type: "string" },
+                      reason: { type: "string" },
+                    },
+                  },
+                },
               },
             },
           },

@@ -142,3 +142,9 @@ export function decodeRouteParam(value: string | undefined, parameter: string): 
     throw badParameter(parameter, `${parameter} is not correctly URL-encoded`);
   }
 }
+
+/** A run root as shown by GET /api/runs/{runId} and the digest: 64 hex digits (SHA-256). */
+export function rootHashParam(value: string, parameter = "root"): string {
+  if (!/^[0-9a-fA-F]{64}$/.test(value)) throw badParameter(parameter, `${parameter} ${quote(value)} is not a run root (64 hex digits)`);
+  return value.toLowerCase();
+}

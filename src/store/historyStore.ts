@@ -39,6 +39,8 @@ import {
 } from "./layout.js";
 import { ContinuationTokenError, decodeContinuation, encodeContinuation, pageSize } from "./paging.js";
 import { runEntities, runFromEntity, slotHolderInFlight, stemOf, WIDE_RUN_SLOT_ROW } from "./runs.js";
+import { checkRoot, rootChainUpTo, runLinks, sealRoot, type RootTables } from "./roots.js";
+import { BUNDLE_FORMAT, BUNDLE_VERSION, type EvidenceBundle } from "../core/evidence.js";
 import { appendSnapshots, groupsOf, headEntityOf, headFromEntity, readGroup, snapshotOf, type RunKeys } from "./snapshots.js";
 import {
   collectRange,
@@ -131,18 +133,30 @@ class TableStore implements TableHistoryStore {
       }
       // The keys (asOf, startedAt) stay as first stored so the listing row and snapshots still match.
       const first = runFromEntity(stored);
-      const final: RunRecord = { ...run, asOf: first.asOf, startedAt: first.startedAt };
+      let final: RunRecord = { ...run, asOf: first.asOf, startedAt: first.startedAt };
+      // A root in the chain is final; later completions (errors added by mail) keep it, as they keep
+      // any root while the status stands. A failed run that a retry completes is sealed again, so
+      // it joins the chain with what the retry wrote.
+      let rootHead: TransactionAction[] = [];
+      if (first.root && (first.root.seq > 0 || first.status === final.status)) final = { ...final, root: first.root };
+      else if (final.status !== "running") {
+        const sealed = await sealRoot(await this.rootTables(), final, stemOf(stored), this.concurrency);
+        final = { ...final, root: sealed.root };
+        rootHead = sealed.actions;
+      }
       const { list, byId } = runEntities(final);
       try {
         await withRetry(() =>
           runs.submitTransaction([
             ["update", byId, "Replace", { etag: stored.etag }],
             ["upsert", list, "Replace"],
+            ...rootHead,
           ]),
         );
         return;
       } catch (error) {
-        if (!isStatus(error, 412)) throw error;
+        // 412: the record or the root head moved; 409: another run created the first root head.
+        if (!isStatus(error, 412, 409)) throw error;
       }
     }
     throw new Error(`could not record the end of run ${run.runId}: it kept changing underneath`);
@@ -391,7 +405,38 @@ class TableStore implements TableHistoryStore {
 
   async verify(clusterId?: string, options: VerifyOptions = {}): Promise<VerifyResult> {
     const [snapshots, clusters] = await Promise.all([this.table("snapshots"), this.table("clusters")]);
-    return verifyChains({ snapshots, clusters }, { ...options, ...(clusterId !== undefined ? { clusterId } : {}), concurrency: this.concurrency });
+    const result = await verifyChains({ snapshots, clusters }, { ...options, ...(clusterId !== undefined ? { clusterId } : {}), concurrency: this.concurrency });
+    if (options.root === undefined) return result;
+    const root = await checkRoot(await this.rootTables(), options.root, this.concurrency);
+    return { ...result, ok: result.ok && root.ok, root };
+  }
+
+  async evidence(runId: string): Promise<EvidenceBundle | null> {
+    const key = tryKey(toRunKey, runId);
+    if (key === null) return null;
+    const tables = await this.rootTables();
+    const stored = await getOrNull(tables.runs, RUNS_PARTITION, runIdRow(key));
+    if (!stored) return null;
+    const run = runFromEntity(stored);
+    const [clusters, links, rootChain] = await Promise.all([
+      this.runClusters(run, [prefixRange(RUN_CLUSTER_PREFIX)]),
+      runLinks(tables, run.runId, stemOf(stored), this.concurrency),
+      rootChainUpTo(tables.runs, run),
+    ]);
+    return {
+      format: BUNDLE_FORMAT,
+      formatVersion: BUNDLE_VERSION,
+      run,
+      report: reportOfRun(run, clusters),
+      // A link gone from its chain is left out: the bundle then fails its own check, as it should.
+      links: links.flatMap((l) => (l.link ? [{ clusterId: l.clusterId, clusterKey: l.clusterKey, ...l.link }] : [])),
+      rootChain,
+    };
+  }
+
+  private async rootTables(): Promise<RootTables> {
+    const [runs, runIndex, snapshots] = await Promise.all([this.table("runs"), this.table("runIndex"), this.table("snapshots")]);
+    return { runs, runIndex, snapshots };
   }
 
   async purge(before: IsoDate): Promise<number> {

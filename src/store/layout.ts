@@ -89,3 +89,13 @@ export const RUN_CLUSTER_PREFIX = "c|";
 export const findingRow = (severity: string, tier: string, clusterKey: string): string => joinKey("f", severity, tier, clusterKey);
 export const findingPrefix = (severity: string, tier?: string): string =>
   tier === undefined ? joinKey("f", severity, "") : joinKey("f", severity, tier, "");
+
+// ---------------------------------------------------------------- run roots
+
+/**
+ * The root chain's append point, in the runs partition (outside the `t|`/`i|` ranges every run
+ * query reads): the seq and hash of the last fleet run's root. A run completes in one transaction
+ * with it (etag), so two runs can never take the same place in the chain. Verify does not trust
+ * it: the chain is read from the run records, and the head only has to agree with them.
+ */
+export const ROOT_HEAD_ROW = "r|head";

@@ -366,8 +366,8 @@ export function snapshotOf(group: Group): StoredSnapshot {
   };
 }
 
-export function linkOf(group: Group): StoredLink {
-  const m = group.main;
+/** The link fields of a snapshot's main entity, as stored (no payload needed). */
+export function linkFieldsOf(m: StoredEntity): Omit<StoredLink, "payloadHash" | "payloadProblem"> {
   return {
     seq: Number(m["seq"]),
     runId: String(m["runId"]),
@@ -376,6 +376,12 @@ export function linkOf(group: Group): StoredLink {
     previousHash: String(m["previousHash"]),
     chainHash: String(m["chainHash"]),
     previousChainHash: String(m["previousChainHash"]),
+  };
+}
+
+export function linkOf(group: Group): StoredLink {
+  return {
+    ...linkFieldsOf(group.main),
     // A payload whose parts are all there but whose length changed was edited: hash it, so verify
     // says "content does not match" rather than "unreadable".
     payloadHash: group.canonical !== null ? sha256Hex(group.canonical) : group.stored ? sha256Hex(group.stored) : null,

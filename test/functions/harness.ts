@@ -31,6 +31,8 @@ export interface Harness {
   readonly sim: FleetSimulator;
   readonly ctx: AppContext;
   readonly mail: OutgoingMail[];
+  /** The Azurite the contexts store into (for raw access or a fault proxy in front of it). */
+  readonly tablesConnectionString: string;
   /** A fresh context (fresh tables, an empty audit queue) with these extra settings, injected for the handlers. */
   reset(env?: Record<string, string>): Promise<AppContext>;
   /** The next message POST /api/audits queued for auditWorker, decoded as the host would; undefined when none. */
@@ -103,6 +105,9 @@ export function useFunctionsHarness(options: { clusters?: number; env?: Record<s
       return ctx!;
     },
     mail,
+    get tablesConnectionString() {
+      return azurite.connectionString;
+    },
     reset,
     get auditQueue() {
       return auditQueue!;
@@ -116,12 +121,18 @@ export function useFunctionsHarness(options: { clusters?: number; env?: Record<s
   };
 }
 
-export function invocation(functionName: string, logs: string[] = [], extraOutputs: InvocationContext["options"]["extraOutputs"] = []): InvocationContext {
+export function invocation(
+  functionName: string,
+  logs: string[] = [],
+  extraOutputs: InvocationContext["options"]["extraOutputs"] = [],
+  retryContext?: InvocationContext["retryContext"],
+): InvocationContext {
   return new InvocationContext({
     functionName,
     invocationId: `test-${functionName}`,
     logHandler: (level, ...args) => logs.push(`${level}: ${args.map(String).join(" ")}`),
     options: { extraOutputs },
+    ...(retryContext ? { retryContext } : {}),
   });
 }
 

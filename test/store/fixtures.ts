@@ -1,7 +1,10 @@
 /** Hand-built report-contract fixtures for the store tests (valid per src/core/report.ts). */
+import { odata, type TableClient } from "@azure/data-tables";
 import type { RunRecord } from "../../src/core/ports.js";
 import { emptySummary, summarize, type ClusterReport, type Integration, type Severity, type SupportTier } from "../../src/core/report.js";
 import type { IsoDate } from "../../src/core/types.js";
+import { clusterKey, prefixRange } from "../../src/store/keys.js";
+import { snapshotPartition, snapshotsPrefix } from "../../src/store/layout.js";
 
 export const SUB = "00000000-0000-0000-0000-0000000000aa";
 
@@ -62,4 +65,14 @@ export function runRecord(runId: string, asOf: IsoDate, extra: Partial<RunRecord
 
 export function finished(run: RunRecord, clusters: readonly ClusterReport[], extra: Partial<RunRecord> = {}): RunRecord {
   return { ...run, status: "succeeded", endedAt: run.startedAt.replace("06:00:00", "06:05:00"), summary: summarize(clusters, 60), ...extra };
+}
+
+/** One cluster's stored snapshot rows, read raw (for tests that tamper with them). */
+export async function readChain(snapshots: TableClient, name: string) {
+  const key = clusterKey(clusterId(name));
+  const pk = snapshotPartition(key);
+  const { low, high } = prefixRange(snapshotsPrefix(key) + "|");
+  const rows: Record<string, unknown>[] = [];
+  for await (const row of snapshots.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${pk} and RowKey ge ${low} and RowKey lt ${high}` } })) rows.push(row);
+  return { pk, key, rows, link: (runId: string) => rows.find((r) => r["runId"] === runId)! };
 }

@@ -86,7 +86,8 @@ async function storeRun(store: TableHistoryStore, run: RunRecord, clusters: Clus
   for (let i = 0; i < clusters.length; i += pageSize) await store.saveSnapshots(run, clusters.slice(i, i + pageSize));
   const done = finished(run, clusters);
   await store.completeRun(done);
-  return done;
+  // Completing seals the run's root (store/roots.ts; tested in roots.test.ts).
+  return { ...done, root: expect.objectContaining({ hash: expect.stringMatching(/^[0-9a-f]{64}$/) }) as never };
 }
 
 function expectedReport(run: RunRecord, clusters: ClusterReport[]): AuditReport {
