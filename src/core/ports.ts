@@ -142,6 +142,11 @@ export interface VerifyOptions {
   retentionLimit?: IsoDate;
   /** A run root someone holds (the digest, GET /api/runs/{runId}): checked against the root chain and the chains. */
   root?: string;
+  /**
+   * false: check only the held root (the root chain and one link per cluster of its run), not every
+   * stored snapshot. What HTTP offers without a clusterId.
+   */
+  chains?: boolean;
 }
 
 export interface FleetQuery {

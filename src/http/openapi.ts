@@ -178,9 +178,10 @@ export function openApiDocument(): Json {
             "404": problem("No history of this cluster."),
           },
           {
-            description: "Without clusterId the answer is 400 naming it: a fleet-wide verify reads every stored snapshot and is not offered over HTTP.",
+            description:
+              "With root alone, only the held root is checked (the root chain and one link per cluster of its run). Without either the answer is 400 naming clusterId: a fleet-wide verify reads every stored snapshot and is not offered over HTTP.",
             parameters: [
-              { name: "clusterId", in: "query", required: true, schema: armClusterId },
+              { name: "clusterId", in: "query", required: false, schema: armClusterId },
               {
                 name: "root",
                 in: "query",

@@ -55,6 +55,8 @@ describe("run roots over HTTP", () => {
     const second = json<RunRecord>(await getRun(SECOND));
     const held = json<VerifyResult>(await verify(request(`/api/verify?root=${second.root!.hash}`), invocation("verify")));
     expect(held).toMatchObject({ ok: true, root: { ok: true, runId: SECOND, seq: 2, chain: { first: 1, last: 2 } } });
+    // A held root alone is not a fleet-wide verify: no stored snapshot chain is walked.
+    expect(held.snapshotsChecked).toBe(0);
     const unknown = json<VerifyResult>(await verify(request(`/api/verify?root=${"c".repeat(64)}`), invocation("verify")));
     expect(unknown.ok).toBe(false);
     expect(unknown.root!.broken).toEqual([expect.objectContaining({ field: "root" })]);
