@@ -7,7 +7,7 @@
  * Both use a temporary AKS_AUDIT_HOME, so the local Azurite store and outbox live there.
  */
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -69,14 +69,30 @@ function newestMtime(dir: string): number {
  * `npm ci`'s prepare step; an edited checkout would otherwise test yesterday's build).
  */
 export function builtBin(): string {
-  let built = 0;
-  try {
-    built = statSync(BIN).mtimeMs;
-  } catch {
-    // not built yet
+  const stale = (): boolean => {
+    try {
+      return statSync(BIN).mtimeMs < newestMtime(path.join(root, "src"));
+    } catch {
+      return true; // not built yet
+    }
+  };
+  if (!stale()) return BIN;
+  // Test files run in parallel workers: one builds while the others wait for it.
+  const lock = path.join(root, "dist.build-lock");
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (Date.now() > deadline) throw new Error(`builtBin: ${lock} held for 2 minutes; remove it if no build is running`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+    }
   }
-  if (built < newestMtime(path.join(root, "src"))) {
-    execFileSync(process.execPath, [path.join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], { cwd: root, stdio: "pipe" });
+  try {
+    if (stale()) execFileSync(process.execPath, [path.join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"], { cwd: root, stdio: "pipe" });
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
   }
   return BIN;
 }
