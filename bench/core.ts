@@ -97,6 +97,8 @@ export interface BenchResult extends StorageFigures {
   // digest
   digestClusters: number;
   digestMessages: number;
+  /** Distinct addresses the digests go to (the platform list and the owner-tagged teams). */
+  digestRecipients: number;
   digestMicrosPerCluster: number;
   machine: { cpus: number; cpuModel: string; totalMemoryMB: number; node: string; platform: string };
   date: string;
@@ -262,6 +264,7 @@ export async function runFleetBench(options: FleetBenchOptions): Promise<BenchRe
       ...historyFigures,
       digestClusters,
       digestMessages: mails.length,
+      digestRecipients: new Set(mails.flatMap((m) => m.to.map((a) => a.toLowerCase()))).size,
       digestMicrosPerCluster: round((digestMs * 1000) / Math.max(1, digestClusters), 1),
       machine: { cpus: cpus.length, cpuModel: cpus[0]?.model ?? "unknown", totalMemoryMB: Math.round(os.totalmem() / 1024 / 1024), node: process.version, platform: `${process.platform} ${os.release()}` },
       date: new Date().toISOString(),

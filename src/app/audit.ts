@@ -202,7 +202,9 @@ export async function runAudit(deps: AuditDeps, request: AuditRequest): Promise<
     }
     // The extension and cluster streams run side by side, so a denied scope may be reported by both.
     dedupeInPlace(errors);
-    run.status = errors.length > 0 ? "partial" : "succeeded";
+    // Errors and not one cluster read (no sign-in, every scope denied): nothing was audited, so the
+    // run failed. Calling it partial would let a digest announce an empty fleet and the CLI exit 0.
+    run.status = errors.length === 0 ? "succeeded" : seen.size === 0 ? "failed" : "partial";
   } catch (error) {
     errors.push({ scope: "run", message: errorMessage(error) });
     run.status = "failed";

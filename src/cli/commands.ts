@@ -212,9 +212,14 @@ async function digestCommand(ctx: AppContext, options: CliOptions, out: Output):
   out.note(
     options.preview
       ? `preview: ${digest.messages} digest message(s) and ${alerts.sent} alert(s) rendered${where}; nothing recorded`
-      : `digest: ${digest.messages} message(s) sent${where}; alerts: ${alerts.sent} sent, ${alerts.pending} pending, ${alerts.failed} failed`,
+      : `digest: ${digest.messages} message(s) sent${where}${unsent(digest)}; alerts: ${alerts.sent} sent, ${alerts.pending} pending, ${alerts.failed} failed`,
   );
-  return alerts.pending > 0 || alerts.failed > 0 ? 3 : 0;
+  // Mail that did not go out (the digest's or an alert's) is a failed run of this command: exit 3.
+  return alerts.pending + alerts.failed + digest.pending + digest.failed > 0 ? 3 : 0;
+}
+
+function unsent(counts: { pending: number; failed: number }): string {
+  return counts.pending + counts.failed > 0 ? ` (${counts.pending} pending, ${counts.failed} failed)` : "";
 }
 
 async function verifyCommand(ctx: AppContext, options: CliOptions, out: Output): Promise<number> {

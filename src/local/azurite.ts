@@ -5,8 +5,10 @@
  * imported dynamically: a production install without it gets a clear message instead of a crash
  * at module load. Deep imports are needed because the package's `main` is its VS Code extension.
  */
-import { mkdir } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
+import type { LocalTls } from "./tls.js";
 
 /** Azurite's well-known development account; public by design, never a real secret. */
 export const DEV_ACCOUNT = "devstoreaccount1";
@@ -22,12 +24,20 @@ export interface LocalTablesOptions {
   inMemory?: boolean;
   /** 0 or absent: an ephemeral port, so parallel test files and a running demo never collide. */
   port?: number;
+  /** Serve https with this identity (Azurite only takes bearer tokens over https). */
+  https?: LocalTls;
+  /**
+   * Also accept Entra ID bearer tokens, as Azurite's `--oauth basic` does: it decodes the JWT and
+   * checks iat/nbf/exp, the issuer (sts.windows.net and the like) and a Table audience, not the
+   * signature. Needs `https`. Shared-key requests are still accepted.
+   */
+  oauth?: "basic";
 }
 
 export interface LocalTables {
   /** Explicit connection string (UseDevelopmentStorage=true only works on port 10002). */
   connectionString: string;
-  /** `http://127.0.0.1:<port>/devstoreaccount1` */
+  /** `http://127.0.0.1:<port>/devstoreaccount1` (https with the `https` option) */
   endpoint: string;
   /** Stops the server and writes the database to disk; safe to call twice. */
   close(): Promise<void>;
@@ -49,6 +59,13 @@ export async function startLocalTables(options: LocalTablesOptions = {}): Promis
     await mkdir(options.dataDir, { recursive: true });
     dbPath = path.join(options.dataDir, DB_FILE);
   }
+  if (options.oauth && !options.https) throw new Error("startLocalTables: oauth needs https (Azurite refuses bearer tokens over http)");
+  // Azurite reads its certificate and key from files.
+  const tlsDir = options.https ? await mkdtemp(path.join(tmpdir(), "aks-audit-azurite-tls-")) : null;
+  if (tlsDir && options.https) {
+    await writeFile(path.join(tlsDir, "cert.pem"), options.https.cert, { mode: 0o600 });
+    await writeFile(path.join(tlsDir, "key.pem"), options.https.key, { mode: 0o600 });
+  }
   const configuration = new TableConfiguration(
     "127.0.0.1", // host: loopback only, the dev key is public
     options.port ?? 0, // port
@@ -60,21 +77,23 @@ export async function startLocalTables(options: LocalTablesOptions = {}): Promis
     undefined, // debugLogFilePath
     false, // loose
     true, // skipApiVersionCheck: the SDK may be newer than the emulator
-    "", // cert
-    "", // key
+    tlsDir ? path.join(tlsDir, "cert.pem") : "", // cert
+    tlsDir ? path.join(tlsDir, "key.pem") : "", // key
     "", // pwd
-    undefined, // oauth
+    options.oauth, // oauth
     false, // disableProductStyleUrl
     inMemory, // isMemoryPersistence
   );
   const server = new TableServer(configuration);
   await server.start();
+  // The files are read when the server starts; nothing needs them afterwards.
+  if (tlsDir) await rm(tlsDir, { recursive: true, force: true });
   const address = server.getHttpServerAddress();
   const endpoint = `${address}/${DEV_ACCOUNT}`;
   let closing: Promise<void> | null = null;
   return {
     endpoint,
-    connectionString: `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};TableEndpoint=${endpoint};`,
+    connectionString: `DefaultEndpointsProtocol=${options.https ? "https" : "http"};AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};TableEndpoint=${endpoint};`,
     // LokiJS autosaves every 5 s; its close() performs the final save, so closing is what makes
     // a short demo run's history survive to the next run.
     close: () => (closing ??= server.close()),

@@ -479,8 +479,15 @@ function renderCluster(cluster: string, plan: ClusterPlan): ClusterObjects {
   return { byKind, crds: [...crdNames].sort().map((name) => renderCrd(cluster, name)) };
 }
 
-function status(code: number, reason: string, message: string, group: string, resource: string): JsonObject {
+/**
+ * A `Status` as the API server builds it (apimachinery's `errors.New…` helpers): `details` names the
+ * group and resource only for errors about a resource (403 Forbidden, 404, 405); 401 Unauthorized,
+ * 503 ServiceUnavailable and 410 Expired come without it. Assumed from those helpers and public
+ * `kubectl -v=8` transcripts, not recorded from AKS.
+ */
+function status(code: number, reason: string, message: string, group = "", resource = ""): JsonObject {
   const body = fill(statusTemplate, { message, reason, group, resource }) as JsonObject;
+  if (!group && !resource) delete body.details;
   body.code = code;
   return body;
 }
@@ -566,11 +573,11 @@ export async function startKubeFake(options: KubeFakeOptions = {}): Promise<Kube
       return;
     }
     const route = ROUTES[path];
-    if (!token) return send(res, 401, status(401, "Unauthorized", "Unauthorized", "", ""));
-    if (plan.failWith === 401) return send(res, 401, status(401, "Unauthorized", "Unauthorized", "", ""));
-    if (plan.failWith) return send(res, plan.failWith, status(plan.failWith, plan.failWith === 503 ? "ServiceUnavailable" : "InternalError", "an error on the server (\"etcdserver: request timed out\") has prevented the request from succeeding", route?.group ?? "", route?.resource ?? ""));
+    if (!token) return send(res, 401, status(401, "Unauthorized", "Unauthorized"));
+    if (plan.failWith === 401) return send(res, 401, status(401, "Unauthorized", "Unauthorized"));
+    if (plan.failWith) return send(res, plan.failWith, status(plan.failWith, plan.failWith === 503 ? "ServiceUnavailable" : "InternalError", "an error on the server (\"etcdserver: request timed out\") has prevented the request from succeeding"));
     if (req.method !== "GET") return send(res, 405, status(405, "MethodNotAllowed", `the server does not allow this method on the requested resource`, route?.group ?? "", route?.resource ?? ""));
-    if (!m || !route) return send(res, 404, status(404, "NotFound", "the server could not find the requested resource", "", ""));
+    if (!m || !route) return send(res, 404, status(404, "NotFound", "the server could not find the requested resource"));
     if (route.kind === "CRD" && plan.crdForbidden) {
       return send(
         res,
@@ -583,7 +590,7 @@ export async function startKubeFake(options: KubeFakeOptions = {}): Promise<Kube
     const limit = Math.min(Number(url.searchParams.get("limit") ?? maxPage) || maxPage, maxPage);
     const cont = url.searchParams.get("continue");
     const start = cont ? Number(Buffer.from(cont, "base64").toString("utf8").replace(/^start:/, "")) : 0;
-    if (!Number.isInteger(start) || start < 0) return send(res, 410, status(410, "Expired", "The provided continue parameter is too old to display a consistent list result.", route.group, route.resource));
+    if (!Number.isInteger(start) || start < 0) return send(res, 410, status(410, "Expired", "The provided continue parameter is too old to display a consistent list result."));
     const items = all.slice(start, start + limit);
     const body = fill(listTemplate, { kind: route.listKind, apiVersion: route.apiVersion, resourceVersion: String(4_000_000 + (hashString(cluster) % 1_000_000)) }) as JsonObject;
     body.items = items;

@@ -1,22 +1,12 @@
 /** `aks-audit catalog`, in-process: the bundled catalog, the real loader, stdout and exit codes. */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
+import { captureCli, tempHome } from "../helpers/cli.js";
 
-const home = mkdtempSync(path.join(tmpdir(), "aks-audit-catalog-"));
-afterAll(() => rmSync(home, { recursive: true, force: true }));
-
-let stdout = "";
-let stderr = "";
-beforeEach(() => {
-  stdout = "";
-  stderr = "";
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-});
-afterEach(() => vi.restoreAllMocks());
+const home = tempHome("catalog");
+const io = captureCli();
 
 const env = (extra: Record<string, string> = {}) => ({ AKS_AUDIT_HOME: home, ...extra });
 
@@ -28,7 +18,7 @@ interface Listing {
 
 async function listing(args: string[], extra: Record<string, string> = {}): Promise<Listing> {
   expect(await main(["catalog", "--format", "json", ...args], env(extra))).toBe(0);
-  return JSON.parse(stdout) as Listing;
+  return JSON.parse(io.stdout) as Listing;
 }
 
 describe("aks-audit catalog", () => {
@@ -62,23 +52,23 @@ describe("aks-audit catalog", () => {
     const out = await listing(["--as-of", "2027-06-01", "--upcoming", "30"], { CATALOG_MAX_AGE_DAYS: "90" });
     expect(out.catalog.stale).toBe(true);
     expect(out.catalog.note).toContain("181 days before 2027-06-01");
-    stdout = "";
+    io.reset();
     expect(await main(["catalog", "--as-of", "2027-06-01", "--format", "table"], env({ CATALOG_MAX_AGE_DAYS: "90" }))).toBe(0);
-    expect(stdout.split("\n").slice(0, 3).join("\n")).toContain("Note: The catalog's facts were last checked on 2026-12-02");
+    expect(io.stdout.split("\n").slice(0, 3).join("\n")).toContain("Note: The catalog's facts were last checked on 2026-12-02");
   });
 
   it("prints CSV with a header row and booleans", async () => {
     expect(await main(["catalog", "--as-of", "2026-12-02", "--upcoming", "60", "--format", "csv"], env())).toBe(0);
-    const lines = stdout.trimEnd().split("\r\n");
+    const lines = io.stdout.trimEnd().split("\r\n");
     expect(lines[0]).toBe("date,kind,subject,appliesTo,estimated,used,source");
     expect(lines.slice(1).some((l) => l.startsWith("2026-12-31,revision-end-of-life,") && l.includes(",true,true,https://"))).toBe(true);
   });
 
   it("--upcoming outside the catalog command, or a bad number, exits 2 naming the option", async () => {
     expect(await main(["audit", "--upcoming", "5"], env())).toBe(2);
-    expect(stderr).toContain("--upcoming goes with the catalog command");
+    expect(io.stderr).toContain("--upcoming goes with the catalog command");
     expect(await main(["catalog", "--upcoming", "soon"], env())).toBe(2);
-    expect(stderr).toContain("--upcoming: expected a number of days");
+    expect(io.stderr).toContain("--upcoming: expected a number of days");
   });
 
   describe("--validate FILE", () => {
@@ -101,7 +91,7 @@ describe("aks-audit catalog", () => {
     it("exits 0 for an override the app would accept", async () => {
       const file = write("good.json", { version: "local-1", changes: [change] });
       expect(await main(["catalog", "--validate", file], env())).toBe(0);
-      expect(stdout).toContain(`catalog ${file}: valid`);
+      expect(io.stdout).toContain(`catalog ${file}: valid`);
     });
 
     it("exits 2 and prints each problem with file, entry and field", async () => {
@@ -110,7 +100,7 @@ describe("aks-audit catalog", () => {
         kubernetes: [{ minor: "1.40", ga: [], endOfSupport: [], platformSupportUntilGaOf: null, ltsEnd: [], source: "http://insecure", checked: "2026-12-02" }],
       });
       expect(await main(["catalog", "--validate", file], env())).toBe(2);
-      const lines = stdout.trimEnd().split("\n");
+      const lines = io.stdout.trimEnd().split("\n");
       expect(lines).toEqual(
         expect.arrayContaining([
           expect.stringMatching(new RegExp(`^catalog ${file} \\(changes\\): entry "custom-retirement": field "date": expected`)),
@@ -123,7 +113,7 @@ describe("aks-audit catalog", () => {
     it("exits 2 for a file that is not JSON, naming it", async () => {
       const file = write("broken.json", "{ nope");
       expect(await main(["catalog", "--validate", file], env())).toBe(2);
-      expect(stdout).toContain(`catalog ${file}: not valid JSON`);
+      expect(io.stdout).toContain(`catalog ${file}: not valid JSON`);
     });
   });
 });

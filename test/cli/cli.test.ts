@@ -5,22 +5,13 @@
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { main } from "../../src/cli/main.js";
+import { captureCli, tempHome } from "../helpers/cli.js";
 import type { AuditReport } from "../../src/core/report.js";
 
-const home = mkdtempSync(path.join(tmpdir(), "aks-audit-cli-"));
-afterAll(() => rmSync(home, { recursive: true, force: true }));
-
-let stdout = "";
-let stderr = "";
-beforeEach(() => {
-  stdout = "";
-  stderr = "";
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-});
-afterEach(() => vi.restoreAllMocks());
+const home = tempHome("cli");
+const io = captureCli();
 
 const env = (extra: Record<string, string> = {}) => ({ AKS_AUDIT_HOME: home, ...extra });
 
@@ -30,24 +21,24 @@ const clusterId = `/subscriptions/${SUB}/resourceGroups/rg-apps/providers/Micros
 describe("aks-audit", () => {
   it("an unknown --format exits 2 with one line naming it", async () => {
     expect(await main(["audit", "--format", "yaml"], env())).toBe(2);
-    expect(stderr).toBe("aks-audit: --format: expected table, json or csv, got 'yaml' (see aks-audit --help)\n");
+    expect(io.stderr).toBe("aks-audit: --format: expected table, json or csv, got 'yaml' (see aks-audit --help)\n");
   });
 
   it("a malformed storage connection string exits 2 naming the setting", async () => {
     expect(await main(["audit", "--no-store"], env({ AZURE_TABLES_CONNECTION_STRING: "DefaultEndpointsProtocol=https" }))).toBe(2);
-    expect(stderr).toMatch(/^aks-audit: setting AZURE_TABLES_CONNECTION_STRING: expected a storage connection string/);
+    expect(io.stderr).toMatch(/^aks-audit: setting AZURE_TABLES_CONNECTION_STRING: expected a storage connection string/);
   });
 
   it("a scope of both subscriptions and management groups exits 2", async () => {
     expect(await main(["audit", "--subscription", SUB, "--management-group", "platform", "--no-store"], env())).toBe(2);
-    expect(stderr).toContain("give --subscription or --management-group, not both");
+    expect(io.stderr).toContain("give --subscription or --management-group, not both");
   });
 
   it("a malformed export exits 2 naming the file", async () => {
     const file = path.join(home, "broken.json");
     writeFileSync(file, "{ not json");
     expect(await main(["audit", "--from-file", file, "--no-store"], env())).toBe(2);
-    expect(stderr).toContain("broken.json");
+    expect(io.stderr).toContain("broken.json");
   });
 
   it("audits an 'az graph query' export offline and prints the report contract", async () => {
@@ -78,7 +69,7 @@ describe("aks-audit", () => {
       }),
     );
     expect(await main(["audit", "--from-file", file, "--as-of", "2026-11-23", "--format", "json", "--no-store"], env())).toBe(0);
-    const report = JSON.parse(stdout) as AuditReport;
+    const report = JSON.parse(io.stdout) as AuditReport;
     expect(report.schemaVersion).toBe(1);
     expect(report.asOf).toBe("2026-11-23");
     expect(report.dataSources?.versionData).toBe("catalog-only");
@@ -90,7 +81,7 @@ describe("aks-audit", () => {
     expect(k8s.severity).toBe("critical");
     const retired = cluster.integrations.find((i) => i.name === "httpApplicationRouting")!;
     expect(retired).toMatchObject({ kind: "addon", supportTier: "aks-managed", stage: "retired", severity: "critical" });
-    expect(stderr).toContain("not stored (--no-store)");
+    expect(io.stderr).toContain("not stored (--no-store)");
   });
 
   it("--fail-on critical exits 1 when the audit finds critical findings", async () => {
@@ -102,13 +93,13 @@ describe("aks-audit", () => {
     const file = path.join(home, "graph.json");
     const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
     expect(await main(["audit", "--from-file", file, "--as-of", tomorrow, "--no-store", "--quiet"], env())).toBe(2);
-    expect(stderr).toContain(`--as-of ${tomorrow} is after today`);
+    expect(io.stderr).toContain(`--as-of ${tomorrow} is after today`);
     const chosenHome = mkdtempSync(path.join(tmpdir(), "aks-audit-cli-asof-"));
     try {
       expect(await main(["audit", "--from-file", file, "--as-of", "2026-11-23", "--quiet", "--format", "json"], { AKS_AUDIT_HOME: chosenHome })).toBe(0);
-      stdout = "";
+      io.reset();
       expect(await main(["history", "--runs", "--format", "json"], { AKS_AUDIT_HOME: chosenHome })).toBe(0);
-      expect(JSON.parse(stdout)).toEqual([expect.objectContaining({ asOf: "2026-11-23", asOfChosen: true, fleet: true, trigger: "cli" })]);
+      expect(JSON.parse(io.stdout)).toEqual([expect.objectContaining({ asOf: "2026-11-23", asOfChosen: true, fleet: true, trigger: "cli" })]);
     } finally {
       rmSync(chosenHome, { recursive: true, force: true });
     }
@@ -116,19 +107,19 @@ describe("aks-audit", () => {
 
   it("demo twice leaves two runs in the local history and a digest in the outbox", async () => {
     expect(await main(["demo", "--clusters", "40", "--as-of", "2026-11-23", "--quiet", "--format", "table"], env())).toBe(0);
-    expect(stdout).toMatch(/clusters found\s+40/);
+    expect(io.stdout).toMatch(/clusters found\s+40/);
     expect(await main(["demo", "--clusters", "40", "--as-of", "2026-11-24", "--quiet", "--format", "table"], env())).toBe(0);
-    stdout = "";
+    io.reset();
     expect(await main(["history", "--runs", "--format", "json"], env())).toBe(0);
-    const runs = JSON.parse(stdout) as { runId: string; status: string; asOf: string; summary: { clusters: number } }[];
+    const runs = JSON.parse(io.stdout) as { runId: string; status: string; asOf: string; summary: { clusters: number } }[];
     expect(runs.map((r) => r.asOf)).toEqual(["2026-11-24", "2026-11-23"]);
     expect(runs.every((r) => r.status === "succeeded" && r.summary.clusters === 40)).toBe(true);
     const outbox = readdirSync(path.join(home, "outbox"));
     expect(outbox.some((f) => /digest.*\.html$/.test(f))).toBe(true);
     expect(outbox.some((f) => /\.txt$/.test(f))).toBe(true);
-    stdout = "";
+    io.reset();
     expect(await main(["verify", "--format", "json"], env())).toBe(0);
-    expect(JSON.parse(stdout)).toMatchObject({ ok: true, clustersChecked: 40, snapshotsChecked: 80 });
+    expect(JSON.parse(io.stdout)).toMatchObject({ ok: true, clustersChecked: 40, snapshotsChecked: 80 });
   }, 60_000);
 });
 
@@ -139,8 +130,8 @@ describe("catalog override", () => {
     const file = path.join(home, "graph.json");
     const code = await main(["audit", "--from-file", file, "--as-of", "2026-11-23", "--format", "json", "--no-store"], env({ CATALOG_OVERRIDE: override }));
     expect(code).toBe(0);
-    expect(stderr).toMatch(/CATALOG_OVERRIDE refused, using the bundled catalog: .*bad-catalog\.json.*"1\.31".*endOfSupport/s);
-    const report = JSON.parse(stdout) as AuditReport;
+    expect(io.stderr).toMatch(/CATALOG_OVERRIDE refused, using the bundled catalog: .*bad-catalog\.json.*"1\.31".*endOfSupport/s);
+    const report = JSON.parse(io.stdout) as AuditReport;
     expect(report.catalog.version).not.toContain("override");
   });
 });

@@ -67,8 +67,9 @@ describe("Catalog override", () => {
 
         const store = await ctx.store();
         const runId = "20261124T060000Z-override";
+        sim.clearServed();
         const { run, report } = await audit({ ...ctx.auditDeps(store), store }, runId);
-        const back = await readBack(store, runId, report.clusters);
+        const back = await readBack(store, runId, sim.servedClusterIds(), report.clusters);
         recordFigures({ dataLost: back.lost });
         expect(run.status).toBe("succeeded");
         expect(report.catalog).toEqual({ version: bundled.version, checkedAt: bundled.checkedAt });

@@ -26,8 +26,9 @@ async function simulator(faults: FaultPlan, extra: FleetSimulatorOptions = {}): 
 
 async function sweep(sim: FleetSimulator, runId: string) {
   const store = await openStore(azurite.connectionString, azurite.freshPrefix());
+  sim.clearServed();
   const outcome = await audit({ ...armSources(sim, { pageSize: 6 }), store }, runId);
-  const back = await readBack(store, runId, outcome.report.clusters);
+  const back = await readBack(store, runId, sim.servedClusterIds(), outcome.report.clusters);
   recordFigures({ dataLost: back.lost });
   expect(back.ids).toEqual(lowerSorted(sim.fleet.clusterIds()));
   expect(back.snapshotsOfRun.every((n) => n === 1)).toBe(true);

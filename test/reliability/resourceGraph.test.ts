@@ -28,8 +28,9 @@ async function simulator(faults: FaultPlan, extra: FleetSimulatorOptions = {}): 
 /** Sweeps the simulator into a fresh store and reads the run back. */
 async function sweep(sim: FleetSimulator, runId: string, options: { requestTimeoutMs?: number; scope?: Parameters<typeof audit>[2] } = {}) {
   const store = await openStore(azurite.connectionString, azurite.freshPrefix());
+  sim.clearServed();
   const outcome = await audit({ ...armSources(sim, { pageSize: PAGE, requestTimeoutMs: options.requestTimeoutMs }), store }, runId, options.scope);
-  const back = await readBack(store, runId, outcome.report.clusters);
+  const back = await readBack(store, runId, sim.servedClusterIds(), outcome.report.clusters);
   recordFigures({ dataLost: back.lost });
   return { ...outcome, back, store };
 }

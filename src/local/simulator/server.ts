@@ -108,6 +108,13 @@ export interface FleetSimulator {
   ca: string;
   stats: SimulatorStats;
   fleet: FleetSummary;
+  /**
+   * Ids (lower case) of the clusters Resource Graph answers actually carried (200 answers, rows sent):
+   * what a caller could have read, the baseline a test compares the store with.
+   */
+  servedClusterIds(): string[];
+  /** Forget the served clusters (before a sweep whose reads alone are compared). */
+  clearServed(): void;
   resetStats(): void;
   close(): Promise<void>;
 }
@@ -187,6 +194,7 @@ export async function startFleetSimulator(options: FleetSimulatorOptions = {}): 
   const tls = options.tls ?? (await createLocalTls());
 
   const stats: SimulatorStats = { byKind: {}, byStatus: {}, versionsByLocation: {}, total: 0, maxInFlight: 0 };
+  const served = new Set<string>();
   let inFlight = 0;
   let requestSeq = 0;
   let endpoint = "";
@@ -591,6 +599,11 @@ export async function startFleetSimulator(options: FleetSimulatorOptions = {}): 
           answer = error(403, "AuthorizationFailed", { principal, scope: `/subscriptions/${route.subscriptionId}` });
         } else answer = route.handle();
       }
+      if (graph?.kind === "clusters" && answer.status === 200) {
+        for (const row of ((answer.body as JsonObject | null)?.["data"] as JsonObject[] | undefined) ?? []) {
+          if (typeof row["id"] === "string") served.add(row["id"].toLowerCase());
+        }
+      }
       send(res, answer, headers);
     } catch (e) {
       send(res, error(500, "InternalServerError"), {});
@@ -664,6 +677,8 @@ export async function startFleetSimulator(options: FleetSimulatorOptions = {}): 
     endpoint,
     ca: tls.cert,
     stats,
+    servedClusterIds: () => [...served].sort(),
+    clearServed: () => served.clear(),
     fleet,
     resetStats() {
       stats.byKind = {};

@@ -59,29 +59,32 @@ export interface ReadBack {
   /** Snapshots this run holds per cluster (1 everywhere, or something was written twice). */
   snapshotsOfRun: number[];
   verify: VerifyResult;
-  /** Expected clusters missing from the store or stored with other content, plus broken links. */
+  /** Served clusters missing from the store, produced ones stored with other content, plus broken links. */
   lost: number;
 }
 
 /**
- * Reads the run back and compares it with what should be there: `expected` are the reports the
- * auditor produced (content compared) or just ids (presence compared).
+ * Reads the run back and counts what was lost against what the source served, not against the
+ * auditor's own report (a cluster the auditor dropped would be missing from both): `served` are the
+ * ids the source handed out (the simulator's Resource Graph answers, an export's rows), each of
+ * which must be in the stored run; `produced` are the reports the auditor built, each of which must
+ * be stored unchanged. A cluster counts once, however it was lost; each broken chain link counts.
  */
-export async function readBack(store: HistoryStore, runId: string, expected: readonly (ClusterReport | string)[]): Promise<ReadBack> {
+export async function readBack(store: HistoryStore, runId: string, served: Iterable<string>, produced: readonly ClusterReport[] = []): Promise<ReadBack> {
   const [run, report, verify] = await Promise.all([store.getRun(runId), store.runReport(runId), store.verify()]);
   const stored = new Map((report?.clusters ?? []).map((c) => [armIdKey(c.id), c]));
-  let lost = verify.broken.length;
-  for (const item of expected) {
-    const id = typeof item === "string" ? item : item.id;
-    const found = stored.get(armIdKey(id));
-    if (!found || (typeof item !== "string" && canonicalJson(found) !== canonicalJson(item))) lost += 1;
+  const lostIds = new Set<string>();
+  for (const id of served) if (!stored.has(armIdKey(id))) lostIds.add(armIdKey(id));
+  for (const cluster of produced) {
+    const found = stored.get(armIdKey(cluster.id));
+    if (!found || canonicalJson(found) !== canonicalJson(cluster)) lostIds.add(armIdKey(cluster.id));
   }
   const snapshotsOfRun: number[] = [];
   for (const id of stored.keys()) {
     const history = await store.clusterHistory(id, { limit: 50 });
     snapshotsOfRun.push(history.items.filter((s) => s.runId === runId).length);
   }
-  return { run, ids: [...stored.keys()].sort(), snapshotsOfRun, verify, lost };
+  return { run, ids: [...stored.keys()].sort(), snapshotsOfRun, verify, lost: lostIds.size + verify.broken.length };
 }
 
 export function lowerSorted(ids: Iterable<string>): string[] {
