@@ -5,10 +5,11 @@
  * and the ledger (src/notify) makes each id go out once.
  */
 import { createHash } from "node:crypto";
-import type { AuditReport, DeadlineKind, IntegrationKind, Severity } from "./report.js";
+import type { AuditReport, ClusterReport, DeadlineKind, IntegrationKind, Severity } from "./report.js";
 import type { IsoDate } from "./types.js";
 import { armIdKey } from "./types.js";
 import type { Route } from "./routing.js";
+import { causesOf, type Cause } from "./digest/causes.js";
 
 export const DEFAULT_THRESHOLDS: readonly number[] = Object.freeze([60, 30, 14, 7]);
 
@@ -142,6 +143,76 @@ export function assignAlerts(routes: readonly Route[], alerts: readonly WindowAl
     const keys = new Set(route.clusters.map((c) => armIdKey(c.id)));
     const mine = alerts.filter((a) => keys.has(a.clusterId));
     if (mine.length > 0) out.push({ recipient: route.recipient, alerts: sortAlerts(mine) });
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------ alerts per cause
+
+/**
+ * What goes out: one alert per cause per threshold. A cause reaching its 30-day threshold for 61
+ * clusters is one alert, under one ledger row per recipient; the per-integration alerts above are
+ * what it is made of. A cluster that joins a cause after its alert went out is not alerted again at
+ * that threshold (the digest lists it); it is at the next threshold, with the rest.
+ */
+export interface CauseAlert {
+  /** Deterministic: a hash of the cause key and the threshold (the ledger's row key). */
+  id: string;
+  causeKey: string;
+  threshold: number;
+  /** The cause as of the report that raised the alert; its cluster list is cut at ALERT_CLUSTERS_KEPT. */
+  cause: Cause;
+  /** All affected clusters of the recipient, including those cut from `cause.clusters`. */
+  clusterCount: number;
+}
+
+/** Clusters kept per alert in the ledger row (Table properties hold 64 KB); the rest are counted. */
+export const ALERT_CLUSTERS_KEPT = 25;
+
+export function causeAlertId(causeKey: string, threshold: number): string {
+  return stableId(["cause-alert/v1", causeKey, String(threshold)]);
+}
+
+export interface CauseAlertOptions extends AlertOptions {
+  asOf: IsoDate;
+  routingTag?: string | null;
+}
+
+/** The cause alerts due on these clusters, soonest first. */
+export function dueCauseAlerts(clusters: readonly ClusterReport[], options: CauseAlertOptions): CauseAlert[] {
+  const thresholds = normaliseThresholds(options.thresholds);
+  if (thresholds.length === 0) return [];
+  const windowDays = options.windowDays ?? Math.max(...thresholds);
+  const out: CauseAlert[] = [];
+  for (const cause of causesOf(clusters, { asOf: options.asOf, windowDays, routingTag: options.routingTag ?? null })) {
+    const threshold = thresholdFor(cause.daysLeft, thresholds);
+    if (threshold === null) continue;
+    out.push({
+      id: causeAlertId(cause.key, threshold),
+      causeKey: cause.key,
+      threshold,
+      cause: { ...cause, clusters: cause.clusters.slice(0, ALERT_CLUSTERS_KEPT), folded: cause.folded.slice(0, 10) },
+      clusterCount: cause.clusters.length,
+    });
+  }
+  return sortCauseAlerts(out);
+}
+
+export function sortCauseAlerts(alerts: readonly CauseAlert[]): CauseAlert[] {
+  return [...alerts].sort((a, b) => a.cause.daysLeft - b.cause.daysLeft || b.clusterCount - a.clusterCount || cmp(a.causeKey, b.causeKey) || a.threshold - b.threshold);
+}
+
+export interface RecipientCauseAlerts {
+  recipient: string;
+  alerts: CauseAlert[];
+}
+
+/** Per route, the cause alerts of the recipient's own clusters; recipients with nothing due are left out. */
+export function causeAlertsByRecipient(routes: readonly Route[], options: CauseAlertOptions): RecipientCauseAlerts[] {
+  const out: RecipientCauseAlerts[] = [];
+  for (const route of routes) {
+    const alerts = dueCauseAlerts(route.clusters, options);
+    if (alerts.length > 0) out.push({ recipient: route.recipient, alerts });
   }
   return out;
 }
