@@ -149,7 +149,7 @@ describe("weekly digest", () => {
     expect(mail!.subject).toBe("AKS: 1.34 support ends in 46 days for 61 clusters, 2 more deadlines");
     // One entry for the cause, not a row per cluster and add-on.
     expect(mail!.text.match(/Kubernetes 1\.34 support ends - /g)).toHaveLength(1);
-    expect(mail!.text).toContain("Add-ons that move with this upgrade: azurepolicy 1.10.1 (61), keda 2.17.1 (61), omsagent 3.1.24 (61).");
+    expect(mail!.text).toContain("Add-ons and extensions that move with this upgrade: azurepolicy 1.10.1 (61), keda 2.17.1 (61), omsagent 3.1.24 (61).");
     expect(mail!.text).toContain("and 51 more clusters");
   });
 

@@ -36,9 +36,10 @@ export interface CauseCluster {
   version: string | null;
 }
 
-/** An add-on whose major/minor moves with the cause's upgrade: said once, under the cause. */
+/** An add-on (or extension) whose major/minor moves with the cause's upgrade: said once, under the cause. */
 export interface FoldedChange {
   name: string;
+  kind: IntegrationKind;
   /** Versions in use across the affected clusters, sorted. */
   versions: string[];
   clusters: number;
@@ -109,7 +110,8 @@ export function causesOf(clusters: readonly ClusterReport[], options: CauseOptio
     const k8sDates = new Map<IsoDate, string>();
     for (const h of hits) if (h.integration.kind === "kubernetes" && isMinorDeadline(h.deadline.kind)) k8sDates.set(h.deadline.date, describe(h, options).key);
     for (const h of hits) {
-      const foldInto = h.integration.kind === "addon" && h.deadline.kind === "forced-upgrade" ? k8sDates.get(h.deadline.date) : undefined;
+      // Add-ons and extensions alike: a forced upgrade on the minor's date is that upgrade's doing.
+      const foldInto = h.integration.kind !== "kubernetes" && h.deadline.kind === "forced-upgrade" ? k8sDates.get(h.deadline.date) : undefined;
       if (foldInto) {
         const entry = byKey.get(foldInto)!;
         fold(entry.folded, h, cluster);
@@ -133,7 +135,7 @@ export function causesOf(clusters: readonly ClusterReport[], options: CauseOptio
   for (const { cause, folded } of byKey.values()) {
     cause.clusters.sort(compareClusters);
     cause.folded = [...folded.values()]
-      .map((f) => ({ name: f.name, versions: [...f.versions].sort(), clusters: f.clusters.size, note: f.note }))
+      .map((f) => ({ name: f.name, kind: f.kind, versions: [...f.versions].sort(), clusters: f.clusters.size, note: f.note }))
       .sort((a, b) => b.clusters - a.clusters || cmp(a.name.toLowerCase(), b.name.toLowerCase()));
     out.push(cause);
   }
@@ -189,12 +191,12 @@ function describe(h: Hit, options: CauseOptions): Described {
     const minor = minorKey(version) ?? "unknown";
     const next = nextMinor(version);
     const upgrade = next ? `az aks upgrade --resource-group <resource group> --name <cluster> --kubernetes-version ${next}` : null;
-    const lts = i.deadlines.some((x) => x.kind === "end-of-support") && /long-term support/i.test(i.reasons.join(" "));
+    const lts = h.cluster.supportPlan === "AKSLongTermSupport";
     if (d.kind === "end-of-support") {
       const followUp = i.deadlines.find((x) => x.kind === "forced-upgrade" && x.date > d.date);
       return {
         ...base,
-        key: `kubernetes|${minor}|end-of-support|${d.date}`,
+        key: `kubernetes|${minor}|${lts ? "lts-" : ""}end-of-support|${d.date}`,
         kind: "kubernetes-end-of-support",
         subjectVersion: minor,
         title: `Kubernetes ${minor} ${lts ? "long-term " : ""}support ends`,
@@ -284,6 +286,7 @@ function describe(h: Hit, options: CauseOptions): Described {
 
 interface FoldAcc {
   name: string;
+  kind: IntegrationKind;
   versions: Set<string>;
   clusters: Set<string>;
   note: string | null;
@@ -294,7 +297,7 @@ function fold(into: Map<string, FoldAcc>, h: Hit, cluster: ClusterReport): void 
   let acc = into.get(key);
   if (!acc) {
     const note = h.integration.reasons.find((r) => r.startsWith("When ")) ?? null;
-    acc = { name: h.integration.name, versions: new Set(), clusters: new Set(), note };
+    acc = { name: h.integration.name, kind: h.integration.kind, versions: new Set(), clusters: new Set(), note };
     into.set(key, acc);
   }
   if (h.integration.version) acc.versions.add(h.integration.version);

@@ -80,7 +80,7 @@ function causeBlock(c: Cause, clusterCount: number, limits: Limits): SafeHtml {
 <p style="margin:4px 0 0 0;">${c.happens}${c.followUp ? html` ${c.followUp.label}: ${c.followUp.date} (${inDays(c.followUp.daysLeft)}).` : html``}</p>
 <p style="margin:4px 0 0 0;"><strong>Do:</strong> ${c.action}${safeUrl(c.source) ? html` ${trusted(link(c.source, "Source", `color:${BLUE};`))}.` : html``}</p>
 ${c.command ? html`<p style="margin:4px 0 0 0;"><code style="font-family:Consolas,Menlo,monospace;font-size:12px;">${c.command}</code></p>` : html``}
-${c.folded.length > 0 ? html`<p style="margin:4px 0 0 0;">Add-ons that move with this upgrade: ${folded.shown.map((f, i) => html`${i > 0 ? ", " : ""}${f.name}${f.versions.length ? html` ${f.versions.join("/")}` : html``} (${f.clusters})`)}${folded.more > 0 ? html` and ${folded.more} more` : html``}.</p>` : html``}
+${c.folded.length > 0 ? html`<p style="margin:4px 0 0 0;">Add-ons and extensions that move with this upgrade: ${folded.shown.map((f, i) => html`${i > 0 ? ", " : ""}${f.name}${f.versions.length ? html` ${f.versions.join("/")}` : html``} (${f.clusters})`)}${folded.more > 0 ? html` and ${folded.more} more` : html``}.</p>` : html``}
 ${clusters.shown.length > 0 ? clusterTable(clusters.shown) : html``}
 ${hidden > 0 ? html`<p class="muted" style="margin:4px 0 0 0;color:${MUTED};">and ${hidden} more ${hidden === 1 ? "cluster" : "clusters"}</p>` : html``}
 </div>`;

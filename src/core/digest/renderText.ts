@@ -72,7 +72,7 @@ function causeLines(c: Cause, clusterCount: number, limits: Limits): string[] {
   out.push(`  Do: ${t(c.action)}${source ? ` Source: ${source}` : ""}`);
   if (c.command) out.push(`    ${t(c.command)}`);
   if (c.folded.length > 0) {
-    out.push(`  Add-ons that move with this upgrade: ${folded.shown.map((f) => `${t(f.name)}${f.versions.length ? ` ${t(f.versions.join("/"))}` : ""} (${f.clusters})`).join(", ")}${folded.more > 0 ? ` and ${folded.more} more` : ""}.`);
+    out.push(`  Add-ons and extensions that move with this upgrade: ${folded.shown.map((f) => `${t(f.name)}${f.versions.length ? ` ${t(f.versions.join("/"))}` : ""} (${f.clusters})`).join(", ")}${folded.more > 0 ? ` and ${folded.more} more` : ""}.`);
   }
   out.push(...clusterLines(clusters.shown));
   if (hidden > 0) out.push(`  and ${hidden} more ${hidden === 1 ? "cluster" : "clusters"}`);
