@@ -254,8 +254,9 @@ describe("window-alert message", () => {
     const mail = renderAlertMail({ runId: "run-1", asOf: ASOF, recipient: "ops@x.com", alerts });
     expect(mail.subject).toBe("AKS: 1.34 support ends in 46 days for 61 clusters");
     expect(mail.text.match(/Kubernetes 1\.34 support ends - /g)).toHaveLength(1);
-    expect(mail.text).toContain("and 51 more clusters");
-    expect(mail.html).toContain("and 51 more clusters");
+    // What is cut is counted and linked to the run's full report.
+    expect(mail.text).toContain("and 51 more clusters: /api/audits/run-1");
+    expect(mail.html).toContain("and 51 more clusters: <code>/api/audits/run-1</code>");
   });
 
   it("leads with the most urgent cause and counts the rest", () => {

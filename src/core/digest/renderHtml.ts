@@ -31,7 +31,7 @@ ${m.actThisWeek.length === 0 ? html`<p style="margin:0;">Nothing is due within $
   const causes = cut(m.window, limits.causes);
   sections.push(html`${heading(`Deadlines in the next ${m.windowDays} days (${plural(m.window.length, "cause")})`)}
 ${m.window.length === 0 ? html`<p style="margin:0;">None.</p>` : html``}
-${causes.shown.map((c) => causeBlock(c, c.clusters.length, limits))}
+${causes.shown.map((c) => causeBlock(c, c.clusters.length, limits, m))}
 ${more(causes.more, "cause", m)}`);
 
   const groups = cut(m.outOfSupport, limits.causes);
@@ -60,17 +60,17 @@ ${more(unsupported.more, "component", m)}`);
 
 export function alertHtml(input: { subject: string; intro: string; asOf: string; runId: string; recipient: string; via: readonly RouteReason[]; alerts: readonly CauseAlert[] }, limits: Limits): string {
   const alerts = cut(input.alerts, limits.causes);
-  const link = { fullListAt: { api: `/api/audits/${input.runId}`, cli: `aks-audit history --run ${input.runId}` } };
+  const at = { fullListAt: { api: `/api/audits/${input.runId}`, cli: `aks-audit history --run ${input.runId}` } };
   const sections: SafeHtml[] = [
     html`<h1 style="margin:0 0 4px 0;font-size:20px;">${input.subject}</h1><p class="muted" style="margin:0;color:${MUTED};">${input.intro}</p>`,
-    html`${alerts.shown.map((a) => html`<p style="margin:12px 0 0 0;font-size:12px;font-weight:600;color:${AMBER};">Within ${a.threshold} days</p>${causeBlock(a.cause, a.clusterCount, limits)}`)}${more(alerts.more, "cause", link)}`,
+    html`${alerts.shown.map((a) => html`<p style="margin:12px 0 0 0;font-size:12px;font-weight:600;color:${AMBER};">Within ${a.threshold} days</p>${causeBlock(a.cause, a.clusterCount, limits, at)}`)}${more(alerts.more, "cause", at)}`,
   ];
   return page(input.subject, input.intro, sections, footer(input.recipient, input.via, input.runId, null));
 }
 
 // ------------------------------------------------------------------ blocks
 
-function causeBlock(c: Cause, clusterCount: number, limits: Limits): SafeHtml {
+function causeBlock(c: Cause, clusterCount: number, limits: Limits, at: Pick<DigestModel, "fullListAt">): SafeHtml {
   const colour = c.daysLeft <= 14 ? RED : AMBER;
   const clusters = cut(c.clusters, limits.clustersPerCause);
   const hidden = clusterCount - clusters.shown.length;
@@ -82,7 +82,7 @@ function causeBlock(c: Cause, clusterCount: number, limits: Limits): SafeHtml {
 ${c.command ? html`<p style="margin:4px 0 0 0;"><code style="font-family:Consolas,Menlo,monospace;font-size:12px;">${c.command}</code></p>` : html``}
 ${c.folded.length > 0 ? html`<p style="margin:4px 0 0 0;">Add-ons and extensions that move with this upgrade: ${folded.shown.map((f, i) => html`${i > 0 ? ", " : ""}${f.name}${f.versions.length ? html` ${f.versions.join("/")}` : html``} (${f.clusters})`)}${folded.more > 0 ? html` and ${folded.more} more` : html``}.</p>` : html``}
 ${clusters.shown.length > 0 ? clusterTable(clusters.shown) : html``}
-${hidden > 0 ? html`<p class="muted" style="margin:4px 0 0 0;color:${MUTED};">and ${hidden} more ${hidden === 1 ? "cluster" : "clusters"}</p>` : html``}
+${hidden > 0 ? html`<p class="muted" style="margin:4px 0 0 0;color:${MUTED};">and ${hidden} more ${hidden === 1 ? "cluster" : "clusters"}: <code>${at.fullListAt.api}</code></p>` : html``}
 </div>`;
 }
 
@@ -95,7 +95,7 @@ ${reasons.shown.length > 0 ? html`<ul style="margin:4px 0 0 0;padding-left:20px;
 <p style="margin:4px 0 0 0;"><strong>Do:</strong> ${g.action}</p>
 ${g.command ? html`<p style="margin:4px 0 0 0;"><code style="font-family:Consolas,Menlo,monospace;font-size:12px;">${g.command}</code></p>` : html``}
 ${clusters.shown.length > 0 ? clusterTable(clusters.shown) : html``}
-${clusters.more > 0 ? html`<p class="muted" style="margin:4px 0 0 0;color:${MUTED};">and ${clusters.more} more ${clusters.more === 1 ? "cluster" : "clusters"}: ${m.fullListAt.api}</p>` : html``}
+${clusters.more > 0 ? html`<p class="muted" style="margin:4px 0 0 0;color:${MUTED};">and ${clusters.more} more ${clusters.more === 1 ? "cluster" : "clusters"}: <code>${m.fullListAt.api}</code></p>` : html``}
 </div>`;
 }
 

@@ -24,7 +24,7 @@ export function digestText(m: DigestModel, subject: string, limits: Limits): str
   const causes = cut(m.window, limits.causes);
   lines.push(`DEADLINES IN THE NEXT ${m.windowDays} DAYS (${plural(m.window.length, "cause")})`);
   if (m.window.length === 0) lines.push("  None.");
-  for (const c of causes.shown) lines.push(...causeLines(c, c.clusters.length, limits));
+  for (const c of causes.shown) lines.push(...causeLines(c, c.clusters.length, limits, m));
   more(lines, causes.more, "cause", m);
   lines.push("");
 
@@ -57,13 +57,14 @@ export function digestText(m: DigestModel, subject: string, limits: Limits): str
 export function alertText(input: { subject: string; intro: string; runId: string; recipient: string; via: readonly RouteReason[]; alerts: readonly CauseAlert[] }, limits: Limits): string {
   const alerts = cut(input.alerts, limits.causes);
   const lines: string[] = [t(input.subject), t(input.intro), ""];
-  for (const a of alerts.shown) lines.push(`WITHIN ${a.threshold} DAYS`, ...causeLines(a.cause, a.clusterCount, limits), "");
-  more(lines, alerts.more, "cause", { fullListAt: { api: `/api/audits/${input.runId}`, cli: `aks-audit history --run ${input.runId}` } });
+  const at = { fullListAt: { api: `/api/audits/${input.runId}`, cli: `aks-audit history --run ${input.runId}` } };
+  for (const a of alerts.shown) lines.push(`WITHIN ${a.threshold} DAYS`, ...causeLines(a.cause, a.clusterCount, limits, at), "");
+  more(lines, alerts.more, "cause", at);
   lines.push(footer(input.recipient, input.via, input.runId, null));
   return lines.join("\n") + "\n";
 }
 
-function causeLines(c: Cause, clusterCount: number, limits: Limits): string[] {
+function causeLines(c: Cause, clusterCount: number, limits: Limits, at: Pick<DigestModel, "fullListAt">): string[] {
   const clusters = cut(c.clusters, limits.clustersPerCause);
   const hidden = clusterCount - clusters.shown.length;
   const folded = cut(c.folded, limits.items);
@@ -75,7 +76,7 @@ function causeLines(c: Cause, clusterCount: number, limits: Limits): string[] {
     out.push(`  Add-ons and extensions that move with this upgrade: ${folded.shown.map((f) => `${t(f.name)}${f.versions.length ? ` ${t(f.versions.join("/"))}` : ""} (${f.clusters})`).join(", ")}${folded.more > 0 ? ` and ${folded.more} more` : ""}.`);
   }
   out.push(...clusterLines(clusters.shown));
-  if (hidden > 0) out.push(`  and ${hidden} more ${hidden === 1 ? "cluster" : "clusters"}`);
+  if (hidden > 0) out.push(`  and ${hidden} more ${hidden === 1 ? "cluster" : "clusters"}: ${t(at.fullListAt.api)}`);
   return out;
 }
 
