@@ -12,7 +12,7 @@ import { createAlertLedger, decodeKey, encodeKey, type AlertLedger } from "../..
 import { deliverAlerts, deliverMail, type DeliveryDeps } from "../../src/notify/deliver.js";
 import { createSendGridTransport } from "../../src/notify/sendgrid.js";
 import { createOutboxTransport } from "../../src/notify/outbox.js";
-import { dueCauseAlerts } from "../../src/core/alerts.js";
+import { dueCauseAlerts, type CauseAlert } from "../../src/core/alerts.js";
 import { buildDigests, messageIdFor } from "../../src/core/digest.js";
 import type { Recipients } from "../../src/config.js";
 import { startSendGridFake, type SendGridFake } from "../helpers/sendgridFake.js";
@@ -238,6 +238,18 @@ describe("window alerts delivered through SendGrid, once", () => {
     expect(got.text).toContain(XSS);
     expect(got.text).not.toMatch(/&lt;|&gt;/);
     expect(got.subject).toBe("AKS: osm retires in 10 days for 1 cluster");
+  });
+
+  it("a message left pending by a version that alerted per integration is not re-sent half-built; this run's causes go out", async () => {
+    await ledger.ensureTable();
+    // A row as the per-(cluster, integration) alerts stored it: no cause to rebuild a message from.
+    const old = { id: "0".repeat(32), clusterId: "/subscriptions/x/resourcegroups/rg/providers/microsoft.containerservice/managedclusters/aks-prod-1", integrationName: "http_application_routing", threshold: 60 };
+    const oldMessage = { messageId: messageIdFor("alerts", "run-0", "2026-11-22", "ops@x.com"), kind: "alerts" as const, recipient: "ops@x.com", runId: "run-0", asOf: "2026-11-22", via: [], claimedBy: "sender-old", claimedAt: "2026-11-22T07:00:00Z" };
+    await ledger.claimAlerts(oldMessage, [old as unknown as CauseAlert], new Map());
+    const result = await deliverAlerts(deps(), { report: fleetOn(D1, "run-1"), recipients: opsOnly });
+    expect(result.messages.map((m) => [m.messageId, m.status])).toEqual([[messageIdFor("alerts", "run-1", D1, "ops@x.com"), "sent"]]);
+    expect(fake.accepted).toHaveLength(1);
+    expect(await ledger.listPending()).toEqual([]);
   });
 
   it("preview renders to the outbox without sending or touching the ledger", async () => {
