@@ -134,7 +134,7 @@ describe("weekly digest", () => {
     expect(m.unsupported.map((u) => u.name)).toEqual(["ingress-nginx"]);
 
     const mail = renderDigest(m);
-    expect(mail.subject).toBe("AKS: open-service-mesh retires in 5 days for 1 cluster, 2 more deadlines, 1 out of support");
+    expect(mail.subject).toBe("AKS digest: open-service-mesh retires in 5 days for 1 cluster, 2 more deadlines, 1 out of support");
     const order = ["ACT THIS WEEK", "DEADLINES IN THE NEXT 60 DAYS", "OUT OF SUPPORT", "CHANGES SINCE LAST WEEK", "OPEN-SOURCE COMPONENTS"].map((h) => mail.text.indexOf(h));
     expect(order.every((at) => at > 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
@@ -146,7 +146,7 @@ describe("weekly digest", () => {
   it("names the top cause in the subject: the minor, the days left, the clusters and how many more deadlines follow", () => {
     const clusters = [...Array.from({ length: 61 }, (_, i) => on134(`aks-${i}`, 46)), ...fleet(ASOF, 50)];
     const [mail] = buildDigests({ report: report(ASOF, clusters), recipients: recipients({ defaults: ["ops@x.com"] }) });
-    expect(mail!.subject).toBe("AKS: 1.34 support ends in 46 days for 61 clusters, 2 more deadlines");
+    expect(mail!.subject).toBe("AKS digest: 1.34 support ends in 46 days for 61 clusters, 2 more deadlines");
     // One entry for the cause, not a row per cluster and add-on.
     expect(mail!.text.match(/Kubernetes 1\.34 support ends - /g)).toHaveLength(1);
     expect(mail!.text).toContain("Add-ons and extensions that move with this upgrade: azurepolicy 1.10.1 (61), keda 2.17.1 (61), omsagent 3.1.24 (61).");
@@ -175,7 +175,7 @@ describe("weekly digest", () => {
     // Each reason on its own line, not one paragraph of "…; …; …" per cluster.
     expect(mail!.text).toContain("  - Community support for 1.29 ended on 2026-10-14.\n");
     // The AKS-initiated upgrade is itself a dated cause inside the window.
-    expect(mail!.subject).toBe("AKS: AKS-initiated upgrade of 1.29 in 20 days for 2 clusters, 2 out of support");
+    expect(mail!.subject).toBe("AKS digest: AKS-initiated upgrade of 1.29 in 20 days for 2 clusters, 2 out of support");
   });
 
   it("reports new, worsened and resolved findings since the previous digest; a deleted cluster is gone, not resolved", () => {
@@ -234,7 +234,7 @@ describe("weekly digest", () => {
   it("says so when nothing needs action", () => {
     const calm = report(ASOF, [cluster("quiet", { integrations: [integration("azure-policy")] })]);
     const [mail] = buildDigests({ report: calm, recipients: recipients({ defaults: ["ops@x.com"] }) });
-    expect(mail!.subject).toBe("AKS: 1 cluster, nothing due within 60 days");
+    expect(mail!.subject).toBe("AKS digest: 1 cluster, nothing due within 60 days");
     expect(mail!.text).toContain("Nothing needs action: 1 cluster, no deadline within 60 days and none out of support.");
     expect(mail!.text).toContain("First digest");
   });

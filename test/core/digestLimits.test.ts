@@ -52,7 +52,7 @@ describe("mail at 50,000 clusters", () => {
     const m = digestModel(report, platformRoute(report), null, { routingTag: "owner" });
     expect(m.window.length).toBeGreaterThan(0);
     expect(m.actThisWeek.length).toBeLessThanOrEqual(5);
-    expect(mail!.subject).toMatch(/^AKS: .* for \d+ clusters/);
+    expect(mail!.subject).toMatch(/^AKS digest: .* for \d+ clusters/);
     const facts = expectSameStory(mail!);
     // Every cause is either shown or counted in "and N more causes".
     const shownCauses = facts.causes.length;

@@ -174,7 +174,8 @@ function verdictOf(clusters: number, window: readonly Cause[], outOfSupport: num
 }
 
 export function digestSubject(m: DigestModel): string {
-  const scope = m.wholeFleet ? "AKS" : "AKS (your clusters)";
+  // "digest" tells the weekly mail from an alert, whose subject is otherwise the same shape.
+  const scope = m.wholeFleet ? "AKS digest" : "AKS digest (your clusters)";
   const top = m.window[0];
   if (top) {
     const more = m.window.length - 1;
