@@ -63,7 +63,7 @@ export function alertHtml(input: { subject: string; intro: string; asOf: string;
   const at = { fullListAt: { api: `/api/audits/${input.runId}`, cli: `aks-audit history --run ${input.runId}` } };
   const sections: SafeHtml[] = [
     html`<h1 style="margin:0 0 4px 0;font-size:20px;">${input.subject}</h1><p class="muted" style="margin:0;color:${MUTED};">${input.intro}</p>`,
-    html`${alerts.shown.map((a) => html`<p style="margin:12px 0 0 0;font-size:12px;font-weight:600;color:${AMBER};">Within ${a.threshold} days</p>${causeBlock(a.cause, a.clusterCount, limits, at)}`)}${more(alerts.more, "cause", at)}`,
+    html`${alerts.shown.map((a) => html`<p class="accent" style="margin:12px 0 0 0;font-size:12px;font-weight:600;color:${AMBER};">Within ${a.threshold} days</p>${causeBlock(a.cause, a.clusterCount, limits, at)}`)}${more(alerts.more, "cause", at)}`,
   ];
   return page(input.subject, input.intro, sections, footer(input.recipient, input.via, input.runId, null));
 }
@@ -76,7 +76,7 @@ function causeBlock(c: Cause, clusterCount: number, limits: Limits, at: Pick<Dig
   const hidden = clusterCount - clusters.shown.length;
   const folded = cut(c.folded, limits.items);
   return html`<div style="margin:12px 0 0 0;padding:8px 12px;border-left:4px solid ${colour};">
-<p style="margin:0;font-size:15px;"><strong>${c.title}</strong> &middot; <span style="color:${colour};font-weight:600;">${c.date}, ${inDays(c.daysLeft)}</span> &middot; ${plural(clusterCount, "cluster")}</p>
+<p style="margin:0;font-size:15px;"><strong>${c.title}</strong> &middot; <span class="accent" style="color:${colour};font-weight:600;">${c.date}, ${inDays(c.daysLeft)}</span> &middot; ${plural(clusterCount, "cluster")}</p>
 <p style="margin:4px 0 0 0;">${c.happens}${c.followUp ? html` ${c.followUp.label}: ${c.followUp.date} (${inDays(c.followUp.daysLeft)}).` : html``}</p>
 <p style="margin:4px 0 0 0;"><strong>Do:</strong> ${c.action}${safeUrl(c.source) ? html` ${trusted(link(c.source, "Source", `color:${BLUE};`))}.` : html``}</p>
 ${c.command ? html`<p style="margin:4px 0 0 0;"><code style="font-family:Consolas,Menlo,monospace;font-size:12px;">${c.command}</code></p>` : html``}
@@ -90,7 +90,7 @@ function outOfSupportBlock(g: OutOfSupportGroup, limits: Limits, m: Pick<DigestM
   const clusters = cut(g.clusters, limits.clustersPerCause);
   const reasons = cut(g.reasons, Math.min(3, limits.items));
   return html`<div style="margin:12px 0 0 0;padding:8px 12px;border-left:4px solid ${RED};">
-<p style="margin:0;font-size:15px;"><strong>Kubernetes ${g.minor}</strong> &middot; ${plural(g.clusters.length, "cluster")}${g.since ? html` &middot; out of support since ${g.since}` : html``}${g.aksUpgrade ? html` &middot; <span style="color:${RED};font-weight:600;">AKS-initiated upgrade ${g.aksUpgrade.date}, ${inDays(g.aksUpgrade.daysLeft)}</span>` : html``}</p>
+<p style="margin:0;font-size:15px;"><strong>Kubernetes ${g.minor}</strong> &middot; ${plural(g.clusters.length, "cluster")}${g.since ? html` &middot; out of support since ${g.since}` : html``}${g.aksUpgrade ? html` &middot; <span class="accent" style="color:${RED};font-weight:600;">AKS-initiated upgrade ${g.aksUpgrade.date}, ${inDays(g.aksUpgrade.daysLeft)}</span>` : html``}</p>
 ${reasons.shown.length > 0 ? html`<ul style="margin:4px 0 0 0;padding-left:20px;">${reasons.shown.map((r) => html`<li>${r}</li>`)}</ul>` : html``}
 <p style="margin:4px 0 0 0;"><strong>Do:</strong> ${g.action}</p>
 ${g.command ? html`<p style="margin:4px 0 0 0;"><code style="font-family:Consolas,Menlo,monospace;font-size:12px;">${g.command}</code></p>` : html``}
@@ -154,6 +154,7 @@ function page(title: string, preheaderText: string, sections: SafeHtml[], foot: 
   .bg, .card { background:#111827 !important; color:#f3f4f6 !important; }
   .muted { color:#d1d5db !important; }
   a { color:#93c5fd !important; }
+  .accent { color:#fdba74 !important; }
 }
 </style>
 </head>
