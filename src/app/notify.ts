@@ -9,7 +9,7 @@ import type { AuditReport } from "../core/report.js";
 import type { HistoryStore, RunRecord } from "../core/ports.js";
 import { isFinishedFleetRun } from "../core/scope.js";
 import type { IsoDate, ScopeError } from "../core/types.js";
-import { describeDrops, routeWithDrops } from "../core/routing.js";
+import { describeDrops, routeClusters, routeWithDrops } from "../core/routing.js";
 import { createAlertLedger } from "../notify/ledger.js";
 import { deliverAlerts, deliverMail, type DeliveryResult } from "../notify/deliver.js";
 import type { AppContext } from "./context.js";
@@ -36,9 +36,12 @@ export async function sendWindowAlerts(ctx: AppContext, report: AuditReport | nu
   const subject = report ?? (await latestReport(store, options.asOf));
   if (!subject) return { sent: 0, pending: 0, failed: 0 };
   const dropped = options.preview ? [] : await recordRoutingDrops(ctx, store, subject);
+  const configured = ctx.config.mail.recipients;
+  // Like the digest's preview: with nobody to send to, show what the whole fleet's alerts would say.
+  const recipients = options.preview && routeClusters(configured, subject.clusters).length === 0 ? { ...configured, defaults: [PREVIEW_RECIPIENT] } : configured;
   const result = await deliverAlerts(
     { transport: ctx.transport(), ledger: createAlertLedger(store.ledgerTable()), now: options.now },
-    { report: subject, recipients: ctx.config.mail.recipients, thresholds: ctx.config.alertThresholds, windowDays: ctx.config.alertWindowDays },
+    { report: subject, recipients, thresholds: ctx.config.alertThresholds, windowDays: ctx.config.alertWindowDays },
     { preview: options.preview, previewTo: options.preview ? ctx.previewTransport() : undefined },
   );
   return { ...countAlerts(result), ...(dropped.length > 0 ? { dropped } : {}) };

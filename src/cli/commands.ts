@@ -209,7 +209,7 @@ async function digestCommand(ctx: AppContext, options: CliOptions, out: Output):
         ? "preview: no recipients are configured; set MAIL_TO (whole fleet), MAIL_TO_BY_SUBSCRIPTION (per subscription) or MAIL_ROUTING_TAG (per cluster tag) to add them"
         : "preview: the configured recipients (MAIL_TO, MAIL_TO_BY_SUBSCRIPTION, MAIL_ROUTING_TAG) are routed no cluster; MAIL_TO gets the whole fleet",
     );
-    out.note(`preview: the whole fleet's digest is rendered instead${digest.previewDir ? ` to ${digest.previewDir}` : ""}`);
+    out.note(`preview: the whole fleet's digest and alerts are rendered instead${digest.previewDir ? ` to ${digest.previewDir}` : ""}`);
   }
   const previewWhere = digest.previewDir ? ` to ${digest.previewDir}` : where;
   out.note(

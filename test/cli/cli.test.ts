@@ -131,12 +131,12 @@ describe("aks-audit", () => {
     expect(JSON.parse(stdout)).toMatchObject({ ok: true, clustersChecked: 40, snapshotsChecked: 80 });
   }, 60_000);
 
-  it("digest --preview with no recipients renders the whole fleet's digest to outbox/preview and says which settings add recipients", async () => {
+  it("digest --preview with no recipients renders the whole fleet's digest and alerts to outbox/preview and says which settings add recipients", async () => {
     // The demo runs above left a history in this home; no MAIL_* setting is given here.
     expect(await main(["digest", "--preview", "--as-of", "2026-11-24"], env())).toBe(0);
     const said = stdout + stderr;
     expect(said).toContain("no recipients are configured; set MAIL_TO (whole fleet), MAIL_TO_BY_SUBSCRIPTION (per subscription) or MAIL_ROUTING_TAG (per cluster tag)");
-    expect(said).toContain(`1 digest message(s)`);
+    expect(said).toMatch(/preview: 1 digest message\(s\) and [1-9]\d* alert\(s\) rendered/);
     expect(said).toContain(path.join(home, "outbox", "preview"));
     const preview = readdirSync(path.join(home, "outbox", "preview"));
     const html = preview.find((f) => /digest.*\.html$/.test(f));
@@ -144,6 +144,7 @@ describe("aks-audit", () => {
     const body = readFileSync(path.join(home, "outbox", "preview", html!), "utf8");
     expect(body).toContain("whole fleet");
     expect(body).toContain("Act this week");
+    expect(preview.some((f) => /alerts.*\.html$/.test(f))).toBe(true);
     // The plain-text part is written next to the HTML.
     expect(preview.some((f) => /\.txt$/.test(f))).toBe(true);
   }, 60_000);
