@@ -9,7 +9,7 @@ import type { AuditReport } from "../core/report.js";
 import type { HistoryStore, RunRecord } from "../core/ports.js";
 import { isFinishedFleetRun } from "../core/scope.js";
 import type { IsoDate, ScopeError } from "../core/types.js";
-import { describeDrops, routeWithDrops } from "../core/routing.js";
+import { describeDrops, routeClusters, routeWithDrops } from "../core/routing.js";
 import { createAlertLedger } from "../notify/ledger.js";
 import { deliverAlerts, deliverMail, type DeliveryResult } from "../notify/deliver.js";
 import type { AppContext } from "./context.js";
@@ -36,9 +36,12 @@ export async function sendWindowAlerts(ctx: AppContext, report: AuditReport | nu
   const subject = report ?? (await latestReport(store, options.asOf));
   if (!subject) return { sent: 0, pending: 0, failed: 0 };
   const dropped = options.preview ? [] : await recordRoutingDrops(ctx, store, subject);
+  const configured = ctx.config.mail.recipients;
+  // Like the digest's preview: with nobody to send to, show what the whole fleet's alerts would say.
+  const recipients = options.preview && routeClusters(configured, subject.clusters).length === 0 ? { ...configured, defaults: [PREVIEW_RECIPIENT] } : configured;
   const result = await deliverAlerts(
     { transport: ctx.transport(), ledger: createAlertLedger(store.ledgerTable()), now: options.now },
-    { report: subject, recipients: ctx.config.mail.recipients, thresholds: ctx.config.alertThresholds, windowDays: ctx.config.alertWindowDays },
+    { report: subject, recipients, thresholds: ctx.config.alertThresholds, windowDays: ctx.config.alertWindowDays },
     { preview: options.preview, previewTo: options.preview ? ctx.previewTransport() : undefined },
   );
   return { ...countAlerts(result), ...(dropped.length > 0 ? { dropped } : {}) };
@@ -62,8 +65,24 @@ export async function recordRoutingDrops(ctx: AppContext, store: HistoryStore, r
   return errors;
 }
 
+/** Stands in for the recipient of a preview when none is configured (`.invalid` can never be delivered). */
+export const PREVIEW_RECIPIENT = "no-recipient-configured@preview.invalid";
+
+export interface DigestCounts {
+  messages: number;
+  pending: number;
+  failed: number;
+  /**
+   * Preview only: no recipient was configured (or none was routed a cluster), so the whole-fleet
+   * digest was rendered for PREVIEW_RECIPIENT instead; says which.
+   */
+  noRecipients?: "none-configured" | "none-routed";
+  /** Preview only: the folder the preview was written to, when the preview transport is the outbox. */
+  previewDir?: string;
+}
+
 /** Sends the weekly digest built from the latest run, with changes since the run a week before. */
-export async function sendDigest(ctx: AppContext, options: NotifyOptions): Promise<{ messages: number; pending: number; failed: number }> {
+export async function sendDigest(ctx: AppContext, options: NotifyOptions): Promise<DigestCounts> {
   const store = await ctx.store();
   const latest = await latestRun(store, options.asOf);
   if (!latest) return { messages: 0, pending: 0, failed: 0 };
@@ -74,14 +93,25 @@ export async function sendDigest(ctx: AppContext, options: NotifyOptions): Promi
   const previousRun = await latestRun(store, addDays(latest.asOf, -7));
   const previous = previousRun && previousRun.runId !== latest.runId ? await store.runReport(previousRun.runId) : null;
   if (!options.preview) await recordRoutingDrops(ctx, store, report);
-  const mails = buildDigests({ report, previous, recipients: ctx.config.mail.recipients, windowDays: ctx.config.alertWindowDays, root: latest.root?.hash ?? null });
-  const result = await deliverMail(
-    { transport: ctx.transport(), ledger: createAlertLedger(store.ledgerTable()), now: options.now },
-    mails,
-    { preview: options.preview, previewTo: options.preview ? ctx.previewTransport() : undefined },
-  );
+  const configured = ctx.config.mail.recipients;
+  let mails = buildDigests({ report, previous, recipients: configured, windowDays: ctx.config.alertWindowDays, root: latest.root?.hash ?? null });
+  let noRecipients: DigestCounts["noRecipients"];
+  if (options.preview && mails.length === 0) {
+    // A preview is for seeing the mail before anyone gets it: show the whole fleet's digest anyway.
+    noRecipients = configured.defaults.length === 0 && Object.keys(configured.bySubscription).length === 0 && !configured.tagName ? "none-configured" : "none-routed";
+    mails = buildDigests({ report, previous, recipients: { ...configured, defaults: [PREVIEW_RECIPIENT] }, windowDays: ctx.config.alertWindowDays, root: latest.root?.hash ?? null });
+  }
+  const previewTo = options.preview ? ctx.previewTransport() : undefined;
+  const result = await deliverMail({ transport: ctx.transport(), ledger: createAlertLedger(store.ledgerTable()), now: options.now }, mails, { preview: options.preview, previewTo });
   const counts = countAlerts(result);
-  return { messages: options.preview ? result.messages.length : counts.sent, pending: counts.pending, failed: counts.failed };
+  const previewDir = previewTo && "dir" in previewTo && typeof previewTo.dir === "string" ? previewTo.dir : undefined;
+  return {
+    messages: options.preview ? result.messages.length : counts.sent,
+    pending: counts.pending,
+    failed: counts.failed,
+    ...(noRecipients ? { noRecipients } : {}),
+    ...(previewDir ? { previewDir } : {}),
+  };
 }
 
 function countAlerts(result: DeliveryResult): AlertCounts {

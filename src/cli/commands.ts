@@ -209,9 +209,18 @@ async function digestCommand(ctx: AppContext, options: CliOptions, out: Output):
   const alerts = await sendWindowAlerts(ctx, null, { asOf, preview: options.preview });
   const digest = await sendDigest(ctx, { asOf, preview: options.preview });
   const where = ctx.outboxDir ? ` to the outbox ${ctx.outboxDir}` : " through SendGrid";
+  if (options.preview && digest.noRecipients) {
+    out.note(
+      digest.noRecipients === "none-configured"
+        ? "preview: no recipients are configured; set MAIL_TO (whole fleet), MAIL_TO_BY_SUBSCRIPTION (per subscription) or MAIL_ROUTING_TAG (per cluster tag) to add them"
+        : "preview: the configured recipients (MAIL_TO, MAIL_TO_BY_SUBSCRIPTION, MAIL_ROUTING_TAG) are routed no cluster; MAIL_TO gets the whole fleet",
+    );
+    out.note(`preview: the whole fleet's digest and alerts are rendered instead${digest.previewDir ? ` to ${digest.previewDir}` : ""}`);
+  }
+  const previewWhere = digest.previewDir ? ` to ${digest.previewDir}` : where;
   out.note(
     options.preview
-      ? `preview: ${digest.messages} digest message(s) and ${alerts.sent} alert(s) rendered${where}; nothing recorded`
+      ? `preview: ${digest.messages} digest message(s) and ${alerts.sent} alert(s) rendered${previewWhere}; nothing recorded`
       : `digest: ${digest.messages} message(s) sent${where}${unsent(digest)}; alerts: ${alerts.sent} sent, ${alerts.pending} pending, ${alerts.failed} failed`,
   );
   // Mail that did not go out (the digest's or an alert's) is a failed run of this command: exit 3.

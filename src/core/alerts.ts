@@ -1,42 +1,21 @@
 /**
- * Window alerts: which (cluster, integration, deadline, threshold) alerts are due in a report.
- * An alert's identity includes the threshold it crossed, so each deadline alerts once per
- * threshold: first seen at 20 days left it gets the 30-day alert, later the 14- and 7-day ones,
- * and the ledger (src/notify) makes each id go out once.
+ * Window alerts: which causes (core/digest/causes.ts) have crossed an alert threshold. An alert's
+ * identity is its cause and the threshold it crossed, so each cause alerts once per threshold: first
+ * seen at 20 days left it gets the 30-day alert, later the 14- and 7-day ones, and the ledger
+ * (src/notify) makes each id go out once per recipient.
  */
 import { createHash } from "node:crypto";
-import type { AuditReport, DeadlineKind, IntegrationKind, Severity } from "./report.js";
+import type { ClusterReport } from "./report.js";
 import type { IsoDate } from "./types.js";
-import { armIdKey } from "./types.js";
 import type { Route } from "./routing.js";
+import { causesOf, type Cause } from "./digest/causes.js";
 
 export const DEFAULT_THRESHOLDS: readonly number[] = Object.freeze([60, 30, 14, 7]);
-
-export interface WindowAlert {
-  /** Deterministic: a hash of the alert key below. */
-  id: string;
-  /** Lower-cased ARM id (part of the key). */
-  clusterId: string;
-  clusterName: string;
-  subscriptionId: string;
-  resourceGroup: string;
-  integrationKind: IntegrationKind;
-  integrationName: string;
-  version: string | null;
-  deadlineKind: DeadlineKind;
-  deadlineDate: IsoDate;
-  /** Days left as of the report that raised the alert (not part of the key). */
-  daysLeft: number;
-  /** The threshold crossed: the smallest configured threshold ≥ daysLeft (part of the key). */
-  threshold: number;
-  source: string;
-  severity: Severity;
-}
 
 export interface AlertOptions {
   /** Days-left thresholds; default 60,30,14,7. */
   thresholds?: readonly number[];
-  /** Alert window; defaults to the largest threshold. Deadlines further out raise nothing. */
+  /** Alert window; defaults to the largest threshold. Causes further out raise nothing. */
   windowDays?: number;
 }
 
@@ -55,71 +34,6 @@ export function thresholdFor(daysLeft: number, thresholds: readonly number[] = D
   return best;
 }
 
-export function alertId(a: Pick<WindowAlert, "clusterId" | "integrationKind" | "integrationName" | "deadlineKind" | "deadlineDate" | "threshold">): string {
-  return stableId([
-    "window-alert/v1",
-    armIdKey(a.clusterId),
-    a.integrationKind,
-    a.integrationName.toLowerCase(),
-    a.deadlineKind,
-    a.deadlineDate,
-    String(a.threshold),
-  ]);
-}
-
-/** Every alert due in the report, sorted by days left, then cluster name, then integration. */
-export function dueAlerts(report: AuditReport, options: AlertOptions = {}): WindowAlert[] {
-  const thresholds = normaliseThresholds(options.thresholds);
-  if (thresholds.length === 0) return [];
-  const window = options.windowDays ?? Math.max(...thresholds);
-  const byId = new Map<string, WindowAlert>();
-  for (const cluster of report.clusters) {
-    for (const integration of cluster.integrations) {
-      for (const deadline of integration.deadlines) {
-        if (deadline.daysLeft < 0 || deadline.daysLeft > window) continue;
-        const threshold = thresholdFor(deadline.daysLeft, thresholds);
-        if (threshold === null) continue;
-        const base = {
-          clusterId: armIdKey(cluster.id),
-          integrationKind: integration.kind,
-          integrationName: integration.name,
-          deadlineKind: deadline.kind,
-          deadlineDate: deadline.date,
-          threshold,
-        };
-        const id = alertId(base);
-        if (byId.has(id)) continue;
-        byId.set(id, {
-          id,
-          ...base,
-          clusterName: cluster.name,
-          subscriptionId: cluster.subscriptionId,
-          resourceGroup: cluster.resourceGroup,
-          version: integration.version,
-          daysLeft: deadline.daysLeft,
-          source: deadline.source,
-          severity: integration.severity,
-        });
-      }
-    }
-  }
-  return sortAlerts([...byId.values()]);
-}
-
-/** Stable order used everywhere an alert list is shown or hashed. */
-export function sortAlerts(alerts: readonly WindowAlert[]): WindowAlert[] {
-  return [...alerts].sort(
-    (a, b) =>
-      a.daysLeft - b.daysLeft ||
-      cmp(a.clusterName.toLowerCase(), b.clusterName.toLowerCase()) ||
-      cmp(a.clusterId, b.clusterId) ||
-      cmp(a.integrationKind, b.integrationKind) ||
-      cmp(a.integrationName, b.integrationName) ||
-      cmp(a.deadlineKind, b.deadlineKind) ||
-      cmp(a.id, b.id),
-  );
-}
-
 function normaliseThresholds(thresholds: readonly number[] | undefined): number[] {
   const list = (thresholds ?? DEFAULT_THRESHOLDS).filter((t) => Number.isInteger(t) && t >= 0);
   return [...new Set(list)].sort((a, b) => b - a);
@@ -129,19 +43,72 @@ function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** One recipient's due alerts: the alerts on the clusters routed to them, in the stable order. */
-export interface RecipientAlerts {
-  recipient: string;
-  alerts: WindowAlert[];
+// ------------------------------------------------------------------ alerts per cause
+
+/**
+ * What goes out: one alert per cause per threshold. A cause reaching its 30-day threshold for 61
+ * clusters is one alert, under one ledger row per recipient. A cluster that joins a cause after
+ * its alert went out is not alerted again at that threshold (the digest lists it); it is at the
+ * next threshold, with the rest.
+ */
+export interface CauseAlert {
+  /** Deterministic: a hash of the cause key and the threshold (the ledger's row key). */
+  id: string;
+  causeKey: string;
+  threshold: number;
+  /** The cause as of the report that raised the alert; its cluster list is cut at ALERT_CLUSTERS_KEPT. */
+  cause: Cause;
+  /** All affected clusters of the recipient, including those cut from `cause.clusters`. */
+  clusterCount: number;
 }
 
-/** Splits due alerts by recipient along the routes; recipients with nothing due are left out. */
-export function assignAlerts(routes: readonly Route[], alerts: readonly WindowAlert[]): RecipientAlerts[] {
-  const out: RecipientAlerts[] = [];
+/** Clusters kept per alert in the ledger row (Table properties hold 64 KB); the rest are counted. */
+export const ALERT_CLUSTERS_KEPT = 25;
+
+export function causeAlertId(causeKey: string, threshold: number): string {
+  return stableId(["cause-alert/v1", causeKey, String(threshold)]);
+}
+
+export interface CauseAlertOptions extends AlertOptions {
+  asOf: IsoDate;
+  routingTag?: string | null;
+}
+
+/** The cause alerts due on these clusters, soonest first. */
+export function dueCauseAlerts(clusters: readonly ClusterReport[], options: CauseAlertOptions): CauseAlert[] {
+  const thresholds = normaliseThresholds(options.thresholds);
+  if (thresholds.length === 0) return [];
+  const windowDays = options.windowDays ?? Math.max(...thresholds);
+  const out: CauseAlert[] = [];
+  for (const cause of causesOf(clusters, { asOf: options.asOf, windowDays, routingTag: options.routingTag ?? null })) {
+    const threshold = thresholdFor(cause.daysLeft, thresholds);
+    if (threshold === null) continue;
+    out.push({
+      id: causeAlertId(cause.key, threshold),
+      causeKey: cause.key,
+      threshold,
+      cause: { ...cause, clusters: cause.clusters.slice(0, ALERT_CLUSTERS_KEPT), folded: cause.folded.slice(0, 10) },
+      clusterCount: cause.clusters.length,
+    });
+  }
+  return sortCauseAlerts(out);
+}
+
+export function sortCauseAlerts(alerts: readonly CauseAlert[]): CauseAlert[] {
+  return [...alerts].sort((a, b) => a.cause.daysLeft - b.cause.daysLeft || b.clusterCount - a.clusterCount || cmp(a.causeKey, b.causeKey) || a.threshold - b.threshold);
+}
+
+export interface RecipientCauseAlerts {
+  recipient: string;
+  alerts: CauseAlert[];
+}
+
+/** Per route, the cause alerts of the recipient's own clusters; recipients with nothing due are left out. */
+export function causeAlertsByRecipient(routes: readonly Route[], options: CauseAlertOptions): RecipientCauseAlerts[] {
+  const out: RecipientCauseAlerts[] = [];
   for (const route of routes) {
-    const keys = new Set(route.clusters.map((c) => armIdKey(c.id)));
-    const mine = alerts.filter((a) => keys.has(a.clusterId));
-    if (mine.length > 0) out.push({ recipient: route.recipient, alerts: sortAlerts(mine) });
+    const alerts = dueCauseAlerts(route.clusters, options);
+    if (alerts.length > 0) out.push({ recipient: route.recipient, alerts });
   }
   return out;
 }

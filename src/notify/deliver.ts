@@ -18,7 +18,7 @@ import { randomUUID } from "node:crypto";
 import type { AuditReport } from "../core/report.js";
 import type { Recipients } from "../core/routing.js";
 import { MailSendError, type MailTransport, type OutgoingMail } from "../core/ports.js";
-import { assignAlerts, dueAlerts, type WindowAlert } from "../core/alerts.js";
+import { causeAlertsByRecipient, type CauseAlert } from "../core/alerts.js";
 import { routeClusters } from "../core/routing.js";
 import { messageIdFor, renderAlertMail } from "../core/digest.js";
 import { claimedByOther, DEFAULT_CLAIM_TTL_MS, type AlertLedger, type AlertRecord, type PendingMessage } from "./ledger.js";
@@ -100,7 +100,7 @@ export interface AlertRunInput {
   windowDays?: number;
 }
 
-/** Sends the window alerts due in `report`, one message per recipient, each alert once. */
+/** Sends the window alerts due in `report`: one message per recipient, each cause once per threshold. */
 export async function deliverAlerts(deps: DeliveryDeps, input: AlertRunInput, options: DeliveryOptions = {}): Promise<DeliveryResult> {
   const policy = { ...DEFAULT_RETRY, ...options.retry };
   const preview = options.preview === true;
@@ -112,7 +112,7 @@ export async function deliverAlerts(deps: DeliveryDeps, input: AlertRunInput, op
 
   const routes = routeClusters(input.recipients, report.clusters);
   const viaOf = new Map(routes.map((r) => [r.recipient, r.via]));
-  const due = assignAlerts(routes, dueAlerts(report, { thresholds: input.thresholds, windowDays: input.windowDays }));
+  const due = causeAlertsByRecipient(routes, { asOf: report.asOf, thresholds: input.thresholds, windowDays: input.windowDays, routingTag: input.recipients.tagName });
   const thisRun = new Set(due.map((d) => messageIdFor("alerts", report.runId, report.asOf, d.recipient)));
 
   if (ledger && !preview) await ledger.ensureTable();
@@ -123,7 +123,8 @@ export async function deliverAlerts(deps: DeliveryDeps, input: AlertRunInput, op
   for (const p of pending) {
     if (thisRun.has(p.messageId)) continue;
     const rows = (await readOr(() => ledger!.alertsOfMessage(p.recipient, p.messageId), [])).filter(
-      (r) => r.status === "pending" && r.messageId === p.messageId && r.alert,
+      // Rows written before alerts were per cause carry no cause: nothing to rebuild them from.
+      (r) => r.status === "pending" && r.messageId === p.messageId && r.alert?.cause,
     );
     if (rows.length === 0) {
       // Everything was recorded (sent or failed) after all, or the claim never happened: drop the index.
@@ -156,7 +157,7 @@ export async function deliverAlerts(deps: DeliveryDeps, input: AlertRunInput, op
   for (const { recipient, alerts } of due) {
     const messageId = messageIdFor("alerts", report.runId, report.asOf, recipient);
     const existing = ledger ? await readOr(() => ledger.getAlerts(recipient, alerts.map((a) => a.id)), new Map<string, AlertRecord>()) : new Map<string, AlertRecord>();
-    const eligible: WindowAlert[] = [];
+    const eligible: CauseAlert[] = [];
     for (const alert of alerts) {
       const row = existing.get(alert.id);
       if (!row) eligible.push(alert);

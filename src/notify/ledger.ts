@@ -2,7 +2,7 @@
  * The alert ledger in Table Storage: what was sent to whom, so each alert goes out once.
  *
  * Layout (one table, name chosen by the caller):
- *   alert rows    PartitionKey `to~<recipient>`   RowKey `<alertId>`    one per (recipient, alert)
+ *   alert rows    PartitionKey `to~<recipient>`   RowKey `<alertId>`    one per (recipient, cause alert: cause + threshold)
  *   pending index PartitionKey `pending`          RowKey `<messageId>`  one per message not yet acknowledged
  *   mail rows     PartitionKey `mail~<YYYY-MM>`   RowKey `<messageId>`  one per digest (or other whole mail)
  *
@@ -12,7 +12,7 @@
  * Keys never contain `/ \ # ?` or control characters (see `encodeKey`).
  */
 import { odata, type TableClient, type TableEntityResult, type TransactionAction } from "@azure/data-tables";
-import type { WindowAlert } from "../core/alerts.js";
+import type { CauseAlert } from "../core/alerts.js";
 import type { RouteReason } from "../core/routing.js";
 import type { IsoDate } from "../core/types.js";
 import { parseJsonProperty } from "../store/tables.js";
@@ -27,7 +27,7 @@ export interface AlertRecord {
   messageId: string;
   runId: string;
   asOf: IsoDate;
-  alert: WindowAlert;
+  alert: CauseAlert;
   via: RouteReason[];
   /** Send attempts across runs. */
   attempts: number;
@@ -108,7 +108,7 @@ export interface AlertLedger {
    * created, an existing row is updated only if its etag still matches. Returns what this caller
    * claimed; alerts a concurrent run claimed first are left out.
    */
-  claimAlerts(message: PendingMessage, alerts: readonly WindowAlert[], existing: ReadonlyMap<string, AlertRecord>): Promise<AlertRecord[]>;
+  claimAlerts(message: PendingMessage, alerts: readonly CauseAlert[], existing: ReadonlyMap<string, AlertRecord>): Promise<AlertRecord[]>;
   /** Merges each patch into its row, a transaction per 100 rows (rows of one recipient share a partition). */
   updateAlerts(recipient: string, updates: ReadonlyArray<{ alertId: string; patch: AlertPatch }>): Promise<void>;
   listPending(): Promise<PendingMessage[]>;
@@ -202,7 +202,7 @@ class TableAlertLedger implements AlertLedger {
     return out;
   }
 
-  async claimAlerts(message: PendingMessage, alerts: readonly WindowAlert[], existing: ReadonlyMap<string, AlertRecord>): Promise<AlertRecord[]> {
+  async claimAlerts(message: PendingMessage, alerts: readonly CauseAlert[], existing: ReadonlyMap<string, AlertRecord>): Promise<AlertRecord[]> {
     // The index goes first: if we crash after it, the next run finds it, sees no pending rows and drops it.
     await this.table.upsertEntity(
       {
@@ -356,7 +356,7 @@ function patchFields(patch: AlertPatch | MailPatch): Record<string, unknown> {
 }
 
 function toAlertRecord(e: Entity | TableEntityResult<Entity>): AlertRecord {
-  const alert = parseJsonProperty<WindowAlert>(e.alert, null as unknown as WindowAlert);
+  const alert = parseJsonProperty<CauseAlert>(e.alert, null as unknown as CauseAlert);
   return {
     recipient: String(e.recipient ?? ""),
     alertId: decodeKey(e.rowKey),

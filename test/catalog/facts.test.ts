@@ -146,7 +146,7 @@ describe("new catalog facts reach reports and digests on their dates", () => {
     expect(k8s.reasons.join("\n")).toContain(`Node pool "pool1" uses ${osSku}: ${change.subject}`);
 
     const [mail] = buildDigests({ report, recipients: { defaults: ["ops@example.com"], bySubscription: {}, tagName: null } });
-    expect(mail!.text).toContain(`${date}  ${deadline!.daysLeft} days`);
+    expect(mail!.text).toContain(`${date}, in ${deadline!.daysLeft} days`);
     expect(mail!.text).toContain(change.source);
   });
 

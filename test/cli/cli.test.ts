@@ -2,7 +2,7 @@
  * The aks-audit command end to end, in-process: real catalog, real classifier, the local Azurite
  * store under a temporary AKS_AUDIT_HOME, and (for demo) the fleet simulator over loopback HTTPS.
  */
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -120,6 +120,24 @@ describe("aks-audit", () => {
     io.reset();
     expect(await main(["verify", "--format", "json"], env())).toBe(0);
     expect(JSON.parse(io.stdout)).toMatchObject({ ok: true, clustersChecked: 40, snapshotsChecked: 80 });
+  }, 60_000);
+
+  it("digest --preview with no recipients renders the whole fleet's digest and alerts to outbox/preview and says which settings add recipients", async () => {
+    // The demo runs above left a history in this home; no MAIL_* setting is given here.
+    expect(await main(["digest", "--preview", "--as-of", "2026-11-24"], env())).toBe(0);
+    const said = io.stdout + io.stderr;
+    expect(said).toContain("no recipients are configured; set MAIL_TO (whole fleet), MAIL_TO_BY_SUBSCRIPTION (per subscription) or MAIL_ROUTING_TAG (per cluster tag)");
+    expect(said).toMatch(/preview: 1 digest message\(s\) and [1-9]\d* alert\(s\) rendered/);
+    expect(said).toContain(path.join(home, "outbox", "preview"));
+    const preview = readdirSync(path.join(home, "outbox", "preview"));
+    const html = preview.find((f) => /digest.*\.html$/.test(f));
+    expect(html).toBeDefined();
+    const body = readFileSync(path.join(home, "outbox", "preview", html!), "utf8");
+    expect(body).toContain("whole fleet");
+    expect(body).toContain("Act this week");
+    expect(preview.some((f) => /alerts.*\.html$/.test(f))).toBe(true);
+    // The plain-text part is written next to the HTML.
+    expect(preview.some((f) => /\.txt$/.test(f))).toBe(true);
   }, 60_000);
 });
 

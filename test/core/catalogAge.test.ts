@@ -27,10 +27,14 @@ describe("catalog age", () => {
     const stale = withCatalogAge(report("2027-06-01", fleet("2027-06-01")), 120);
     const [mail] = buildDigests({ report: stale, recipients: recipients({ defaults: ["ops@example.com"] }) });
     const firstLines = mail!.text.split("\n").slice(0, 3).join("\n");
-    expect(firstLines).toContain("NOTE: The catalog's facts were last checked on 2026-11-01, 212 days before 2027-06-01");
+    expect(firstLines).toContain("The catalog was last checked on 2026-11-01; events announced since are missing");
+    // The note itself closes the digest, after the changes since last week.
+    expect(mail!.text).toContain("CATALOG AGE: The catalog's facts were last checked on 2026-11-01, 212 days before 2027-06-01");
+    expect(mail!.text.indexOf("CATALOG AGE")).toBeGreaterThan(mail!.text.indexOf("CHANGES SINCE"));
     const html = mail!.html;
     expect(html.indexOf("last checked on 2026-11-01")).toBeGreaterThan(0);
-    expect(html.indexOf("last checked on 2026-11-01")).toBeLessThan(html.indexOf("Severity mix"));
+    expect(html.indexOf("last checked on 2026-11-01")).toBeLessThan(html.indexOf("Act this week"));
+    expect(html).toContain("<strong>Catalog age:</strong> The catalog&#39;s facts were last checked on 2026-11-01, 212 days");
     expect(formatReport(stale, "table")).toMatch(/^Catalog 2026\.11\.1 .*\nNote: The catalog's facts were last checked/m);
   });
 

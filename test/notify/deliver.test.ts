@@ -12,7 +12,7 @@ import { createAlertLedger, decodeKey, encodeKey, type AlertLedger } from "../..
 import { deliverAlerts, deliverMail, type DeliveryDeps } from "../../src/notify/deliver.js";
 import { createSendGridTransport } from "../../src/notify/sendgrid.js";
 import { createOutboxTransport } from "../../src/notify/outbox.js";
-import { dueAlerts } from "../../src/core/alerts.js";
+import { dueCauseAlerts, type CauseAlert } from "../../src/core/alerts.js";
 import { buildDigests, messageIdFor } from "../../src/core/digest.js";
 import type { Recipients } from "../../src/config.js";
 import { startSendGridFake, type SendGridFake } from "../helpers/sendgridFake.js";
@@ -80,13 +80,16 @@ describe("window alerts delivered through SendGrid, once", () => {
     expect(fake.invalid).toEqual([]);
     const byTo = new Map(fake.accepted.map((m) => [m.to.join(","), m]));
     expect([...byTo.keys()].sort()).toEqual(["a-team@x.com", "ops@x.com", "team@x.com"]);
-    expect(byTo.get("a-team@x.com")!.subject).toBe("2 clusters enter the 60-day window: aks-prod-1, aks-prod-2");
-    expect(byTo.get("team@x.com")!.subject).toBe("1 cluster enters the 60-day window: aks-team-x");
-    expect(byTo.get("ops@x.com")!.subject).toBe("3 clusters enter the 60-day window: aks-prod-1, aks-prod-2, aks-team-x");
+    // Two causes (http_application_routing retiring on two clusters, open-service-mesh on one): each once per recipient.
+    expect(byTo.get("a-team@x.com")!.subject).toBe("AKS: http_application_routing retires in 45 days for 2 clusters");
+    expect(byTo.get("team@x.com")!.subject).toBe("AKS: open-service-mesh retires in 45 days for 1 cluster");
+    expect(byTo.get("ops@x.com")!.subject).toBe("AKS: http_application_routing retires in 45 days for 2 clusters, 1 more deadline");
+    expect(byTo.get("ops@x.com")!.text).toContain("aks-prod-1 | rg-aks");
+    expect(byTo.get("ops@x.com")!.text).toContain("aks-team-x | rg-aks");
     expect(byTo.get("team@x.com")!.text).not.toContain("aks-prod-1");
     expect(byTo.get("ops@x.com")!.messageId).toBe(messageIdFor("alerts", "run-1", D1, "ops@x.com"));
     const ledgerRows = await rows();
-    expect(ledgerRows.filter((r) => r.status === "sent")).toHaveLength(6); // 3 + 2 + 1 (recipient, alert) pairs
+    expect(ledgerRows.filter((r) => r.status === "sent")).toHaveLength(4); // ops 2 causes, a-team 1, team 1
     expect(ledgerRows.filter((r) => r.partitionKey === "pending")).toHaveLength(0);
   });
 
@@ -98,15 +101,15 @@ describe("window alerts delivered through SendGrid, once", () => {
     const tomorrow = await deliverAlerts(deps(), { report: fleetOn(nextDay, "run-2"), recipients: opsOnly });
     expect(again.messages).toEqual([]);
     expect(tomorrow.messages).toEqual([]);
-    expect(tomorrow.alreadySent).toBe(3);
+    expect(tomorrow.alreadySent).toBe(2);
     expect(fake.accepted).toHaveLength(1);
 
     // 30 days left: a new threshold, so one more message; the day after, nothing again.
     await deliverAlerts(deps(), { report: fleetOn("2026-12-08", "run-16"), recipients: opsOnly });
     await deliverAlerts(deps(), { report: fleetOn("2026-12-09", "run-17"), recipients: opsOnly });
     expect(fake.accepted.map((m) => m.subject)).toEqual([
-      "3 clusters enter the 60-day window: aks-prod-1, aks-prod-2, aks-team-x",
-      "3 clusters enter the 30-day window: aks-prod-1, aks-prod-2, aks-team-x",
+      "AKS: http_application_routing retires in 45 days for 2 clusters, 1 more deadline",
+      "AKS: http_application_routing retires in 30 days for 2 clusters, 1 more deadline",
     ]);
   });
 
@@ -117,7 +120,7 @@ describe("window alerts delivered through SendGrid, once", () => {
     expect(sleeps).toEqual([2000]);
     expect(fake.requests).toBe(2);
     expect(fake.accepted).toHaveLength(1);
-    expect((await rows()).filter((r) => r.status === "sent")).toHaveLength(3);
+    expect((await rows()).filter((r) => r.status === "sent")).toHaveLength(2);
   });
 
   it("a Retry-After beyond the cap leaves the alerts pending instead of holding the run", async () => {
@@ -136,7 +139,7 @@ describe("window alerts delivered through SendGrid, once", () => {
     expect(sleeps).toEqual([2000, 4000, 8000]);
     expect(fake.accepted).toHaveLength(0);
     const alertRows = (await rows()).filter((r) => r.partitionKey !== "pending");
-    expect(alertRows.map((r) => r.status)).toEqual(["pending", "pending", "pending"]);
+    expect(alertRows.map((r) => r.status)).toEqual(["pending", "pending"]);
     expect(alertRows[0]!.lastError).toContain("internal error");
     const pending = await ledger.listPending();
     expect(pending.map((p) => p.messageId)).toEqual([first.messages[0]!.messageId]);
@@ -146,7 +149,7 @@ describe("window alerts delivered through SendGrid, once", () => {
     expect(second.messages).toHaveLength(1);
     expect(second.messages[0]).toMatchObject({ status: "sent", resend: true, messageId: first.messages[0]!.messageId });
     expect(second.inFlight).toBe(0);
-    expect(second.alreadySent).toBe(3);
+    expect(second.alreadySent).toBe(2);
     expect(fake.accepted).toHaveLength(1);
     expect(fake.accepted[0]!.messageId).toBe(first.messages[0]!.messageId);
 
@@ -163,7 +166,7 @@ describe("window alerts delivered through SendGrid, once", () => {
     expect(first.messages[0]!.status).toBe("failed");
     expect(fake.requests).toBe(1); // not retried within the run
     const failed = (await rows()).filter((r) => r.partitionKey !== "pending");
-    expect(failed.map((r) => r.status)).toEqual(["failed", "failed", "failed"]);
+    expect(failed.map((r) => r.status)).toEqual(["failed", "failed"]);
     expect(failed[0]!.lastError).toContain("The from address does not match a verified Sender Identity.");
     expect(await ledger.listPending()).toEqual([]);
 
@@ -172,7 +175,7 @@ describe("window alerts delivered through SendGrid, once", () => {
     const fourth = await deliverAlerts(deps(), { report: fleetOn(D1, "run-4"), recipients: opsOnly });
     expect(fake.requests).toBe(3); // one per run, for maxFailedRuns (3) runs, then given up
     expect(fourth.messages).toEqual([]);
-    expect(fourth.givenUp).toBe(3);
+    expect(fourth.givenUp).toBe(2);
   });
 
   it("a crash between SendGrid's 202 and the ledger update is resolved by one re-send under the same id", async () => {
@@ -223,7 +226,7 @@ describe("window alerts delivered through SendGrid, once", () => {
     const names = fake.accepted.flatMap((m) => ["aks-prod-1", "aks-prod-2", "aks-team-x"].filter((n) => m.text.includes(n)));
     expect(names.sort()).toEqual(["aks-prod-1", "aks-prod-2", "aks-team-x"]);
     const sent = (await rows()).filter((r) => r.status === "sent");
-    expect(sent).toHaveLength(3);
+    expect(sent).toHaveLength(2);
   });
 
   it("an HTML-injection cluster name arrives escaped in the HTML part and as plain characters in the text part", async () => {
@@ -234,7 +237,19 @@ describe("window alerts delivered through SendGrid, once", () => {
     expect(got.html).toContain("&lt;img src=x onerror=alert(1)&gt;");
     expect(got.text).toContain(XSS);
     expect(got.text).not.toMatch(/&lt;|&gt;/);
-    expect(got.subject).toBe(`1 cluster enters the 14-day window: ${XSS}`);
+    expect(got.subject).toBe("AKS: osm retires in 10 days for 1 cluster");
+  });
+
+  it("a message left pending by a version that alerted per integration is not re-sent half-built; this run's causes go out", async () => {
+    await ledger.ensureTable();
+    // A row as the per-(cluster, integration) alerts stored it: no cause to rebuild a message from.
+    const old = { id: "0".repeat(32), clusterId: "/subscriptions/x/resourcegroups/rg/providers/microsoft.containerservice/managedclusters/aks-prod-1", integrationName: "http_application_routing", threshold: 60 };
+    const oldMessage = { messageId: messageIdFor("alerts", "run-0", "2026-11-22", "ops@x.com"), kind: "alerts" as const, recipient: "ops@x.com", runId: "run-0", asOf: "2026-11-22", via: [], claimedBy: "sender-old", claimedAt: "2026-11-22T07:00:00Z" };
+    await ledger.claimAlerts(oldMessage, [old as unknown as CauseAlert], new Map());
+    const result = await deliverAlerts(deps(), { report: fleetOn(D1, "run-1"), recipients: opsOnly });
+    expect(result.messages.map((m) => [m.messageId, m.status])).toEqual([[messageIdFor("alerts", "run-1", D1, "ops@x.com"), "sent"]]);
+    expect(fake.accepted).toHaveLength(1);
+    expect(await ledger.listPending()).toEqual([]);
   });
 
   it("preview renders to the outbox without sending or touching the ledger", async () => {
@@ -292,7 +307,7 @@ describe("ledger keys", () => {
   });
 
   it("alert ids are used as row keys unchanged", () => {
-    const id = dueAlerts(fleetOn(D1, "run-1"))[0]!.id;
+    const id = dueCauseAlerts(fleetOn(D1, "run-1").clusters, { asOf: D1 })[0]!.id;
     expect(encodeKey(id)).toBe(id);
   });
 });
