@@ -7,7 +7,7 @@ import type { Integration } from "../report.js";
 import type { ClusterRecord } from "../types.js";
 import { compareVersions, minorKey, parseAnyVersion, parseAsmRevision, parseVersion, sortVersions, type Version } from "../versions.js";
 import { type Ctx, Finding, componentVersions, disagreement, earliestFact, eqi, estimateNote, listVersions, nextMinorKey, when } from "./shared.js";
-import type { ClusterSupport } from "./kubernetes.js";
+import { type ClusterSupport, type PlatformUpgrade, PREVIEW_NO_NOTICE } from "./kubernetes.js";
 
 // ---------------------------------------------------------------- add-ons
 
@@ -71,11 +71,15 @@ export function classifyAddon(addon: EnabledAddon, cluster: ClusterRecord, suppo
     f.deadline(e.date, "end-of-support", e.source);
     f.reason(`${e.date < ctx.asOf ? "Support ended" : "Support ends"} for ${name} on ${when(ctx, e.date)}.${entry.replacement ? ` Move to the ${entry.replacement}.` : ""}`, 2);
   }
-  if (entry.stage === "preview") f.reason(`${name} is in preview: best-effort support only, and its major/minor may change at any time.`);
+  if (entry.stage === "preview") {
+    f.reason(`${name} is in preview: best-effort support only, and its major/minor may change at any time.`);
+    f.reason(PREVIEW_NO_NOTICE, 0);
+  }
   if (entry.stage === "deprecated" && !entry.retirement) f.reason(`${name} is deprecated.`);
 
+  onPreviewCluster(f, name, support);
   const ltsEnded = applyLts(f, name, entry.lts, support, ctx);
-  if (f.stage !== "retired") forcedUpgrade(f, entry.versionComponent, addon.name, support, ctx);
+  if (f.stage !== "retired") forcedUpgrade(f, entry.versionComponent, addon.name, support, ctx, entry.stage === "preview");
   applyAddonChanges(f, addon, ctx);
 
   if (f.stage === "retired" || ltsEnded) f.drift = "out-of-support";
@@ -104,9 +108,30 @@ export function applyLts(f: Finding, name: string, lts: AddonEntry["lts"], suppo
   return false;
 }
 
-/** Add-on major/minor moves only with the cluster's minor: dated by the minor's end of support. */
-export function forcedUpgrade(f: Finding, component: string | null, addonName: string, support: ClusterSupport, ctx: Ctx): void {
+/** An integration on a preview Kubernetes minor is itself judged as a preview (best-effort support). */
+export function onPreviewCluster(f: Finding, name: string, support: ClusterSupport): void {
+  if (!support.preview) return;
+  if (f.stage === "ga") f.stage = "preview";
+  f.raise("info");
+  f.reason(`The cluster runs Kubernetes ${support.minor ?? "(unknown)"} as a preview, so ${name} gets best-effort support only.`);
+  f.reason(PREVIEW_NO_NOTICE, 0);
+}
+
+/**
+ * Add-on major/minor moves only with the cluster's minor: dated by the minor's end of support or,
+ * in platform support, by the AKS-initiated upgrade. Previews (the cluster's minor or the add-on
+ * itself) have no such rule: their major/minor may move at any time.
+ */
+export function forcedUpgrade(f: Finding, component: string | null, addonName: string, support: ClusterSupport, ctx: Ctx, preview = false): void {
   if (!support.version || !support.minor) return;
+  if (support.preview || preview) {
+    f.reason("No forced-upgrade date is given: on a preview the add-on may change major/minor at any time, so there is no GA notice to count on.", 0);
+    return;
+  }
+  if (support.platform) {
+    platformUpgrade(f, component, addonName, support, support.platform, ctx);
+    return;
+  }
   const end = support.supportEnd;
   const next = nextMinorKey(support.version);
   if (!end) {
@@ -126,6 +151,26 @@ export function forcedUpgrade(f: Finding, component: string | null, addonName: s
     f.reason(`${head}; AKS runs ${listVersions(now)} on ${support.minor}, and the catalog has no version for ${next}.`);
   } else {
     f.reason(`${head}.`);
+  }
+}
+
+/** In platform support the add-on moves when AKS upgrades the cluster to the minor that is N-2 then. */
+function platformUpgrade(f: Finding, component: string | null, addonName: string, support: ClusterSupport, p: PlatformUpgrade, ctx: Ctx): void {
+  const minor = support.minor!;
+  if (!p.date) {
+    f.reason(`Kubernetes ${minor} is in platform support until ${p.untilMinor} becomes GA, a date not known yet; then AKS upgrades the cluster and this add-on's major/minor moves with it.`);
+    return;
+  }
+  f.deadline(p.date, "forced-upgrade", p.source);
+  const target = p.target;
+  const head = `AKS upgrades this cluster from ${minor}${target ? ` to ${target}` : ""} on ${when(ctx, p.date)}, when ${p.untilMinor} becomes GA, and this add-on's major/minor moves with it`;
+  const now = componentVersions(ctx, component, minor);
+  const then = componentVersions(ctx, component, target);
+  if (then.length > 0) {
+    f.reason(`${head}: AKS runs ${listVersions(then)} on ${target}${now.length > 0 ? ` (${listVersions(now)} on ${minor})` : ""}.`);
+    crossings(f, addonName, "addon", now, then, ctx);
+  } else {
+    f.reason(`${head}${target ? `; the catalog has no version of it for ${target}` : ""}.`);
   }
 }
 
@@ -172,6 +217,7 @@ export function classifyIstio(name: string, cluster: ClusterRecord, support: Clu
   const f = new Finding(ctx, "addon", name, revisions.length > 0 ? revisions.join(",") : null, "aks-managed");
   f.stage = entry.stage;
   f.reason("The Istio add-on follows its own revision calendar rather than the cluster's minor.", 0);
+  onPreviewCluster(f, entry.displayName, support);
   if (revisions.length === 0) {
     f.drift = "unknown";
     f.reason("The mesh is on, but no revision was reported.");

@@ -6,8 +6,8 @@ import type { Integration } from "../report.js";
 import type { ExtensionRecord } from "../types.js";
 import { compareMinor, compareVersions, driftAgainst, newestVersion, parseVersion, type Version } from "../versions.js";
 import { type Ctx, Finding, eqi, when } from "./shared.js";
-import { type ClusterSupport, formatMinor } from "./kubernetes.js";
-import { applyLts, forcedUpgrade } from "./addons.js";
+import { type ClusterSupport, formatMinor, PREVIEW_NO_NOTICE } from "./kubernetes.js";
+import { applyLts, forcedUpgrade, onPreviewCluster } from "./addons.js";
 
 // ---------------------------------------------------------------- extensions
 
@@ -31,7 +31,15 @@ export function classifyExtension(ext: ExtensionRecord, support: ClusterSupport,
     f.reason(`${name} is the Azure Arc form; on AKS the supported route is the ${alt.name} ${alt.kind === "addon" ? "add-on" : "extension"}.`);
     f.raise("info");
   }
+  const previewTrain = isPreviewTrain(ext.releaseTrain);
   if (entry.stage === "preview") f.reason(`${name} is in preview: best-effort support only.`);
+  if (previewTrain) {
+    if (f.stage === "ga") f.stage = "preview";
+    f.raise("info");
+    f.reason(`The extension follows the ${ext.releaseTrain} release train, a preview: best-effort support only.`);
+  }
+  if (entry.stage === "preview" || previewTrain) f.reason(PREVIEW_NO_NOTICE, 0);
+  onPreviewCluster(f, name, support);
   if (entry.retirement) {
     const r = entry.retirement;
     f.deadline(r.date, "retirement", r.source);
@@ -71,7 +79,7 @@ export function classifyExtension(ext: ExtensionRecord, support: ClusterSupport,
     }
   }
   if (applyLts(f, name, entry.lts, support, ctx)) f.drift = "out-of-support";
-  if (entry.followsClusterMinor && f.stage !== "retired") forcedUpgrade(f, null, type, support, ctx);
+  if (entry.followsClusterMinor && f.stage !== "retired") forcedUpgrade(f, null, type, support, ctx, entry.stage === "preview" || previewTrain);
   for (const change of ctx.catalog.changes) {
     const a = change.appliesTo;
     if (a.target !== "extension" || !eqi(a.name, type) || a.introducedIn || !change.date) continue;
@@ -80,6 +88,11 @@ export function classifyExtension(ext: ExtensionRecord, support: ClusterSupport,
   }
   if (f.stage === "retired") f.drift = "out-of-support";
   return f.build();
+}
+
+/** `Preview` and `dev` trains (any case) carry pre-release builds; `Stable` is the default. */
+export function isPreviewTrain(train: string | null): boolean {
+  return eqi(train, "preview") || eqi(train, "dev");
 }
 
 /** The newest `count` minor release lines among the known versions, newest first. */

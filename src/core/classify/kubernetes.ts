@@ -6,7 +6,7 @@ import { addDays } from "../dates.js";
 import type { Drift, Integration } from "../report.js";
 import type { ClusterRecord, IsoDate, LocationVersions } from "../types.js";
 import { compareMinor, formatVersion, isPatchBehind, minorKey, minorsBehind, newestVersion, parseVersion, sortVersions, type Version } from "../versions.js";
-import { type Ctx, Finding, disagreement, earliestFact, eqi, gaDate, when } from "./shared.js";
+import { type Ctx, Finding, disagreement, earliestFact, eqi, gaDate, nextMinorKey, when } from "./shared.js";
 
 // ---------------------------------------------------------------- kubernetes
 
@@ -21,13 +21,26 @@ export interface ClusterSupport {
   communityEnd: DatedFact | null;
   /** The day the minor leaves support on this cluster's plan (earliest source). */
   supportEnd: DatedFact | null;
+  /**
+   * Set while the minor is in platform support (N-3): the AKS-initiated upgrade that ends it.
+   * `date` is the GA date of `untilMinor` (null while that date is unknown); `target` is the minor
+   * that is N-2 on that date (null when the catalog cannot tell).
+   */
+  platform: PlatformUpgrade | null;
+}
+
+export interface PlatformUpgrade {
+  untilMinor: string;
+  date: IsoDate | null;
+  target: string | null;
+  source: string;
 }
 
 export function classifyKubernetes(cluster: ClusterRecord, versions: LocationVersions | null, ctx: Ctx): { integration: Integration; support: ClusterSupport } {
   const raw = cluster.currentKubernetesVersion ?? cluster.kubernetesVersion;
   const f = new Finding(ctx, "kubernetes", "kubernetes", raw, "aks-managed");
   const policy = ctx.catalog.policy;
-  const support: ClusterSupport = { version: null, minor: null, lts: false, preview: false, outOfSupport: false, communityEnd: null, supportEnd: null };
+  const support: ClusterSupport = { version: null, minor: null, lts: false, preview: false, outOfSupport: false, communityEnd: null, supportEnd: null, platform: null };
 
   const v = parseVersion(raw);
   if (!v) {
@@ -78,7 +91,10 @@ export function classifyKubernetes(cluster: ClusterRecord, versions: LocationVer
     support.preview = true;
     f.reason(`${minor} is not generally available on AKS until ${ga.date} (catalog).`);
   }
-  if (support.preview) f.reason("Preview versions get best-effort support only, and add-ons on them may change major/minor at any time.");
+  if (support.preview) {
+    f.reason("Preview versions get best-effort support only, and add-ons on them may change major/minor at any time.");
+    f.reason(PREVIEW_NO_NOTICE, 0);
+  }
 
   // Support: live data decides where the region offers (or no longer offers) the minor; else the catalog.
   let decidedByLive = false;
@@ -155,14 +171,27 @@ export function classifyKubernetes(cluster: ClusterRecord, versions: LocationVer
 
   // Out of support: platform support (N-3) until N+4 is GA, then nothing; AKS upgrades such clusters itself.
   if (support.outOfSupport) {
-    const untilMinor = entry?.platformSupportUntilGaOf ?? null;
+    const untilMinor = entry?.platformSupportUntilGaOf ?? `${v.major}.${v.minor + 4}`;
     const platformEnd = !lts ? gaDate(ctx, untilMinor) : null;
+    // Without a GA date for the minor that ends it, platform support has not ended as far as anyone knows.
+    const inPlatform = !lts && entry !== null && (platformEnd === null || platformEnd.date >= ctx.asOf);
     if (supportEnd && supportEnd.date < ctx.asOf) f.reason(`${lts ? "Long-term" : "Community"} support for ${minor} ended on ${when(ctx, supportEnd.date)}.`, 2);
-    if (platformEnd && platformEnd.date >= ctx.asOf) {
+    if (inPlatform) {
       f.stage = "deprecated";
-      f.reason(`${minor} is in platform support until ${untilMinor} becomes GA (${platformEnd.date}): only Azure platform issues are covered, not Kubernetes components or add-ons.`, 2);
-      f.reason(`AKS upgrades clusters on N-3 before they fall to N-4, so expect an AKS-initiated upgrade around ${platformEnd.date}.`, 0);
-      f.deadline(platformEnd.date, "forced-upgrade", policy.platformAutoUpgrade.source);
+      const target = platformEnd ? minorN2On(ctx, platformEnd.date) : null;
+      support.platform = { untilMinor, date: platformEnd?.date ?? null, target, source: policy.platformAutoUpgrade.source };
+      f.reason(
+        `${minor} is in platform support (N-3) until ${untilMinor} becomes GA${platformEnd ? ` (${platformEnd.date})` : ""}: only Azure platform issues are covered, not Kubernetes components or add-ons (nor extensions).`,
+        2,
+      );
+      if (platformEnd) {
+        f.reason(
+          `AKS upgrades clusters on N-3 before they fall to N-4: expect an AKS-initiated upgrade on ${when(ctx, platformEnd.date)}, when ${untilMinor} becomes GA, to ${target ?? "the minor that is N-2 then (not in the catalog yet)"}${target && target !== nextMinorKey(v) ? `, skipping the minors between` : ""}.`,
+        );
+        f.deadline(platformEnd.date, "forced-upgrade", policy.platformAutoUpgrade.source);
+      } else {
+        f.reason(`The GA date of ${untilMinor}, which ends platform support for ${minor}, is not known yet (catalog ${ctx.catalog.version}), so the AKS-initiated upgrade cannot be dated.`);
+      }
     } else {
       f.stage = "retired";
       f.reason(
@@ -211,6 +240,19 @@ export function classifyKubernetes(cluster: ClusterRecord, versions: LocationVer
 
   checkNodePools(cluster, v, lts, f, ctx);
   return { integration: f.build(), support };
+}
+
+/** Why a preview is judged apart: the GA notice rules do not bind it. */
+export const PREVIEW_NO_NOTICE =
+  "On a preview the GA rule does not hold: within one Kubernetes minor add-ons may change major/minor (not only patch), without the 60-day notice GA minors get.";
+
+/** The minor that is N-2 on `date`: the third newest catalog minor GA by then (null when fewer are known). */
+export function minorN2On(ctx: Ctx, date: IsoDate): string | null {
+  const ga = ctx.index.sortedMinors.filter((m) => {
+    const g = earliestFact(m.entry.ga);
+    return g !== null && g.date <= date;
+  });
+  return ga.length >= 3 ? ga[ga.length - 3]!.key : null;
 }
 
 export function formatMinor(v: Version): string {
