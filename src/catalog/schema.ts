@@ -239,6 +239,8 @@ export interface ChangeEntry extends Sourced {
     introducedIn?: string;
     /** Only when the add-on's config lacks this value (case-insensitive key and value). */
     unlessConfig?: { key: string; value: string };
+    /** node-os: pools of this OS may not run this Kubernetes minor or later (`1.33`). */
+    blockedFromMinor?: string;
   };
   replacement: string | null;
 }
@@ -264,6 +266,22 @@ export interface CatalogPolicy {
   openSourceSupport: Sourced;
   /** Preview features get best-effort support only. */
   previewSupport: Sourced;
+  /** Node images older than this many days are unsupported. */
+  nodeImageAge: Sourced & { maxDays: number };
+  /**
+   * What a generic `osSku` runs: `Ubuntu` is `Ubuntu2204` below 1.35 and `Ubuntu2404` from it. The
+   * names on the right are the node-OS keys changes.json uses in `osSkus`.
+   */
+  osSkuByMinor: Sourced & { rules: OsSkuRule[] };
+}
+
+export interface OsSkuRule {
+  /** The generic SKU as Azure reports it (case-insensitive): `Ubuntu`, `AzureLinux`, `CBLMariner`. */
+  osSku: string;
+  fromMinor: string;
+  /** The OS from `fromMinor` on, and before it. */
+  from: string;
+  before: string;
 }
 
 // ---------------------------------------------------------------- the whole

@@ -4,7 +4,8 @@
 import type { DatedFact } from "../../catalog/schema.js";
 import { addDays } from "../dates.js";
 import type { Drift, Integration } from "../report.js";
-import type { ClusterRecord, IsoDate, LocationVersions } from "../types.js";
+import type { AgentPool, ClusterRecord, IsoDate, LocationVersions } from "../types.js";
+import { imageSupportEnd, osLabel, resolveNodeOs } from "./nodeOs.js";
 import { compareMinor, formatVersion, isPatchBehind, minorKey, minorsBehind, newestVersion, parseVersion, sortVersions, type Version } from "../versions.js";
 import { type Ctx, Finding, disagreement, earliestFact, eqi, gaDate, nextMinorKey, when } from "./shared.js";
 
@@ -328,12 +329,34 @@ export function checkNodePools(cluster: ClusterRecord, control: Version, lts: bo
         }
       }
     }
-    for (const change of ctx.catalog.changes) {
-      if (change.appliesTo.target !== "node-os" || !change.appliesTo.osSkus?.some((s) => eqi(s, pool.osSku))) continue;
-      if (change.date) f.deadline(change.date, change.kind, change.source);
-      const replacement = change.replacement ? ` Move to ${change.replacement}.` : "";
-      f.reason(`Node pool "${pool.name}" uses ${pool.osSku}: ${change.subject}${change.date ? ` on ${when(ctx, change.date)}` : ""}.${replacement}`);
-    }
+    judgeNodeOs(pool, pv, f, ctx, worsen);
   }
   f.drift = worst;
+}
+
+/** Node-OS retirements, OS releases barred from the pool's minor, and node images past their age limit. */
+function judgeNodeOs(pool: AgentPool, pv: Version | null, f: Finding, ctx: Ctx, worsen: (d: Drift) => void): void {
+  const os = resolveNodeOs(pool, pv, ctx);
+  if (os.key && os.how) f.reason(`Node pool "${pool.name}" runs ${osLabel(os.key)}, told by ${os.how}.`, 0);
+  for (const change of ctx.catalog.changes) {
+    const a = change.appliesTo;
+    if (a.target !== "node-os" || !a.osSkus?.some((s) => eqi(s, os.key) || eqi(s, pool.osSku))) continue;
+    // The SKU's own spelling when it names the release already (Windows2019); else the resolved release.
+    const label = pool.osSku && (os.key === null || eqi(os.key, pool.osSku)) ? pool.osSku : osLabel(os.key ?? "");
+    const replacement = change.replacement ? ` Move to ${change.replacement}.` : "";
+    if (change.date) f.deadline(change.date, change.kind, change.source);
+    f.reason(`Node pool "${pool.name}" uses ${label}: ${change.subject}${change.date ? ` on ${when(ctx, change.date)}` : ""}.${replacement}`, change.date && change.date < ctx.asOf ? 2 : 1);
+    const blocked = a.blockedFromMinor ? parseVersion(a.blockedFromMinor) : null;
+    if (blocked && pv && compareMinor(pv, blocked) >= 0) {
+      f.reason(`Node pool "${pool.name}" runs ${label} on Kubernetes ${formatMinor(pv)}; AKS does not allow ${label} on ${a.blockedFromMinor} or later.`, 2);
+      f.raise("critical");
+      worsen("out-of-support");
+    }
+  }
+  const image = imageSupportEnd(pool.nodeImageVersion, ctx);
+  if (image && image.end < ctx.asOf) {
+    const limit = ctx.catalog.policy.nodeImageAge;
+    f.deadline(image.end, "end-of-support", limit.source);
+    f.reason(`Node pool "${pool.name}" runs node image ${pool.nodeImageVersion} built on ${image.built}, older than the ${limit.maxDays} days AKS supports (unsupported since ${image.end}); upgrade the node image.`, 2);
+  }
 }
