@@ -48,6 +48,22 @@ export interface ClusterRecord {
    * ManagedFeature. Absent on records made before the reader knew them (treated as none found).
    */
   managedFeatures?: ManagedFeature[];
+  /** `networkProfile` fields cluster-level retirements read (kubenet, Azure NPM, Basic LB); absent = not read. */
+  network?: ClusterNetwork;
+  /** `podIdentityProfile.enabled` (pod-managed identity); null or absent = not reported. */
+  podIdentityEnabled?: boolean | null;
+  /** Flux v1 `sourceControlConfigurations` found on the cluster; absent = not looked for. */
+  fluxV1Configurations?: number;
+}
+
+export interface ClusterNetwork {
+  /** `azure`, `kubenet`, `none` as Azure spells them. */
+  plugin: string | null;
+  pluginMode: string | null;
+  /** `azure` (Azure NPM), `calico`, `cilium`, `none`. */
+  policy: string | null;
+  /** `standard` or `basic`. */
+  loadBalancerSku: string | null;
 }
 
 /**
@@ -77,6 +93,8 @@ export interface AgentPool {
   osType: string | null;
   osSku: string | null;
   count: number | null;
+  /** `VirtualMachineScaleSets`, `AvailabilitySet` or `VirtualMachines`; absent = not read. */
+  type?: string | null;
 }
 
 /** A `Microsoft.KubernetesConfiguration/extensions` resource installed on a cluster. */

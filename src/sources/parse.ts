@@ -9,7 +9,7 @@
  * null ("unknown", never "false"); only a row without a usable cluster id is rejected, and it is
  * rejected with a reason instead of an exception.
  */
-import type { AddonProfile, AgentPool, ClusterRecord, ExtensionRecord, ManagedFeature } from "../core/types.js";
+import type { AddonProfile, AgentPool, ClusterNetwork, ClusterRecord, ExtensionRecord, ManagedFeature } from "../core/types.js";
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 
@@ -117,7 +117,7 @@ function addonProfiles(v: unknown): Record<string, AddonProfile> {
 
 function agentPools(v: unknown): AgentPool[] {
   if (!Array.isArray(v)) return [];
-  return v.filter(isObj).map((p) => ({
+  return v.filter(isObj).map((p) => withPoolType(p, {
     name: str(field(p, "name")) ?? "",
     mode: str(field(p, "mode")),
     orchestratorVersion: str(field(p, "orchestratorVersion")),
@@ -127,6 +127,12 @@ function agentPools(v: unknown): AgentPool[] {
     osSku: str(field(p, "osSKU")),
     count: num(field(p, "count")),
   }));
+}
+
+/** The pool's `type` only when the payload has one: a pool from an older reader stays as it was. */
+function withPoolType(p: Obj, pool: AgentPool): AgentPool {
+  const type = str(field(p, "type"));
+  return type === null ? pool : { ...pool, type };
 }
 
 function powerState(v: unknown): string | null {
@@ -187,7 +193,19 @@ export function parseClusterRow(row: unknown): Parsed<ClusterRecord> {
     powerState: powerState(prop(row, "powerState")),
   };
   cluster.managedFeatures = managedFeatures(row);
+  cluster.network = network(row);
+  cluster.podIdentityEnabled = bool(field(prop(row, "podIdentityProfile"), "enabled"));
   return { ok: true, value: cluster };
+}
+
+/**
+ * The network fields cluster-level retirements read: nested in `networkProfile` (whole resources,
+ * `az aks list`) or projected as top-level columns (CLUSTER_QUERY).
+ */
+function network(row: Obj): ClusterNetwork {
+  const profile = prop(row, "networkProfile");
+  const read = (name: string): string | null => str(field(profile, name)) ?? str(field(row, name));
+  return { plugin: read("networkPlugin"), pluginMode: read("networkPluginMode"), policy: read("networkPolicy"), loadBalancerSku: read("loadBalancerSku") };
 }
 
 /** One extension from a Resource Graph row (projected or whole) or an ARM extension resource. */

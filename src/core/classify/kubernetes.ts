@@ -6,6 +6,7 @@ import { addDays } from "../dates.js";
 import type { Drift, Integration } from "../report.js";
 import type { AgentPool, ClusterRecord, IsoDate, LocationVersions } from "../types.js";
 import { imageSupportEnd, osLabel, resolveNodeOs } from "./nodeOs.js";
+import { judgeClusterFeatures } from "./clusterFeatures.js";
 import { compareMinor, formatVersion, isPatchBehind, minorKey, minorsBehind, newestVersion, parseVersion, sortVersions, type Version } from "../versions.js";
 import { type Ctx, Finding, disagreement, earliestFact, eqi, gaDate, nextMinorKey, when } from "./shared.js";
 
@@ -240,6 +241,7 @@ export function classifyKubernetes(cluster: ClusterRecord, versions: LocationVer
   }
 
   checkNodePools(cluster, v, lts, f, ctx);
+  judgeClusterFeatures(cluster, f, ctx);
   return { integration: f.build(), support };
 }
 
