@@ -62,6 +62,18 @@ const EXTENSION_MARKER = /\/providers\/microsoft\.kubernetesconfiguration\/exten
 
 export const CLUSTER_TYPE = "microsoft.containerservice/managedclusters";
 export const EXTENSION_TYPE = "microsoft.kubernetesconfiguration/extensions";
+/** Flux v1 configurations: their count per cluster feeds the Flux v1 retirement. */
+export const SOURCE_CONTROL_TYPE = "microsoft.kubernetesconfiguration/sourcecontrolconfigurations";
+const CONFIGURATION_MARKER = /\/providers\/microsoft\.kubernetesconfiguration\/sourcecontrolconfigurations\/[^/]+$/i;
+
+/** The cluster a Flux v1 `sourceControlConfigurations` row belongs to, or null when the row is not one. */
+export function clusterIdOfSourceControl(row: unknown): string | null {
+  const id = str(field(row, "id"));
+  const type = str(field(row, "type"))?.toLowerCase();
+  if (!id || (type !== undefined && type !== null && type !== SOURCE_CONTROL_TYPE)) return null;
+  const m = CONFIGURATION_MARKER.exec(id.trim());
+  return m ? id.trim().slice(0, m.index) : null;
+}
 
 /** Splits a managed cluster id, keeping the casing Azure used. */
 export function parseClusterId(id: string): { subscriptionId: string; resourceGroup: string; name: string } | null {
