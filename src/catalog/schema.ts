@@ -82,6 +82,11 @@ export interface AddonEntry extends Sourced {
   retirement: DatedFact | null;
   /** The date AKS support for (part of) the add-on ends without the add-on being retired. */
   endOfSupport: DatedFact | null;
+  /**
+   * `endOfSupport` covers one implementation only: `nginx` = application routing's managed NGINX,
+   * not its Gateway API implementation. Absent: the whole add-on.
+   */
+  endOfSupportOnly?: "nginx";
   /** What to move to. */
   replacement: string | null;
   /** Absent: LTS is not documented as affecting it. */
@@ -273,6 +278,8 @@ export interface CatalogPolicy {
    * names on the right are the node-OS keys changes.json uses in `osSkus`.
    */
   osSkuByMinor: Sourced & { rules: OsSkuRule[] };
+  /** Long-term support from `fromMinor` needs `requires` pools; pools on `notWith` are a finding. */
+  ltsNodeOs: Sourced & { fromMinor: string; requires: string; notWith: string[] };
 }
 
 export interface OsSkuRule {

@@ -264,8 +264,10 @@ function readKubernetes(c: Checker, o: Obj): KubernetesMinor {
 }
 
 function readAddon(c: Checker, o: Obj): AddonEntry {
-  c.known(o, [...SOURCED_KEYS, "name", "displayName", "detection", "stage", "versioning", "versionComponent", "retirement", "endOfSupport", "replacement", "lts"], "");
+  c.known(o, [...SOURCED_KEYS, "name", "displayName", "detection", "stage", "versioning", "versionComponent", "retirement", "endOfSupport", "endOfSupportOnly", "replacement", "lts"], "");
+  const only = c.optionalString(o, "endOfSupportOnly", "");
   return {
+    ...(only !== undefined ? { endOfSupportOnly: c.oneOf(o, "endOfSupportOnly", "", ["nginx"] as const) } : {}),
     name: c.string(o, "name", ""),
     displayName: c.string(o, "displayName", ""),
     detection: c.oneOf(o, "detection", "", ADDON_DETECTIONS),
@@ -514,6 +516,7 @@ const POLICY_KEYS = [
   "previewSupport",
   "nodeImageAge",
   "osSkuByMinor",
+  "ltsNodeOs",
 ] as const satisfies readonly (keyof CatalogPolicy)[];
 
 function readPolicyItem<K extends keyof CatalogPolicy>(c: Checker, key: K, value: unknown): CatalogPolicy[K] {
@@ -540,6 +543,9 @@ function readPolicyItem<K extends keyof CatalogPolicy>(c: Checker, key: K, value
     case "nodeImageAge":
       c.known(o, [...SOURCED_KEYS, "maxDays"], key);
       return { ...base, maxDays: c.count(o, "maxDays", key) } as CatalogPolicy[K];
+    case "ltsNodeOs":
+      c.known(o, [...SOURCED_KEYS, "fromMinor", "requires", "notWith"], key);
+      return { ...base, fromMinor: c.pattern(o, "fromMinor", key, MINOR, MINOR_EXPECTED), requires: c.string(o, "requires", key), notWith: c.strings(o, "notWith", key) } as CatalogPolicy[K];
     case "osSkuByMinor": {
       c.known(o, [...SOURCED_KEYS, "rules"], key);
       const rules = c.array(o, "rules", key).map((r, i) => {

@@ -52,6 +52,11 @@ export interface ClusterRecord {
   network?: ClusterNetwork;
   /** `podIdentityProfile.enabled` (pod-managed identity); null or absent = not reported. */
   podIdentityEnabled?: boolean | null;
+  /**
+   * Application routing's `webAppRouting.nginx.defaultIngressControllerType` (`AnnotationControlled`,
+   * `External`, `Internal`, `None`); null or absent = not reported (the default NGINX controller).
+   */
+  webAppRoutingNginx?: string | null;
   /** Flux v1 `sourceControlConfigurations` found on the cluster; absent = not looked for. */
   fluxV1Configurations?: number;
 }

@@ -207,6 +207,7 @@ export function parseClusterRow(row: unknown): Parsed<ClusterRecord> {
   cluster.managedFeatures = managedFeatures(row);
   cluster.network = network(row);
   cluster.podIdentityEnabled = bool(field(prop(row, "podIdentityProfile"), "enabled"));
+  cluster.webAppRoutingNginx = str(path(webAppRouting, "nginx", "defaultIngressControllerType"));
   return { ok: true, value: cluster };
 }
 

@@ -66,10 +66,15 @@ export function classifyAddon(addon: EnabledAddon, cluster: ClusterRecord, suppo
   } else if (entry.stage === "retired") {
     f.reason(`${name} is retired${entry.note ? `: ${entry.note}` : "."}${entry.replacement ? ` Use the ${entry.replacement} instead.` : ""}`);
   }
-  if (entry.endOfSupport) {
+  let supportEnded = false;
+  if (entry.endOfSupport && entry.endOfSupportOnly === "nginx" && eqi(cluster.webAppRoutingNginx, "None")) {
+    // The dates are NGINX's: with no default NGINX controller the add-on runs the Gateway API side only.
+    f.reason(`The default NGINX controller is off (webAppRouting.nginx.defaultIngressControllerType = None), so the managed NGINX end of support (${entry.endOfSupport.date}) does not apply to the add-on itself; it still applies to any NginxIngressController resources created by hand.`);
+  } else if (entry.endOfSupport) {
     const e = entry.endOfSupport;
+    supportEnded = e.date < ctx.asOf;
     f.deadline(e.date, "end-of-support", e.source);
-    f.reason(`${e.date < ctx.asOf ? "Support ended" : "Support ends"} for ${name} on ${when(ctx, e.date)}.${entry.replacement ? ` Move to the ${entry.replacement}.` : ""}`, 2);
+    f.reason(`${supportEnded ? "Support ended" : "Support ends"} for ${name} on ${when(ctx, e.date)}.${entry.replacement ? ` Move to the ${entry.replacement}.` : ""}`, 2);
   }
   if (entry.stage === "preview") {
     f.reason(`${name} is in preview: best-effort support only, and its major/minor may change at any time.`);
@@ -82,7 +87,7 @@ export function classifyAddon(addon: EnabledAddon, cluster: ClusterRecord, suppo
   if (f.stage !== "retired") forcedUpgrade(f, entry.versionComponent, addon.name, support, ctx, entry.stage === "preview");
   applyAddonChanges(f, addon, ctx);
 
-  if (f.stage === "retired" || ltsEnded) f.drift = "out-of-support";
+  if (f.stage === "retired" || ltsEnded || supportEnded) f.drift = "out-of-support";
   else if (support.outOfSupport) {
     f.drift = "out-of-support";
     f.reason(`Kubernetes ${support.minor} is out of support, and platform support does not cover add-ons.`, 2);

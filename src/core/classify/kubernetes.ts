@@ -137,6 +137,7 @@ export function classifyKubernetes(cluster: ClusterRecord, versions: LocationVer
     }
   } else {
     f.reason(`No live version data for ${cluster.location || "the cluster's region"}; support judged from catalog ${ctx.catalog.version}.`, 0);
+    if (lts) f.reason(`Under long-term support only the ${policy.ltsSupportedPatches.count} newest patches of ${minor} are supported; without the region's live patch list that could not be checked for ${raw}.`, 0);
   }
 
   if (!decidedByLive) {
@@ -234,7 +235,10 @@ export function classifyKubernetes(cluster: ClusterRecord, versions: LocationVer
         const keep = policy.ltsSupportedPatches.count;
         const newestPatches = sortVersions(liveMinor.patchVersions).slice(-keep);
         if (!newestPatches.some((p) => samePatch(p, v))) {
-          f.reason(`Under long-term support only the ${keep} newest patches of ${minor} are supported (${newestPatches.join(", ")}).`);
+          // Outside the supported patches the cluster is not covered by LTS: a drift, not a footnote.
+          f.reason(`Under long-term support only the ${keep} newest patches of ${minor} are supported (${newestPatches.join(", ")}); ${formatVersion(v)} is not one of them.`, 2);
+          if (f.drift === "current") f.drift = "patch-behind";
+          f.raise("warning");
         }
       }
     }
@@ -332,6 +336,7 @@ export function checkNodePools(cluster: ClusterRecord, control: Version, lts: bo
       }
     }
     judgeNodeOs(pool, pv, f, ctx, worsen);
+    if (lts) judgeLtsNodeOs(pool, pv, control, f, ctx);
   }
   f.drift = worst;
 }
@@ -361,4 +366,15 @@ function judgeNodeOs(pool: AgentPool, pv: Version | null, f: Finding, ctx: Ctx, 
     f.deadline(image.end, "end-of-support", limit.source);
     f.reason(`Node pool "${pool.name}" runs node image ${pool.nodeImageVersion} built on ${image.built}, older than the ${limit.maxDays} days AKS supports (unsupported since ${image.end}); upgrade the node image.`, 2);
   }
+}
+
+/** Long-term support on newer minors needs a newer Ubuntu first: an older Ubuntu pool is a finding. */
+function judgeLtsNodeOs(pool: AgentPool, pv: Version | null, control: Version, f: Finding, ctx: Ctx): void {
+  const rule = ctx.catalog.policy.ltsNodeOs;
+  const from = parseVersion(rule.fromMinor);
+  if (!from || compareMinor(control, from) < 0) return;
+  const os = resolveNodeOs(pool, pv, ctx);
+  if (!os.key || !rule.notWith.some((n) => eqi(n, os.key))) return;
+  f.reason(`Node pool "${pool.name}" runs ${osLabel(os.key)}; long-term support on ${rule.fromMinor} and later needs ${osLabel(rule.requires)} pools first.`, 2);
+  f.raise("warning");
 }
