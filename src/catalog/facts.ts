@@ -85,7 +85,7 @@ export function listCatalogFacts(catalog: Catalog): CatalogFact[] {
     const ref = `istio.json ${r.revision}`;
     push({ kind: "revision-end-of-life", subject: `Istio add-on revision ${r.revision} reaches end of life`, appliesTo: `addon istio ${r.revision}`, used: true, ref: `${ref} endOfLife` }, r.endOfLife);
     if (r.deprecated) {
-      push({ kind: "revision-deprecated", subject: `Istio add-on revision ${r.revision} is deprecated (no new installs)`, appliesTo: `addon istio ${r.revision}`, used: false, ref: `${ref} deprecated` }, r.deprecated);
+      push({ kind: "revision-deprecated", subject: `Istio add-on revision ${r.revision} is deprecated (no new installs)`, appliesTo: `addon istio ${r.revision}`, used: true, ref: `${ref} deprecated` }, r.deprecated);
     }
   }
 

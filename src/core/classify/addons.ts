@@ -232,29 +232,48 @@ export function classifyIstio(name: string, cluster: ClusterRecord, support: Clu
   let ended = false;
   let unknown = false;
   const plan = support.lts ? "long-term support" : "standard";
+  // During a canary upgrade two revisions run: the mesh is judged by the newer one, and the older
+  // one's end of life is the date to finish the upgrade by, not the mesh's end.
+  const newest = revisions.at(-1)!;
+  if (revisions.length > 1) f.reason(`A canary upgrade is in progress (${revisions.join(", ")}); the mesh is judged by ${newest}.`);
   for (const revision of revisions) {
+    const isNewest = revision === newest;
     const r = ctx.index.istio.get(revision.toLowerCase());
     if (!r) {
-      unknown = true;
+      unknown = unknown || isNewest;
       f.reason(`The catalog (${ctx.catalog.version}) does not know Istio revision "${revision}".`);
       continue;
     }
     const eol = earliestFact(r.endOfLife);
     if (eol) {
       f.deadline(eol.date, "end-of-support", eol.source);
-      if (eol.date < ctx.asOf) ended = true;
-      f.reason(
-        eol.date < ctx.asOf
-          ? `Revision ${revision} reached end of life on ${eol.date}${estimateNote(eol)}.`
-          : `Revision ${revision} is supported until ${when(ctx, eol.date)}${estimateNote(eol)}.`,
-      );
+      if (isNewest && eol.date < ctx.asOf) ended = true;
+      if (!isNewest) {
+        f.reason(
+          eol.date < ctx.asOf
+            ? `Revision ${revision} reached end of life on ${eol.date}${estimateNote(eol)}: finish the canary upgrade to ${newest} and remove it.`
+            : `Finish the canary upgrade to ${newest} by ${when(ctx, eol.date)}, when revision ${revision} reaches end of life${estimateNote(eol)}.`,
+          eol.date < ctx.asOf ? 2 : 1,
+        );
+      } else {
+        f.reason(
+          eol.date < ctx.asOf
+            ? `Revision ${revision} reached end of life on ${eol.date}${estimateNote(eol)}.`
+            : `Revision ${revision} is supported until ${when(ctx, eol.date)}${estimateNote(eol)}.`,
+        );
+      }
       const said = disagreement(r.endOfLife, `the end of life of ${revision}`);
       if (said) f.reason(said, 0);
     }
+    // Revision n-2 is deprecated (no new installs) some weeks after n rolls out everywhere.
+    const deprecated = earliestFact(r.deprecated);
+    if (deprecated && deprecated.date <= ctx.asOf && !(eol && eol.date < ctx.asOf)) {
+      f.reason(`Revision ${revision} is deprecated since ${deprecated.date}: no new installs, and AKS supports it only until its end of life.`);
+    }
     const compatible = support.lts ? r.compatibleLtsMinors : r.compatibleMinors;
     if (support.minor && !compatible.includes(support.minor)) {
-      broken = true;
-      f.reason(`Revision ${revision} is not listed as compatible with Kubernetes ${support.minor} on the ${plan} plan.`, 2);
+      if (isNewest) broken = true;
+      f.reason(`Revision ${revision} is not listed as compatible with Kubernetes ${support.minor} on the ${plan} plan.`, isNewest ? 2 : 1);
     }
   }
   const current = revisions.map(parseAsmRevision).filter((x): x is Version => x !== null).sort(compareVersions).at(-1);

@@ -59,6 +59,11 @@ export function classifyExtension(ext: ExtensionRecord, support: ClusterSupport,
     f.reason(`The catalog lists no releases of ${type}, so drift could not be judged.`, 0);
   } else {
     f.drift = driftAgainst(current, known);
+    if (ext.autoUpgradeMinorVersion === false && (f.drift === "minor-behind" || f.drift === "patch-behind")) {
+      // Nothing will move it: the gap stays until someone upgrades by hand.
+      f.reason(`Auto-upgrade is off and ${current.raw} is behind ${known.raw}: it stays behind, missing fixes, until it is upgraded by hand.`);
+      f.raise("warning");
+    }
     const knownEntry = entry.knownVersions.find((k) => parseVersion(k.version) && compareVersions(parseVersion(k.version)!, known) === 0);
     if (f.drift !== "current") f.reason(`Installed ${current.raw}; the newest release the catalog knows is ${known.raw}${knownEntry?.released ? ` (${knownEntry.released.slice(0, 7)})` : ""}.`);
     if (entry.supportedMinors) {
@@ -85,6 +90,10 @@ export function classifyExtension(ext: ExtensionRecord, support: ClusterSupport,
     if (a.target !== "extension" || !eqi(a.name, type) || a.introducedIn || !change.date) continue;
     f.deadline(change.date, change.kind, change.source);
     f.reason(`${change.subject} on ${when(ctx, change.date)}.`, change.date < ctx.asOf ? 2 : 1);
+  }
+  if (support.outOfSupport) {
+    f.drift = "out-of-support";
+    f.reason(`Kubernetes ${support.minor} is out of support; extensions are not supported on it${support.platform ? " (platform support covers the Azure platform only)" : ""}.`, 2);
   }
   if (f.stage === "retired") f.drift = "out-of-support";
   return f.build();
