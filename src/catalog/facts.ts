@@ -157,6 +157,11 @@ export const JUDGED_CLUSTER_FEATURES: readonly string[] = [
   "agentPool.AvailabilitySet",
   "podIdentityProfile",
   "sourceControlConfigurations",
+  "enablePodSecurityPolicy",
+  "workloadRuntime.WasmWasi",
+  "enableCustomCATrust",
+  "aks-disable-kubelet-serving-certificate-rotation",
+  "skip-gpu-driver-install",
 ];
 
 /** The facts dated from `asOf` to `days` days after it, inclusive. */

@@ -50,6 +50,8 @@ export interface ClusterRecord {
   managedFeatures?: ManagedFeature[];
   /** `networkProfile` fields cluster-level retirements read (kubenet, Azure NPM, Basic LB); absent = not read. */
   network?: ClusterNetwork;
+  /** `enablePodSecurityPolicy`, a property AKS removed from its API; null or absent = not reported. */
+  podSecurityPolicyEnabled?: boolean | null;
   /** `podIdentityProfile.enabled` (pod-managed identity); null or absent = not reported. */
   podIdentityEnabled?: boolean | null;
   /**
@@ -100,6 +102,12 @@ export interface AgentPool {
   count: number | null;
   /** `VirtualMachineScaleSets`, `AvailabilitySet` or `VirtualMachines`; absent = not read. */
   type?: string | null;
+  /** `workloadRuntime` (`OCIContainer`, `WasmWasi`, `KataVmIsolation`); absent = not reported. */
+  workloadRuntime?: string | null;
+  /** The preview property `enableCustomCATrust`; absent = not reported. */
+  enableCustomCATrust?: boolean | null;
+  /** The pool's own `tags` (some retired opt-outs are tags); absent = none reported. */
+  tags?: Record<string, string>;
 }
 
 /** A `Microsoft.KubernetesConfiguration/extensions` resource installed on a cluster. */

@@ -141,10 +141,18 @@ function agentPools(v: unknown): AgentPool[] {
   }));
 }
 
-/** The pool's `type` only when the payload has one: a pool from an older reader stays as it was. */
+/** Fields retirements read, each only when the payload has it: a pool without them stays as it was. */
 function withPoolType(p: Obj, pool: AgentPool): AgentPool {
+  const out: AgentPool = { ...pool };
   const type = str(field(p, "type"));
-  return type === null ? pool : { ...pool, type };
+  if (type !== null) out.type = type;
+  const runtime = str(field(p, "workloadRuntime"));
+  if (runtime !== null) out.workloadRuntime = runtime;
+  const customCa = bool(field(p, "enableCustomCATrust"));
+  if (customCa !== null) out.enableCustomCATrust = customCa;
+  const tags = field(p, "tags");
+  if (isObj(tags) && Object.keys(tags).length > 0) out.tags = stringMap(tags);
+  return out;
 }
 
 function powerState(v: unknown): string | null {
@@ -207,6 +215,7 @@ export function parseClusterRow(row: unknown): Parsed<ClusterRecord> {
   cluster.managedFeatures = managedFeatures(row);
   cluster.network = network(row);
   cluster.podIdentityEnabled = bool(field(prop(row, "podIdentityProfile"), "enabled"));
+  cluster.podSecurityPolicyEnabled = bool(prop(row, "enablePodSecurityPolicy"));
   cluster.webAppRoutingNginx = str(path(webAppRouting, "nginx", "defaultIngressControllerType"));
   return { ok: true, value: cluster };
 }

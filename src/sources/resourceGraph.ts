@@ -49,6 +49,7 @@ export const CLUSTER_QUERY = [
   "    networkPolicy = properties.networkProfile.networkPolicy,",
   "    loadBalancerSku = properties.networkProfile.loadBalancerSku,",
   "    podIdentityProfile = properties.podIdentityProfile,",
+  "    enablePodSecurityPolicy = properties.enablePodSecurityPolicy,",
   "    oidcIssuerEnabled = properties.oidcIssuerProfile.enabled,",
   "    workloadIdentityEnabled = properties.securityProfile.workloadIdentity.enabled,",
   "    provisioningState = properties.provisioningState,",

@@ -89,3 +89,38 @@ describe("the fields are read from every shape", () => {
     expect(r.ok && r.value).toMatchObject({ network: { plugin: "kubenet", policy: "azure", loadBalancerSku: "basic" }, podIdentityEnabled: true, agentPools: [{ type: "AvailabilitySet" }] });
   });
 });
+
+describe("the other cluster-level retirements in the facts", () => {
+  it("PodSecurityPolicy, WASI pools, the preview custom CA property and retired pool tags each get their date", () => {
+    const c = cluster("1.34.2", {
+      podSecurityPolicyEnabled: true,
+      agentPools: [
+        pool("system", "1.34.2"),
+        pool("wasm", "1.34.2", { workloadRuntime: "WasmWasi" }),
+        pool("ca", "1.34.2", { enableCustomCATrust: true }),
+        pool("legacy", "1.34.2", { tags: { "aks-disable-kubelet-serving-certificate-rotation": "true" } }),
+        pool("gpu", "1.34.2", { tags: { SkipGPUDriverInstall: "true" } }),
+      ],
+    });
+    const i = k8s(c, "2026-01-15");
+    const dates = i.deadlines.filter((d) => d.kind === "retirement").map((d) => d.date);
+    expect(dates).toEqual(expect.arrayContaining(["2025-03-01", "2025-05-05", "2026-09-14", "2027-04-01", "2025-08-14"]));
+    expect(reasons(i)).toMatch(/workloadRuntime = "WasmWasi" \("wasm"\)/);
+    expect(reasons(i)).toMatch(/enableCustomCATrust = true \("ca"\)/);
+  });
+
+  it("a pool tag set to false is not the opt-out", () => {
+    const c = cluster("1.34.2", { agentPools: [pool("legacy", "1.34.2", { tags: { "aks-disable-kubelet-serving-certificate-rotation": "false" } })] });
+    expect(k8s(c, "2026-01-15").deadlines.some((d) => d.date === "2027-04-01")).toBe(false);
+  });
+
+  it("the pool fields are read from a whole resource", () => {
+    const r = parseClusterRow({
+      id: ID,
+      type: "Microsoft.ContainerService/managedClusters",
+      location: "westeurope",
+      properties: { enablePodSecurityPolicy: true, agentPoolProfiles: [{ name: "wasm", workloadRuntime: "WasmWasi", enableCustomCATrust: true, tags: { SkipGPUDriverInstall: "true" } }] },
+    });
+    expect(r.ok && r.value).toMatchObject({ podSecurityPolicyEnabled: true, agentPools: [{ workloadRuntime: "WasmWasi", enableCustomCATrust: true, tags: { SkipGPUDriverInstall: "true" } }] });
+  });
+});

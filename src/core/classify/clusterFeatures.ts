@@ -1,6 +1,7 @@
 /**
  * Cluster-level features that AKS retires (kubenet, Azure Network Policy Manager, Basic Load
- * Balancer, availability-set pools, pod-managed identity, Flux v1): detected from the cluster's
+ * Balancer, availability-set pools, pod-managed identity, Flux v1, PodSecurityPolicy, WASI pools,
+ * the preview custom CA property and two retired node pool tags): detected from the cluster's
  * own fields and judged on its `kubernetes` integration, as node-OS findings are, from the
  * catalog's `cluster-feature` changes.
  */
@@ -23,6 +24,11 @@ export const DETECTED_CLUSTER_FEATURES = [
   "agentPool.AvailabilitySet",
   "podIdentityProfile",
   "sourceControlConfigurations",
+  "enablePodSecurityPolicy",
+  "workloadRuntime.WasmWasi",
+  "enableCustomCATrust",
+  "aks-disable-kubelet-serving-certificate-rotation",
+  "skip-gpu-driver-install",
 ] as const;
 
 export function detectClusterFeatures(cluster: ClusterRecord): DetectedFeature[] {
@@ -42,8 +48,24 @@ export function detectClusterFeatures(cluster: ClusterRecord): DetectedFeature[]
   const sets = (cluster.agentPools ?? []).filter((p) => eqi(p.type, "AvailabilitySet"));
   if (sets.length > 0) out.push({ name: "agentPool.AvailabilitySet", evidence: `agentPoolProfiles[].type = "AvailabilitySet" (${names(sets)})` });
   if (cluster.podIdentityEnabled === true) out.push({ name: "podIdentityProfile", evidence: "podIdentityProfile.enabled = true" });
+  if (cluster.podSecurityPolicyEnabled === true) out.push({ name: "enablePodSecurityPolicy", evidence: "enablePodSecurityPolicy = true" });
+  const pools = cluster.agentPools ?? [];
+  const wasi = pools.filter((p) => eqi(p.workloadRuntime, "WasmWasi"));
+  if (wasi.length > 0) out.push({ name: "workloadRuntime.WasmWasi", evidence: `agentPoolProfiles[].workloadRuntime = "WasmWasi" (${names(wasi)})` });
+  const customCa = pools.filter((p) => p.enableCustomCATrust === true);
+  if (customCa.length > 0) out.push({ name: "enableCustomCATrust", evidence: `agentPoolProfiles[].enableCustomCATrust = true (${names(customCa)})` });
+  const optOut = pools.filter((p) => eqi(poolTag(p, "aks-disable-kubelet-serving-certificate-rotation"), "true"));
+  if (optOut.length > 0) out.push({ name: "aks-disable-kubelet-serving-certificate-rotation", evidence: `the node pool tag aks-disable-kubelet-serving-certificate-rotation=true (${names(optOut)})` });
+  // The tag has been written both ways (SkipGPUDriverInstall, skip-gpu-driver-install).
+  const skipGpu = pools.filter((p) => Object.keys(p.tags ?? {}).some((k) => k.replace(/[^a-z]/gi, "").toLowerCase() === "skipgpudriverinstall"));
+  if (skipGpu.length > 0) out.push({ name: "skip-gpu-driver-install", evidence: `the node pool tag to skip the GPU driver install (${names(skipGpu)})` });
   if ((cluster.fluxV1Configurations ?? 0) > 0) out.push({ name: "sourceControlConfigurations", evidence: `${cluster.fluxV1Configurations} Flux v1 sourceControlConfigurations` });
   return out;
+}
+
+function poolTag(pool: { tags?: Record<string, string> }, key: string): string | null {
+  const found = Object.keys(pool.tags ?? {}).find((k) => k.toLowerCase() === key.toLowerCase());
+  return found === undefined ? null : pool.tags![found]!;
 }
 
 function names(pools: { name: string }[]): string {
