@@ -127,14 +127,14 @@ export function onPreviewCluster(f: Finding, name: string, support: ClusterSuppo
  * in platform support, by the AKS-initiated upgrade. Previews (the cluster's minor or the add-on
  * itself) have no such rule: their major/minor may move at any time.
  */
-export function forcedUpgrade(f: Finding, component: string | null, addonName: string, support: ClusterSupport, ctx: Ctx, preview = false): void {
+export function forcedUpgrade(f: Finding, component: string | null, addonName: string, support: ClusterSupport, ctx: Ctx, preview = false, target: "addon" | "extension" = "addon"): void {
   if (!support.version || !support.minor) return;
   if (support.preview || preview) {
     f.reason("No forced-upgrade date is given: on a preview the add-on may change major/minor at any time, so there is no GA notice to count on.", 0);
     return;
   }
   if (support.platform) {
-    platformUpgrade(f, component, addonName, support, support.platform, ctx);
+    platformUpgrade(f, component, addonName, support, support.platform, ctx, target);
     return;
   }
   const end = support.supportEnd;
@@ -160,22 +160,22 @@ export function forcedUpgrade(f: Finding, component: string | null, addonName: s
 }
 
 /** In platform support the add-on moves when AKS upgrades the cluster to the minor that is N-2 then. */
-function platformUpgrade(f: Finding, component: string | null, addonName: string, support: ClusterSupport, p: PlatformUpgrade, ctx: Ctx): void {
+function platformUpgrade(f: Finding, component: string | null, addonName: string, support: ClusterSupport, p: PlatformUpgrade, ctx: Ctx, target: "addon" | "extension"): void {
   const minor = support.minor!;
   if (!p.date) {
     f.reason(`Kubernetes ${minor} is in platform support until ${p.untilMinor} becomes GA, a date not known yet; then AKS upgrades the cluster and this add-on's major/minor moves with it.`);
     return;
   }
   f.deadline(p.date, "forced-upgrade", p.source);
-  const target = p.target;
-  const head = `AKS upgrades this cluster from ${minor}${target ? ` to ${target}` : ""} on ${when(ctx, p.date)}, when ${p.untilMinor} becomes GA, and this add-on's major/minor moves with it`;
+  const to = p.target;
+  const head = `AKS upgrades this cluster from ${minor}${to ? ` to ${to}` : ""} on ${when(ctx, p.date)}, when ${p.untilMinor} becomes GA, and this add-on's major/minor moves with it`;
   const now = componentVersions(ctx, component, minor);
-  const then = componentVersions(ctx, component, target);
+  const then = componentVersions(ctx, component, to);
   if (then.length > 0) {
-    f.reason(`${head}: AKS runs ${listVersions(then)} on ${target}${now.length > 0 ? ` (${listVersions(now)} on ${minor})` : ""}.`);
-    crossings(f, addonName, "addon", now, then, ctx);
+    f.reason(`${head}: AKS runs ${listVersions(then)} on ${to}${now.length > 0 ? ` (${listVersions(now)} on ${minor})` : ""}.`);
+    crossings(f, addonName, target, now, then, ctx);
   } else {
-    f.reason(`${head}${target ? `; the catalog has no version of it for ${target}` : ""}.`);
+    f.reason(`${head}${to ? `; the catalog has no version of it for ${to}` : ""}.`);
   }
 }
 

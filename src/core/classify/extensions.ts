@@ -84,7 +84,7 @@ export function classifyExtension(ext: ExtensionRecord, support: ClusterSupport,
     }
   }
   if (applyLts(f, name, entry.lts, support, ctx)) f.drift = "out-of-support";
-  if (entry.followsClusterMinor && f.stage !== "retired") forcedUpgrade(f, null, type, support, ctx, entry.stage === "preview" || previewTrain);
+  if (entry.followsClusterMinor && f.stage !== "retired") forcedUpgrade(f, null, type, support, ctx, entry.stage === "preview" || previewTrain, "extension");
   for (const change of ctx.catalog.changes) {
     const a = change.appliesTo;
     if (a.target !== "extension" || !eqi(a.name, type) || a.introducedIn || !change.date) continue;
