@@ -347,7 +347,8 @@ function judgeNodeOs(pool: AgentPool, pv: Version | null, f: Finding, ctx: Ctx, 
   if (os.key && os.how) f.reason(`Node pool "${pool.name}" runs ${osLabel(os.key)}, told by ${os.how}.`, 0);
   for (const change of ctx.catalog.changes) {
     const a = change.appliesTo;
-    if (a.target !== "node-os" || !a.osSkus?.some((s) => eqi(s, os.key) || eqi(s, pool.osSku))) continue;
+    // The resolved release decides (an image name beats a SKU that says otherwise); the raw SKU only when unresolved.
+    if (a.target !== "node-os" || !a.osSkus?.some((s) => eqi(s, os.key ?? pool.osSku))) continue;
     // The SKU's own spelling when it names the release already (Windows2019); else the resolved release.
     const label = pool.osSku && (os.key === null || eqi(os.key, pool.osSku)) ? pool.osSku : osLabel(os.key ?? "");
     const replacement = change.replacement ? ` Move to ${change.replacement}.` : "";

@@ -6,8 +6,7 @@
 import { addDays, isIsoDate } from "../dates.js";
 import type { AgentPool, IsoDate } from "../types.js";
 import { compareMinor, parseVersion, type Version } from "../versions.js";
-import type { Ctx } from "./shared.js";
-import { eqi } from "./shared.js";
+import { type Ctx, eqi } from "./shared.js";
 
 export interface NodeOs {
   /** The node-OS key changes.json uses (`Ubuntu2204`, `AzureLinux2`, `Windows2019`); null when unknown. */
