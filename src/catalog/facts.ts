@@ -85,7 +85,7 @@ export function listCatalogFacts(catalog: Catalog): CatalogFact[] {
     const ref = `istio.json ${r.revision}`;
     push({ kind: "revision-end-of-life", subject: `Istio add-on revision ${r.revision} reaches end of life`, appliesTo: `addon istio ${r.revision}`, used: true, ref: `${ref} endOfLife` }, r.endOfLife);
     if (r.deprecated) {
-      push({ kind: "revision-deprecated", subject: `Istio add-on revision ${r.revision} is deprecated (no new installs)`, appliesTo: `addon istio ${r.revision}`, used: false, ref: `${ref} deprecated` }, r.deprecated);
+      push({ kind: "revision-deprecated", subject: `Istio add-on revision ${r.revision} is deprecated (no new installs)`, appliesTo: `addon istio ${r.revision}`, used: true, ref: `${ref} deprecated` }, r.deprecated);
     }
   }
 
@@ -126,8 +126,10 @@ function changeAppliesTo(c: ChangeEntry): string {
 /**
  * Whether a classifier rule reads the change. Mirrors src/core/classify: add-on changes are read by
  * the add-on rules (Istio's only when tied to a revision), extension and node-OS changes by theirs;
- * Kubernetes-behaviour, cluster-feature and open-source changes have no rule yet. Extend this when
- * a rule is added (test/catalog/facts.test.ts checks the used ones reach a report).
+ * cluster-feature changes by classify/clusterFeatures.ts for the features it detects (JUDGED_CLUSTER_FEATURES
+ * mirrors its list; test/core/judgement-features.test.ts keeps them equal); Kubernetes-behaviour and
+ * open-source changes have no rule yet. Extend this when a rule is added (test/catalog/facts.test.ts
+ * checks the used ones reach a report).
  */
 export function changeIsJudged(c: ChangeEntry, catalog: Pick<Catalog, "addons">): boolean {
   const a = c.appliesTo;
@@ -139,10 +141,28 @@ export function changeIsJudged(c: ChangeEntry, catalog: Pick<Catalog, "addons">)
     case "extension":
     case "node-os":
       return true;
+    case "cluster-feature":
+      return JUDGED_CLUSTER_FEATURES.some((name) => name.toLowerCase() === (a.name ?? "").toLowerCase());
     default:
       return false;
   }
 }
+
+/** Cluster features the classifier detects (src/core/classify/clusterFeatures.ts DETECTED_CLUSTER_FEATURES). */
+export const JUDGED_CLUSTER_FEATURES: readonly string[] = [
+  "kubenet",
+  "networkPolicy.azure.linux",
+  "networkPolicy.azure.windows",
+  "loadBalancerSku.basic",
+  "agentPool.AvailabilitySet",
+  "podIdentityProfile",
+  "sourceControlConfigurations",
+  "enablePodSecurityPolicy",
+  "workloadRuntime.WasmWasi",
+  "enableCustomCATrust",
+  "aks-disable-kubelet-serving-certificate-rotation",
+  "skip-gpu-driver-install",
+];
 
 /** The facts dated from `asOf` to `days` days after it, inclusive. */
 export function upcomingFacts(facts: readonly CatalogFact[], asOf: IsoDate, days: number): CatalogFact[] {

@@ -82,6 +82,11 @@ export interface AddonEntry extends Sourced {
   retirement: DatedFact | null;
   /** The date AKS support for (part of) the add-on ends without the add-on being retired. */
   endOfSupport: DatedFact | null;
+  /**
+   * `endOfSupport` covers one implementation only: `nginx` = application routing's managed NGINX,
+   * not its Gateway API implementation. Absent: the whole add-on.
+   */
+  endOfSupportOnly?: "nginx";
   /** What to move to. */
   replacement: string | null;
   /** Absent: LTS is not documented as affecting it. */
@@ -239,6 +244,8 @@ export interface ChangeEntry extends Sourced {
     introducedIn?: string;
     /** Only when the add-on's config lacks this value (case-insensitive key and value). */
     unlessConfig?: { key: string; value: string };
+    /** node-os: pools of this OS may not run this Kubernetes minor or later (`1.33`). */
+    blockedFromMinor?: string;
   };
   replacement: string | null;
 }
@@ -264,6 +271,24 @@ export interface CatalogPolicy {
   openSourceSupport: Sourced;
   /** Preview features get best-effort support only. */
   previewSupport: Sourced;
+  /** Node images older than this many days are unsupported. */
+  nodeImageAge: Sourced & { maxDays: number };
+  /**
+   * What a generic `osSku` runs: `Ubuntu` is `Ubuntu2204` below 1.35 and `Ubuntu2404` from it. The
+   * names on the right are the node-OS keys changes.json uses in `osSkus`.
+   */
+  osSkuByMinor: Sourced & { rules: OsSkuRule[] };
+  /** Long-term support from `fromMinor` needs `requires` pools; pools on `notWith` are a finding. */
+  ltsNodeOs: Sourced & { fromMinor: string; requires: string; notWith: string[] };
+}
+
+export interface OsSkuRule {
+  /** The generic SKU as Azure reports it (case-insensitive): `Ubuntu`, `AzureLinux`, `CBLMariner`. */
+  osSku: string;
+  fromMinor: string;
+  /** The OS from `fromMinor` on, and before it. */
+  from: string;
+  before: string;
 }
 
 // ---------------------------------------------------------------- the whole

@@ -264,8 +264,10 @@ function readKubernetes(c: Checker, o: Obj): KubernetesMinor {
 }
 
 function readAddon(c: Checker, o: Obj): AddonEntry {
-  c.known(o, [...SOURCED_KEYS, "name", "displayName", "detection", "stage", "versioning", "versionComponent", "retirement", "endOfSupport", "replacement", "lts"], "");
+  c.known(o, [...SOURCED_KEYS, "name", "displayName", "detection", "stage", "versioning", "versionComponent", "retirement", "endOfSupport", "endOfSupportOnly", "replacement", "lts"], "");
+  const only = c.optionalString(o, "endOfSupportOnly", "");
   return {
+    ...(only !== undefined ? { endOfSupportOnly: c.oneOf(o, "endOfSupportOnly", "", ["nginx"] as const) } : {}),
     name: c.string(o, "name", ""),
     displayName: c.string(o, "displayName", ""),
     detection: c.oneOf(o, "detection", "", ADDON_DETECTIONS),
@@ -384,7 +386,7 @@ function readOpenSource(c: Checker, o: Obj): OpenSourceSignature {
 function readChange(c: Checker, o: Obj): ChangeEntry {
   c.known(o, [...SOURCED_KEYS, "id", "subject", "kind", "date", "estimated", "appliesTo", "replacement"], "");
   const a = c.object(o.appliesTo, "appliesTo") ?? {};
-  c.known(a, ["target", "name", "osSkus", "introducedIn", "unlessConfig"], "appliesTo");
+  c.known(a, ["target", "name", "osSkus", "introducedIn", "unlessConfig", "blockedFromMinor"], "appliesTo");
   const appliesTo: ChangeEntry["appliesTo"] = {
     target: c.oneOf(a, "target", "appliesTo", CHANGE_TARGETS),
     name: c.nullableString(a, "name", "appliesTo"),
@@ -397,6 +399,7 @@ function readChange(c: Checker, o: Obj): ChangeEntry {
     c.known(u, ["key", "value"], "appliesTo.unlessConfig");
     appliesTo.unlessConfig = { key: c.string(u, "key", "appliesTo.unlessConfig"), value: c.string(u, "value", "appliesTo.unlessConfig") };
   }
+  if (a.blockedFromMinor !== undefined) appliesTo.blockedFromMinor = c.pattern(a, "blockedFromMinor", "appliesTo", MINOR, MINOR_EXPECTED);
   if (appliesTo.target === "node-os" && !appliesTo.osSkus?.length) c.fail("appliesTo.osSkus", "at least one osSku for a node-os change", a.osSkus);
   if (["addon", "extension", "open-source"].includes(appliesTo.target) && appliesTo.name === null) c.fail("appliesTo.name", "the integration's name", a.name);
   const entry: ChangeEntry = {
@@ -511,6 +514,9 @@ const POLICY_KEYS = [
   "platformSupportScope",
   "openSourceSupport",
   "previewSupport",
+  "nodeImageAge",
+  "osSkuByMinor",
+  "ltsNodeOs",
 ] as const satisfies readonly (keyof CatalogPolicy)[];
 
 function readPolicyItem<K extends keyof CatalogPolicy>(c: Checker, key: K, value: unknown): CatalogPolicy[K] {
@@ -534,6 +540,22 @@ function readPolicyItem<K extends keyof CatalogPolicy>(c: Checker, key: K, value
     case "platformInitiatedUpgrades":
       c.known(o, [...SOURCED_KEYS, "date", "graceDays"], key);
       return { ...base, date: c.date(o, "date", key), graceDays: c.count(o, "graceDays", key) } as CatalogPolicy[K];
+    case "nodeImageAge":
+      c.known(o, [...SOURCED_KEYS, "maxDays"], key);
+      return { ...base, maxDays: c.count(o, "maxDays", key) } as CatalogPolicy[K];
+    case "ltsNodeOs":
+      c.known(o, [...SOURCED_KEYS, "fromMinor", "requires", "notWith"], key);
+      return { ...base, fromMinor: c.pattern(o, "fromMinor", key, MINOR, MINOR_EXPECTED), requires: c.string(o, "requires", key), notWith: c.strings(o, "notWith", key) } as CatalogPolicy[K];
+    case "osSkuByMinor": {
+      c.known(o, [...SOURCED_KEYS, "rules"], key);
+      const rules = c.array(o, "rules", key).map((r, i) => {
+        const at = `${key}.rules[${i}]`;
+        const ro = c.object(r, at) ?? {};
+        c.known(ro, ["osSku", "fromMinor", "from", "before"], at);
+        return { osSku: c.string(ro, "osSku", at), fromMinor: c.pattern(ro, "fromMinor", at, MINOR, MINOR_EXPECTED), from: c.string(ro, "from", at), before: c.string(ro, "before", at) };
+      });
+      return { ...base, rules } as CatalogPolicy[K];
+    }
     default:
       c.known(o, SOURCED_KEYS, key);
       return base as CatalogPolicy[K];

@@ -4,11 +4,17 @@
  * the same report. Every judgement says why in `reasons`, and every dated event names its source.
  *
  * Rules (AKS docs, as recorded in the catalog):
- * - Kubernetes: the N-2 window of community support, then platform support (N-3) until N+4 is GA;
- *   LTS (Premium tier + AKSLongTermSupport plan) extends a minor to its LTS end. Live version data
- *   for the region beats the catalog where present. Where sources disagree on a date, the earliest wins.
+ * - Kubernetes: the N-2 window of community support, then platform support (N-3) until N+4 is GA,
+ *   when AKS upgrades the cluster to the minor that is N-2 that day; LTS (Premium tier +
+ *   AKSLongTermSupport plan) extends a minor to its LTS end. Live version data for the region beats
+ *   the catalog where present. Where sources disagree on a date, the earliest wins. Cluster-level
+ *   retirements (classify/clusterFeatures.ts) and node OS and images (classify/nodeOs.ts) are
+ *   deadlines of the kubernetes integration.
+ * - Previews (the cluster's minor, the add-on, an extension's release train) are best-effort and get
+ *   no GA forced upgrade.
  * - Add-ons move major/minor only with the cluster's minor, so each enabled add-on carries a
- *   `forced-upgrade` deadline on the day the cluster's minor leaves support (Istio is revisioned instead).
+ *   `forced-upgrade` deadline on the day the cluster's minor leaves support, or in platform support
+ *   on the AKS-initiated upgrade (Istio is revisioned instead: judged by its newest revision).
  * - AKS-managed capabilities switched on through cluster profiles (classify/features.ts) are add-ons
  *   judged by their catalog stage and dated events; an unknown one is kept with stage `unknown`.
  * - Extensions are judged against their own releases; open-source installs are outside AKS support.

@@ -53,6 +53,16 @@ export interface Deadline {
  *   Any other profile object that reports `enabled: true` is listed under its own key with stage
  *   `unknown` and a reason quoting the field, never dropped.
  */
+/*
+ * How the fields are judged (src/core/classify, rules in README "How it judges"):
+ * - `stage` `preview` also covers integrations on a preview Kubernetes minor and extensions on a
+ *   `Preview`/`dev` release train; `deprecated` on `kubernetes` means platform support (N-3).
+ * - `deadlines` of kind `forced-upgrade` are AKS-initiated: on a minor's end of support, or in platform
+ *   support on the GA date of the minor that ends it (previews never carry one). Cluster-level retirements
+ *   (kubenet, Azure NPM, Basic LB, availability sets, pod identity, Flux v1), node-OS retirements and node
+ *   images past their age limit are deadlines of the `kubernetes` integration, each with a reason.
+ * - `drift` `out-of-support` on add-ons and extensions also means the cluster's minor is out of support.
+ */
 export interface Integration {
   kind: IntegrationKind;
   name: string;

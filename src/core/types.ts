@@ -48,6 +48,29 @@ export interface ClusterRecord {
    * ManagedFeature. Absent on records made before the reader knew them (treated as none found).
    */
   managedFeatures?: ManagedFeature[];
+  /** `networkProfile` fields cluster-level retirements read (kubenet, Azure NPM, Basic LB); absent = not read. */
+  network?: ClusterNetwork;
+  /** `enablePodSecurityPolicy`, a property AKS removed from its API; null or absent = not reported. */
+  podSecurityPolicyEnabled?: boolean | null;
+  /** `podIdentityProfile.enabled` (pod-managed identity); null or absent = not reported. */
+  podIdentityEnabled?: boolean | null;
+  /**
+   * Application routing's `webAppRouting.nginx.defaultIngressControllerType` (`AnnotationControlled`,
+   * `External`, `Internal`, `None`); null or absent = not reported (the default NGINX controller).
+   */
+  webAppRoutingNginx?: string | null;
+  /** Flux v1 `sourceControlConfigurations` found on the cluster; absent = not looked for. */
+  fluxV1Configurations?: number;
+}
+
+export interface ClusterNetwork {
+  /** `azure`, `kubenet`, `none` as Azure spells them. */
+  plugin: string | null;
+  pluginMode: string | null;
+  /** `azure` (Azure NPM), `calico`, `cilium`, `none`. */
+  policy: string | null;
+  /** `standard` or `basic`. */
+  loadBalancerSku: string | null;
 }
 
 /**
@@ -77,6 +100,14 @@ export interface AgentPool {
   osType: string | null;
   osSku: string | null;
   count: number | null;
+  /** `VirtualMachineScaleSets`, `AvailabilitySet` or `VirtualMachines`; absent = not read. */
+  type?: string | null;
+  /** `workloadRuntime` (`OCIContainer`, `WasmWasi`, `KataVmIsolation`); absent = not reported. */
+  workloadRuntime?: string | null;
+  /** The preview property `enableCustomCATrust`; absent = not reported. */
+  enableCustomCATrust?: boolean | null;
+  /** The pool's own `tags` (some retired opt-outs are tags); absent = none reported. */
+  tags?: Record<string, string>;
 }
 
 /** A `Microsoft.KubernetesConfiguration/extensions` resource installed on a cluster. */

@@ -4,6 +4,8 @@
  *   - `az graph query -q "<query>" -o json`: an object with `data` (or a bare array), rows either
  *     projected by CLUSTER_QUERY / EXTENSION_QUERY or whole resources with nested `properties`;
  *   - `az aks list -o json`: an array in the CLI's flattened shape.
+ * Flux v1 `sourceControlConfigurations` rows (kubernetesconfigurationresources) may ride along in
+ * either file; they are counted per cluster for the Flux v1 retirement.
  * Rows are told apart by `type`. A file that cannot be used throws a FleetFileError naming the
  * file and the item, e.g. `export.json: item 3: no "id"` (items counted from 0, as in `jq '.[3]'`).
  */
@@ -11,7 +13,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { FleetSource } from "../core/ports.js";
 import type { AuditScope, ClusterRecord, ExtensionRecord, ScopeError } from "../core/types.js";
-import { field, parseClusterRow, parseExtensionRow, rowKind } from "./parse.js";
+import { clusterIdOfSourceControl, field, parseClusterRow, parseExtensionRow, rowKind } from "./parse.js";
 
 export class FleetFileError extends Error {
   constructor(
@@ -26,6 +28,8 @@ export class FleetFileError extends Error {
 export interface FleetFile {
   clusters: ClusterRecord[];
   extensions: ExtensionRecord[];
+  /** Flux v1 configurations per lower-cased cluster id (rows of type sourceControlConfigurations). */
+  fluxV1?: Map<string, number>;
   /** Things the reader noticed that do not make the file unusable (an incomplete export, skipped rows). */
   warnings: string[];
 }
@@ -70,7 +74,11 @@ function collect(file: string, items: unknown[], out: FleetFile, expect: "any" |
     const id = field(item, "id");
     if (typeof id !== "string" || id.trim() === "") throw new FleetFileError(file, `${where}: no "id"`);
     const kind = rowKind(item);
-    if (kind === "extension") {
+    const configured = kind === "other" ? clusterIdOfSourceControl(item) : null;
+    if (configured) {
+      const counts = (out.fluxV1 ??= new Map());
+      counts.set(configured.toLowerCase(), (counts.get(configured.toLowerCase()) ?? 0) + 1);
+    } else if (kind === "extension") {
       const parsed = parseExtensionRow(item);
       if (!parsed.ok) throw new FleetFileError(file, `${where}: ${parsed.reason}`);
       out.extensions.push(parsed.value);
@@ -95,6 +103,8 @@ export async function readFleetFile(file: string, extensionsFile?: string): Prom
   collect(file, await readItems(file, out.warnings), out, "any");
   if (extensionsFile) collect(extensionsFile, await readItems(extensionsFile, out.warnings), out, "extensions");
   if (out.clusters.length === 0 && out.extensions.length === 0) throw new FleetFileError(file, "the export is empty");
+  // A file that lists Flux v1 configurations was looked at for them: its other clusters have none.
+  if (out.fluxV1) for (const c of out.clusters) c.fluxV1Configurations = out.fluxV1.get(c.id.toLowerCase()) ?? 0;
   return out;
 }
 

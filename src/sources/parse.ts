@@ -9,7 +9,7 @@
  * null ("unknown", never "false"); only a row without a usable cluster id is rejected, and it is
  * rejected with a reason instead of an exception.
  */
-import type { AddonProfile, AgentPool, ClusterRecord, ExtensionRecord, ManagedFeature } from "../core/types.js";
+import type { AddonProfile, AgentPool, ClusterNetwork, ClusterRecord, ExtensionRecord, ManagedFeature } from "../core/types.js";
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
 
@@ -62,6 +62,18 @@ const EXTENSION_MARKER = /\/providers\/microsoft\.kubernetesconfiguration\/exten
 
 export const CLUSTER_TYPE = "microsoft.containerservice/managedclusters";
 export const EXTENSION_TYPE = "microsoft.kubernetesconfiguration/extensions";
+/** Flux v1 configurations: their count per cluster feeds the Flux v1 retirement. */
+export const SOURCE_CONTROL_TYPE = "microsoft.kubernetesconfiguration/sourcecontrolconfigurations";
+const CONFIGURATION_MARKER = /\/providers\/microsoft\.kubernetesconfiguration\/sourcecontrolconfigurations\/[^/]+$/i;
+
+/** The cluster a Flux v1 `sourceControlConfigurations` row belongs to, or null when the row is not one. */
+export function clusterIdOfSourceControl(row: unknown): string | null {
+  const id = str(field(row, "id"));
+  const type = str(field(row, "type"))?.toLowerCase();
+  if (!id || (type !== undefined && type !== null && type !== SOURCE_CONTROL_TYPE)) return null;
+  const m = CONFIGURATION_MARKER.exec(id.trim());
+  return m ? id.trim().slice(0, m.index) : null;
+}
 
 /** Splits a managed cluster id, keeping the casing Azure used. */
 export function parseClusterId(id: string): { subscriptionId: string; resourceGroup: string; name: string } | null {
@@ -117,7 +129,7 @@ function addonProfiles(v: unknown): Record<string, AddonProfile> {
 
 function agentPools(v: unknown): AgentPool[] {
   if (!Array.isArray(v)) return [];
-  return v.filter(isObj).map((p) => ({
+  return v.filter(isObj).map((p) => withPoolType(p, {
     name: str(field(p, "name")) ?? "",
     mode: str(field(p, "mode")),
     orchestratorVersion: str(field(p, "orchestratorVersion")),
@@ -127,6 +139,20 @@ function agentPools(v: unknown): AgentPool[] {
     osSku: str(field(p, "osSKU")),
     count: num(field(p, "count")),
   }));
+}
+
+/** Fields retirements read, each only when the payload has it: a pool without them stays as it was. */
+function withPoolType(p: Obj, pool: AgentPool): AgentPool {
+  const out: AgentPool = { ...pool };
+  const type = str(field(p, "type"));
+  if (type !== null) out.type = type;
+  const runtime = str(field(p, "workloadRuntime"));
+  if (runtime !== null) out.workloadRuntime = runtime;
+  const customCa = bool(field(p, "enableCustomCATrust"));
+  if (customCa !== null) out.enableCustomCATrust = customCa;
+  const tags = field(p, "tags");
+  if (isObj(tags) && Object.keys(tags).length > 0) out.tags = stringMap(tags);
+  return out;
 }
 
 function powerState(v: unknown): string | null {
@@ -187,7 +213,21 @@ export function parseClusterRow(row: unknown): Parsed<ClusterRecord> {
     powerState: powerState(prop(row, "powerState")),
   };
   cluster.managedFeatures = managedFeatures(row);
+  cluster.network = network(row);
+  cluster.podIdentityEnabled = bool(field(prop(row, "podIdentityProfile"), "enabled"));
+  cluster.podSecurityPolicyEnabled = bool(prop(row, "enablePodSecurityPolicy"));
+  cluster.webAppRoutingNginx = str(path(webAppRouting, "nginx", "defaultIngressControllerType"));
   return { ok: true, value: cluster };
+}
+
+/**
+ * The network fields cluster-level retirements read: nested in `networkProfile` (whole resources,
+ * `az aks list`) or projected as top-level columns (CLUSTER_QUERY).
+ */
+function network(row: Obj): ClusterNetwork {
+  const profile = prop(row, "networkProfile");
+  const read = (name: string): string | null => str(field(profile, name)) ?? str(field(row, name));
+  return { plugin: read("networkPlugin"), pluginMode: read("networkPluginMode"), policy: read("networkPolicy"), loadBalancerSku: read("loadBalancerSku") };
 }
 
 /** One extension from a Resource Graph row (projected or whole) or an ARM extension resource. */

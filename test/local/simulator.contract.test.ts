@@ -160,6 +160,8 @@ const CLUSTER_EXTRAS = [
   /^properties\.ingressProfile\.webAppRouting\.nginx(\.defaultIngressControllerType)?$/,
   /^properties\.agentPoolProfiles\[\]\.(osSKU|osDiskSizeGB|osDiskType|powerState|powerState\.code|enableAutoScaling)$/,
   /^properties\.addonProfiles\.\{\}\.identity(\.(resourceId|clientId|objectId))?$/,
+  // Pod-managed identity (ManagedClusterPodIdentityProfile), on the few clusters that still use it.
+  /^properties\.podIdentityProfile(\.(enabled|allowNetworkPluginKubenet|userAssignedIdentities|userAssignedIdentityExceptions))?$/,
   // AKS-managed capability profiles (the SDK's ManagedCluster*Profile models, same spelling).
   /^properties\.aiToolchainOperatorProfile(\.enabled)?$/,
   /^properties\.metricsProfile(\.costAnalysis(\.enabled)?)?$/,

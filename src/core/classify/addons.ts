@@ -7,7 +7,7 @@ import type { Integration } from "../report.js";
 import type { ClusterRecord } from "../types.js";
 import { compareVersions, minorKey, parseAnyVersion, parseAsmRevision, parseVersion, sortVersions, type Version } from "../versions.js";
 import { type Ctx, Finding, componentVersions, disagreement, earliestFact, eqi, estimateNote, listVersions, nextMinorKey, when } from "./shared.js";
-import type { ClusterSupport } from "./kubernetes.js";
+import { type ClusterSupport, type PlatformUpgrade, PREVIEW_NO_NOTICE } from "./kubernetes.js";
 
 // ---------------------------------------------------------------- add-ons
 
@@ -66,19 +66,28 @@ export function classifyAddon(addon: EnabledAddon, cluster: ClusterRecord, suppo
   } else if (entry.stage === "retired") {
     f.reason(`${name} is retired${entry.note ? `: ${entry.note}` : "."}${entry.replacement ? ` Use the ${entry.replacement} instead.` : ""}`);
   }
-  if (entry.endOfSupport) {
+  let supportEnded = false;
+  if (entry.endOfSupport && entry.endOfSupportOnly === "nginx" && eqi(cluster.webAppRoutingNginx, "None")) {
+    // The dates are NGINX's: with no default NGINX controller the add-on runs the Gateway API side only.
+    f.reason(`The default NGINX controller is off (webAppRouting.nginx.defaultIngressControllerType = None), so the managed NGINX end of support (${entry.endOfSupport.date}) does not apply to the add-on itself; it still applies to any NginxIngressController resources created by hand.`);
+  } else if (entry.endOfSupport) {
     const e = entry.endOfSupport;
+    supportEnded = e.date < ctx.asOf;
     f.deadline(e.date, "end-of-support", e.source);
-    f.reason(`${e.date < ctx.asOf ? "Support ended" : "Support ends"} for ${name} on ${when(ctx, e.date)}.${entry.replacement ? ` Move to the ${entry.replacement}.` : ""}`, 2);
+    f.reason(`${supportEnded ? "Support ended" : "Support ends"} for ${name} on ${when(ctx, e.date)}.${entry.replacement ? ` Move to the ${entry.replacement}.` : ""}`, 2);
   }
-  if (entry.stage === "preview") f.reason(`${name} is in preview: best-effort support only, and its major/minor may change at any time.`);
+  if (entry.stage === "preview") {
+    f.reason(`${name} is in preview: best-effort support only, and its major/minor may change at any time.`);
+    f.reason(PREVIEW_NO_NOTICE, 0);
+  }
   if (entry.stage === "deprecated" && !entry.retirement) f.reason(`${name} is deprecated.`);
 
+  onPreviewCluster(f, name, support);
   const ltsEnded = applyLts(f, name, entry.lts, support, ctx);
-  if (f.stage !== "retired") forcedUpgrade(f, entry.versionComponent, addon.name, support, ctx);
+  if (f.stage !== "retired") forcedUpgrade(f, entry.versionComponent, addon.name, support, ctx, entry.stage === "preview");
   applyAddonChanges(f, addon, ctx);
 
-  if (f.stage === "retired" || ltsEnded) f.drift = "out-of-support";
+  if (f.stage === "retired" || ltsEnded || supportEnded) f.drift = "out-of-support";
   else if (support.outOfSupport) {
     f.drift = "out-of-support";
     f.reason(`Kubernetes ${support.minor} is out of support, and platform support does not cover add-ons.`, 2);
@@ -104,9 +113,30 @@ export function applyLts(f: Finding, name: string, lts: AddonEntry["lts"], suppo
   return false;
 }
 
-/** Add-on major/minor moves only with the cluster's minor: dated by the minor's end of support. */
-export function forcedUpgrade(f: Finding, component: string | null, addonName: string, support: ClusterSupport, ctx: Ctx): void {
+/** An integration on a preview Kubernetes minor is itself judged as a preview (best-effort support). */
+export function onPreviewCluster(f: Finding, name: string, support: ClusterSupport): void {
+  if (!support.preview) return;
+  if (f.stage === "ga") f.stage = "preview";
+  f.raise("info");
+  f.reason(`The cluster runs Kubernetes ${support.minor ?? "(unknown)"} as a preview, so ${name} gets best-effort support only.`);
+  f.reason(PREVIEW_NO_NOTICE, 0);
+}
+
+/**
+ * Add-on major/minor moves only with the cluster's minor: dated by the minor's end of support or,
+ * in platform support, by the AKS-initiated upgrade. Previews (the cluster's minor or the add-on
+ * itself) have no such rule: their major/minor may move at any time.
+ */
+export function forcedUpgrade(f: Finding, component: string | null, addonName: string, support: ClusterSupport, ctx: Ctx, preview = false, target: "addon" | "extension" = "addon"): void {
   if (!support.version || !support.minor) return;
+  if (support.preview || preview) {
+    f.reason("No forced-upgrade date is given: on a preview the add-on may change major/minor at any time, so there is no GA notice to count on.", 0);
+    return;
+  }
+  if (support.platform) {
+    platformUpgrade(f, component, addonName, support, support.platform, ctx, target);
+    return;
+  }
   const end = support.supportEnd;
   const next = nextMinorKey(support.version);
   if (!end) {
@@ -126,6 +156,26 @@ export function forcedUpgrade(f: Finding, component: string | null, addonName: s
     f.reason(`${head}; AKS runs ${listVersions(now)} on ${support.minor}, and the catalog has no version for ${next}.`);
   } else {
     f.reason(`${head}.`);
+  }
+}
+
+/** In platform support the add-on moves when AKS upgrades the cluster to the minor that is N-2 then. */
+function platformUpgrade(f: Finding, component: string | null, addonName: string, support: ClusterSupport, p: PlatformUpgrade, ctx: Ctx, target: "addon" | "extension"): void {
+  const minor = support.minor!;
+  if (!p.date) {
+    f.reason(`Kubernetes ${minor} is in platform support until ${p.untilMinor} becomes GA, a date not known yet; then AKS upgrades the cluster and this add-on's major/minor moves with it.`);
+    return;
+  }
+  f.deadline(p.date, "forced-upgrade", p.source);
+  const to = p.target;
+  const head = `AKS upgrades this cluster from ${minor}${to ? ` to ${to}` : ""} on ${when(ctx, p.date)}, when ${p.untilMinor} becomes GA, and this add-on's major/minor moves with it`;
+  const now = componentVersions(ctx, component, minor);
+  const then = componentVersions(ctx, component, to);
+  if (then.length > 0) {
+    f.reason(`${head}: AKS runs ${listVersions(then)} on ${to}${now.length > 0 ? ` (${listVersions(now)} on ${minor})` : ""}.`);
+    crossings(f, addonName, target, now, then, ctx);
+  } else {
+    f.reason(`${head}${to ? `; the catalog has no version of it for ${to}` : ""}.`);
   }
 }
 
@@ -172,6 +222,7 @@ export function classifyIstio(name: string, cluster: ClusterRecord, support: Clu
   const f = new Finding(ctx, "addon", name, revisions.length > 0 ? revisions.join(",") : null, "aks-managed");
   f.stage = entry.stage;
   f.reason("The Istio add-on follows its own revision calendar rather than the cluster's minor.", 0);
+  onPreviewCluster(f, entry.displayName, support);
   if (revisions.length === 0) {
     f.drift = "unknown";
     f.reason("The mesh is on, but no revision was reported.");
@@ -181,29 +232,48 @@ export function classifyIstio(name: string, cluster: ClusterRecord, support: Clu
   let ended = false;
   let unknown = false;
   const plan = support.lts ? "long-term support" : "standard";
+  // During a canary upgrade two revisions run: the mesh is judged by the newer one, and the older
+  // one's end of life is the date to finish the upgrade by, not the mesh's end.
+  const newest = revisions.at(-1)!;
+  if (revisions.length > 1) f.reason(`A canary upgrade is in progress (${revisions.join(", ")}); the mesh is judged by ${newest}.`);
   for (const revision of revisions) {
+    const isNewest = revision === newest;
     const r = ctx.index.istio.get(revision.toLowerCase());
     if (!r) {
-      unknown = true;
+      unknown = unknown || isNewest;
       f.reason(`The catalog (${ctx.catalog.version}) does not know Istio revision "${revision}".`);
       continue;
     }
     const eol = earliestFact(r.endOfLife);
     if (eol) {
       f.deadline(eol.date, "end-of-support", eol.source);
-      if (eol.date < ctx.asOf) ended = true;
-      f.reason(
-        eol.date < ctx.asOf
-          ? `Revision ${revision} reached end of life on ${eol.date}${estimateNote(eol)}.`
-          : `Revision ${revision} is supported until ${when(ctx, eol.date)}${estimateNote(eol)}.`,
-      );
+      if (isNewest && eol.date < ctx.asOf) ended = true;
+      if (!isNewest) {
+        f.reason(
+          eol.date < ctx.asOf
+            ? `Revision ${revision} reached end of life on ${eol.date}${estimateNote(eol)}: finish the canary upgrade to ${newest} and remove it.`
+            : `Finish the canary upgrade to ${newest} by ${when(ctx, eol.date)}, when revision ${revision} reaches end of life${estimateNote(eol)}.`,
+          eol.date < ctx.asOf ? 2 : 1,
+        );
+      } else {
+        f.reason(
+          eol.date < ctx.asOf
+            ? `Revision ${revision} reached end of life on ${eol.date}${estimateNote(eol)}.`
+            : `Revision ${revision} is supported until ${when(ctx, eol.date)}${estimateNote(eol)}.`,
+        );
+      }
       const said = disagreement(r.endOfLife, `the end of life of ${revision}`);
       if (said) f.reason(said, 0);
     }
+    // Revision n-2 is deprecated (no new installs) some weeks after n rolls out everywhere.
+    const deprecated = earliestFact(r.deprecated);
+    if (deprecated && deprecated.date <= ctx.asOf && !(eol && eol.date < ctx.asOf)) {
+      f.reason(`Revision ${revision} is deprecated since ${deprecated.date}: no new installs, and AKS supports it only until its end of life.`);
+    }
     const compatible = support.lts ? r.compatibleLtsMinors : r.compatibleMinors;
     if (support.minor && !compatible.includes(support.minor)) {
-      broken = true;
-      f.reason(`Revision ${revision} is not listed as compatible with Kubernetes ${support.minor} on the ${plan} plan.`, 2);
+      if (isNewest) broken = true;
+      f.reason(`Revision ${revision} is not listed as compatible with Kubernetes ${support.minor} on the ${plan} plan.`, isNewest ? 2 : 1);
     }
   }
   const current = revisions.map(parseAsmRevision).filter((x): x is Version => x !== null).sort(compareVersions).at(-1);

@@ -6,8 +6,8 @@ import type { Integration } from "../report.js";
 import type { ExtensionRecord } from "../types.js";
 import { compareMinor, compareVersions, driftAgainst, newestVersion, parseVersion, type Version } from "../versions.js";
 import { type Ctx, Finding, eqi, when } from "./shared.js";
-import { type ClusterSupport, formatMinor } from "./kubernetes.js";
-import { applyLts, forcedUpgrade } from "./addons.js";
+import { type ClusterSupport, formatMinor, PREVIEW_NO_NOTICE } from "./kubernetes.js";
+import { applyLts, forcedUpgrade, onPreviewCluster } from "./addons.js";
 
 // ---------------------------------------------------------------- extensions
 
@@ -31,7 +31,15 @@ export function classifyExtension(ext: ExtensionRecord, support: ClusterSupport,
     f.reason(`${name} is the Azure Arc form; on AKS the supported route is the ${alt.name} ${alt.kind === "addon" ? "add-on" : "extension"}.`);
     f.raise("info");
   }
+  const previewTrain = isPreviewTrain(ext.releaseTrain);
   if (entry.stage === "preview") f.reason(`${name} is in preview: best-effort support only.`);
+  if (previewTrain) {
+    if (f.stage === "ga") f.stage = "preview";
+    f.raise("info");
+    f.reason(`The extension follows the ${ext.releaseTrain} release train, a preview: best-effort support only.`);
+  }
+  if (entry.stage === "preview" || previewTrain) f.reason(PREVIEW_NO_NOTICE, 0);
+  onPreviewCluster(f, name, support);
   if (entry.retirement) {
     const r = entry.retirement;
     f.deadline(r.date, "retirement", r.source);
@@ -51,6 +59,11 @@ export function classifyExtension(ext: ExtensionRecord, support: ClusterSupport,
     f.reason(`The catalog lists no releases of ${type}, so drift could not be judged.`, 0);
   } else {
     f.drift = driftAgainst(current, known);
+    if (ext.autoUpgradeMinorVersion === false && (f.drift === "minor-behind" || f.drift === "patch-behind")) {
+      // Nothing will move it: the gap stays until someone upgrades by hand.
+      f.reason(`Auto-upgrade is off and ${current.raw} is behind ${known.raw}: it stays behind, missing fixes, until it is upgraded by hand.`);
+      f.raise("warning");
+    }
     const knownEntry = entry.knownVersions.find((k) => parseVersion(k.version) && compareVersions(parseVersion(k.version)!, known) === 0);
     if (f.drift !== "current") f.reason(`Installed ${current.raw}; the newest release the catalog knows is ${known.raw}${knownEntry?.released ? ` (${knownEntry.released.slice(0, 7)})` : ""}.`);
     if (entry.supportedMinors) {
@@ -71,15 +84,24 @@ export function classifyExtension(ext: ExtensionRecord, support: ClusterSupport,
     }
   }
   if (applyLts(f, name, entry.lts, support, ctx)) f.drift = "out-of-support";
-  if (entry.followsClusterMinor && f.stage !== "retired") forcedUpgrade(f, null, type, support, ctx);
+  if (entry.followsClusterMinor && f.stage !== "retired") forcedUpgrade(f, null, type, support, ctx, entry.stage === "preview" || previewTrain, "extension");
   for (const change of ctx.catalog.changes) {
     const a = change.appliesTo;
     if (a.target !== "extension" || !eqi(a.name, type) || a.introducedIn || !change.date) continue;
     f.deadline(change.date, change.kind, change.source);
     f.reason(`${change.subject} on ${when(ctx, change.date)}.`, change.date < ctx.asOf ? 2 : 1);
   }
+  if (support.outOfSupport) {
+    f.drift = "out-of-support";
+    f.reason(`Kubernetes ${support.minor} is out of support; extensions are not supported on it${support.platform ? " (platform support covers the Azure platform only)" : ""}.`, 2);
+  }
   if (f.stage === "retired") f.drift = "out-of-support";
   return f.build();
+}
+
+/** `Preview` and `dev` trains (any case) carry pre-release builds; `Stable` is the default. */
+export function isPreviewTrain(train: string | null): boolean {
+  return eqi(train, "preview") || eqi(train, "dev");
 }
 
 /** The newest `count` minor release lines among the known versions, newest first. */

@@ -10,7 +10,7 @@
 import type { Catalog, FeatureEntry } from "../../catalog/schema.js";
 import type { Integration } from "../report.js";
 import type { ClusterRecord, ManagedFeature } from "../types.js";
-import { applyAddonChanges, applyLts, type EnabledAddon } from "./addons.js";
+import { applyAddonChanges, applyLts, type EnabledAddon, onPreviewCluster } from "./addons.js";
 import type { ClusterSupport } from "./kubernetes.js";
 import { type Ctx, Finding, eqi, estimateNote, when } from "./shared.js";
 
@@ -97,6 +97,7 @@ export function classifyFeature(feature: ManagedFeature, cluster: ClusterRecord,
   if (entry.stage === "deprecated" && !entry.retirement) f.reason(`${name} is deprecated.${entry.replacement ? ` Use ${entry.replacement}.` : ""}`);
   if (entry.advice) f.reason(entry.advice);
 
+  onPreviewCluster(f, name, support);
   const ltsEnded = applyLts(f, name, entry.lts, support, ctx);
   applyAddonChanges(f, { name: entry.name, config: null }, ctx);
 

@@ -4,9 +4,11 @@
 import type { DatedFact } from "../../catalog/schema.js";
 import { addDays } from "../dates.js";
 import type { Drift, Integration } from "../report.js";
-import type { ClusterRecord, IsoDate, LocationVersions } from "../types.js";
+import type { AgentPool, ClusterRecord, IsoDate, LocationVersions } from "../types.js";
+import { imageSupportEnd, osLabel, resolveNodeOs } from "./nodeOs.js";
+import { judgeClusterFeatures } from "./clusterFeatures.js";
 import { compareMinor, formatVersion, isPatchBehind, minorKey, minorsBehind, newestVersion, parseVersion, sortVersions, type Version } from "../versions.js";
-import { type Ctx, Finding, disagreement, earliestFact, eqi, gaDate, when } from "./shared.js";
+import { type Ctx, Finding, disagreement, earliestFact, eqi, gaDate, nextMinorKey, when } from "./shared.js";
 
 // ---------------------------------------------------------------- kubernetes
 
@@ -21,13 +23,26 @@ export interface ClusterSupport {
   communityEnd: DatedFact | null;
   /** The day the minor leaves support on this cluster's plan (earliest source). */
   supportEnd: DatedFact | null;
+  /**
+   * Set while the minor is in platform support (N-3): the AKS-initiated upgrade that ends it.
+   * `date` is the GA date of `untilMinor` (null while that date is unknown); `target` is the minor
+   * that is N-2 on that date (null when the catalog cannot tell).
+   */
+  platform: PlatformUpgrade | null;
+}
+
+export interface PlatformUpgrade {
+  untilMinor: string;
+  date: IsoDate | null;
+  target: string | null;
+  source: string;
 }
 
 export function classifyKubernetes(cluster: ClusterRecord, versions: LocationVersions | null, ctx: Ctx): { integration: Integration; support: ClusterSupport } {
   const raw = cluster.currentKubernetesVersion ?? cluster.kubernetesVersion;
   const f = new Finding(ctx, "kubernetes", "kubernetes", raw, "aks-managed");
   const policy = ctx.catalog.policy;
-  const support: ClusterSupport = { version: null, minor: null, lts: false, preview: false, outOfSupport: false, communityEnd: null, supportEnd: null };
+  const support: ClusterSupport = { version: null, minor: null, lts: false, preview: false, outOfSupport: false, communityEnd: null, supportEnd: null, platform: null };
 
   const v = parseVersion(raw);
   if (!v) {
@@ -78,7 +93,10 @@ export function classifyKubernetes(cluster: ClusterRecord, versions: LocationVer
     support.preview = true;
     f.reason(`${minor} is not generally available on AKS until ${ga.date} (catalog).`);
   }
-  if (support.preview) f.reason("Preview versions get best-effort support only, and add-ons on them may change major/minor at any time.");
+  if (support.preview) {
+    f.reason("Preview versions get best-effort support only, and add-ons on them may change major/minor at any time.");
+    f.reason(PREVIEW_NO_NOTICE, 0);
+  }
 
   // Support: live data decides where the region offers (or no longer offers) the minor; else the catalog.
   let decidedByLive = false;
@@ -119,6 +137,7 @@ export function classifyKubernetes(cluster: ClusterRecord, versions: LocationVer
     }
   } else {
     f.reason(`No live version data for ${cluster.location || "the cluster's region"}; support judged from catalog ${ctx.catalog.version}.`, 0);
+    if (lts) f.reason(`Under long-term support only the ${policy.ltsSupportedPatches.count} newest patches of ${minor} are supported; without the region's live patch list that could not be checked for ${raw}.`, 0);
   }
 
   if (!decidedByLive) {
@@ -155,14 +174,27 @@ export function classifyKubernetes(cluster: ClusterRecord, versions: LocationVer
 
   // Out of support: platform support (N-3) until N+4 is GA, then nothing; AKS upgrades such clusters itself.
   if (support.outOfSupport) {
-    const untilMinor = entry?.platformSupportUntilGaOf ?? null;
+    const untilMinor = entry?.platformSupportUntilGaOf ?? `${v.major}.${v.minor + 4}`;
     const platformEnd = !lts ? gaDate(ctx, untilMinor) : null;
+    // Without a GA date for the minor that ends it, platform support has not ended as far as anyone knows.
+    const inPlatform = !lts && entry !== null && (platformEnd === null || platformEnd.date >= ctx.asOf);
     if (supportEnd && supportEnd.date < ctx.asOf) f.reason(`${lts ? "Long-term" : "Community"} support for ${minor} ended on ${when(ctx, supportEnd.date)}.`, 2);
-    if (platformEnd && platformEnd.date >= ctx.asOf) {
+    if (inPlatform) {
       f.stage = "deprecated";
-      f.reason(`${minor} is in platform support until ${untilMinor} becomes GA (${platformEnd.date}): only Azure platform issues are covered, not Kubernetes components or add-ons.`, 2);
-      f.reason(`AKS upgrades clusters on N-3 before they fall to N-4, so expect an AKS-initiated upgrade around ${platformEnd.date}.`, 0);
-      f.deadline(platformEnd.date, "forced-upgrade", policy.platformAutoUpgrade.source);
+      const target = platformEnd ? minorN2On(ctx, platformEnd.date) : null;
+      support.platform = { untilMinor, date: platformEnd?.date ?? null, target, source: policy.platformAutoUpgrade.source };
+      f.reason(
+        `${minor} is in platform support (N-3) until ${untilMinor} becomes GA${platformEnd ? ` (${platformEnd.date})` : ""}: only Azure platform issues are covered, not Kubernetes components or add-ons (nor extensions).`,
+        2,
+      );
+      if (platformEnd) {
+        f.reason(
+          `AKS upgrades clusters on N-3 before they fall to N-4: expect an AKS-initiated upgrade on ${when(ctx, platformEnd.date)}, when ${untilMinor} becomes GA, to ${target ?? "the minor that is N-2 then (not in the catalog yet)"}${target && target !== nextMinorKey(v) ? `, skipping the minors between` : ""}.`,
+        );
+        f.deadline(platformEnd.date, "forced-upgrade", policy.platformAutoUpgrade.source);
+      } else {
+        f.reason(`The GA date of ${untilMinor}, which ends platform support for ${minor}, is not known yet (catalog ${ctx.catalog.version}), so the AKS-initiated upgrade cannot be dated.`);
+      }
     } else {
       f.stage = "retired";
       f.reason(
@@ -203,14 +235,31 @@ export function classifyKubernetes(cluster: ClusterRecord, versions: LocationVer
         const keep = policy.ltsSupportedPatches.count;
         const newestPatches = sortVersions(liveMinor.patchVersions).slice(-keep);
         if (!newestPatches.some((p) => samePatch(p, v))) {
-          f.reason(`Under long-term support only the ${keep} newest patches of ${minor} are supported (${newestPatches.join(", ")}).`);
+          // Outside the supported patches the cluster is not covered by LTS: a drift, not a footnote.
+          f.reason(`Under long-term support only the ${keep} newest patches of ${minor} are supported (${newestPatches.join(", ")}); ${formatVersion(v)} is not one of them.`, 2);
+          if (f.drift === "current") f.drift = "patch-behind";
+          f.raise("warning");
         }
       }
     }
   }
 
   checkNodePools(cluster, v, lts, f, ctx);
+  judgeClusterFeatures(cluster, f, ctx);
   return { integration: f.build(), support };
+}
+
+/** Why a preview is judged apart: the GA notice rules do not bind it. */
+export const PREVIEW_NO_NOTICE =
+  "On a preview the GA rule does not hold: within one Kubernetes minor add-ons may change major/minor (not only patch), without the 60-day notice GA minors get.";
+
+/** The minor that is N-2 on `date`: the third newest catalog minor GA by then (null when fewer are known). */
+export function minorN2On(ctx: Ctx, date: IsoDate): string | null {
+  const ga = ctx.index.sortedMinors.filter((m) => {
+    const g = earliestFact(m.entry.ga);
+    return g !== null && g.date <= date;
+  });
+  return ga.length >= 3 ? ga[ga.length - 3]!.key : null;
 }
 
 export function formatMinor(v: Version): string {
@@ -286,12 +335,47 @@ export function checkNodePools(cluster: ClusterRecord, control: Version, lts: bo
         }
       }
     }
-    for (const change of ctx.catalog.changes) {
-      if (change.appliesTo.target !== "node-os" || !change.appliesTo.osSkus?.some((s) => eqi(s, pool.osSku))) continue;
-      if (change.date) f.deadline(change.date, change.kind, change.source);
-      const replacement = change.replacement ? ` Move to ${change.replacement}.` : "";
-      f.reason(`Node pool "${pool.name}" uses ${pool.osSku}: ${change.subject}${change.date ? ` on ${when(ctx, change.date)}` : ""}.${replacement}`);
-    }
+    judgeNodeOs(pool, pv, f, ctx, worsen);
+    if (lts) judgeLtsNodeOs(pool, pv, control, f, ctx);
   }
   f.drift = worst;
+}
+
+/** Node-OS retirements, OS releases barred from the pool's minor, and node images past their age limit. */
+function judgeNodeOs(pool: AgentPool, pv: Version | null, f: Finding, ctx: Ctx, worsen: (d: Drift) => void): void {
+  const os = resolveNodeOs(pool, pv, ctx);
+  if (os.key && os.how) f.reason(`Node pool "${pool.name}" runs ${osLabel(os.key)}, told by ${os.how}.`, 0);
+  for (const change of ctx.catalog.changes) {
+    const a = change.appliesTo;
+    // The resolved release decides (an image name beats a SKU that says otherwise); the raw SKU only when unresolved.
+    if (a.target !== "node-os" || !a.osSkus?.some((s) => eqi(s, os.key ?? pool.osSku))) continue;
+    // The SKU's own spelling when it names the release already (Windows2019); else the resolved release.
+    const label = pool.osSku && (os.key === null || eqi(os.key, pool.osSku)) ? pool.osSku : osLabel(os.key ?? "");
+    const replacement = change.replacement ? ` Move to ${change.replacement}.` : "";
+    if (change.date) f.deadline(change.date, change.kind, change.source);
+    f.reason(`Node pool "${pool.name}" uses ${label}: ${change.subject}${change.date ? ` on ${when(ctx, change.date)}` : ""}.${replacement}`, change.date && change.date < ctx.asOf ? 2 : 1);
+    const blocked = a.blockedFromMinor ? parseVersion(a.blockedFromMinor) : null;
+    if (blocked && pv && compareMinor(pv, blocked) >= 0) {
+      f.reason(`Node pool "${pool.name}" runs ${label} on Kubernetes ${formatMinor(pv)}; AKS does not allow ${label} on ${a.blockedFromMinor} or later.`, 2);
+      f.raise("critical");
+      worsen("out-of-support");
+    }
+  }
+  const image = imageSupportEnd(pool.nodeImageVersion, ctx);
+  if (image && image.end < ctx.asOf) {
+    const limit = ctx.catalog.policy.nodeImageAge;
+    f.deadline(image.end, "end-of-support", limit.source);
+    f.reason(`Node pool "${pool.name}" runs node image ${pool.nodeImageVersion} built on ${image.built}, older than the ${limit.maxDays} days AKS supports (unsupported since ${image.end}); upgrade the node image.`, 2);
+  }
+}
+
+/** Long-term support on newer minors needs a newer Ubuntu first: an older Ubuntu pool is a finding. */
+function judgeLtsNodeOs(pool: AgentPool, pv: Version | null, control: Version, f: Finding, ctx: Ctx): void {
+  const rule = ctx.catalog.policy.ltsNodeOs;
+  const from = parseVersion(rule.fromMinor);
+  if (!from || compareMinor(control, from) < 0) return;
+  const os = resolveNodeOs(pool, pv, ctx);
+  if (!os.key || !rule.notWith.some((n) => eqi(n, os.key))) return;
+  f.reason(`Node pool "${pool.name}" runs ${osLabel(os.key)}; long-term support on ${rule.fromMinor} and later needs ${osLabel(rule.requires)} pools first.`, 2);
+  f.raise("warning");
 }

@@ -96,6 +96,18 @@ export interface FeatureSpec {
   hostedSystem: boolean | null;
   /** A profile switch the catalog does not know (`ingressProfile.applicationLoadBalancer`): exactly one cluster. */
   unknownSwitch: boolean;
+  /** Cluster-level setups AKS retires; see legacyFeatures. */
+  legacy: LegacySpec;
+}
+
+export interface LegacySpec {
+  networkPlugin: "azure" | "kubenet";
+  /** `azure` is Azure Network Policy Manager. */
+  networkPolicy: "azure" | null;
+  loadBalancerSku: "standard" | "basic";
+  podIdentity: boolean;
+  /** The first pool runs on an availability set. */
+  availabilitySet: boolean;
 }
 
 export interface ClusterSpec {
@@ -342,10 +354,14 @@ function previousMinor(minor: string): string {
   return `${major}.${(min ?? 1) - 1}`;
 }
 
-function imageVersion(osSku: string, osType: string, behind: boolean): string {
+/** The node image a pool runs: the release its SKU means on its minor (Ubuntu 24.04 from 1.35, Azure Linux 3.0 from 1.32). */
+function imageVersion(osSku: string, osType: string, behind: boolean, version: string): string {
   const build = behind ? "202607.08.0" : "202610.21.0";
+  const minor = Number(version.split(".")[1] ?? 0);
   if (osType === "Windows") return behind ? "AKSWindows-2022-containerd-20348.3932.250708" : "AKSWindows-2022-containerd-20348.4294.251021";
-  if (osSku.startsWith("AzureLinux")) return `AKSAzureLinux-V3gen2-${build}`;
+  if (osSku === "AzureLinux3" || (osSku.startsWith("AzureLinux") && minor >= 32)) return `AKSAzureLinux-V3gen2-${build}`;
+  if (osSku.startsWith("AzureLinux")) return `AKSAzureLinux-V2gen2-${build}`;
+  if (osSku === "Ubuntu" && minor >= 35) return `AKSUbuntu-2404gen2containerd-${build}`;
   return `AKSUbuntu-2204gen2containerd-${build}`;
 }
 
@@ -371,7 +387,7 @@ function makePools(r: Rng, minor: string, current: string, index: number): PoolS
       vmSize: r.pick(["Standard_D4ds_v5", "Standard_D8ds_v5", "Standard_D4as_v5", "Standard_E8ds_v5"]),
       orchestratorVersion: behindMinor || r.chance(0.5) ? version : minorOrFull(version, r),
       currentOrchestratorVersion: version,
-      nodeImageVersion: imageVersion(osSKU, windows ? "Windows" : "Linux", r.chance(0.2)),
+      nodeImageVersion: imageVersion(osSKU, windows ? "Windows" : "Linux", r.chance(0.2), version),
       osType: windows ? "Windows" : "Linux",
       osSKU,
       powerState: "Running",
@@ -452,6 +468,22 @@ function makeFeatures(r: Rng, index: number, skuName: string, skuTier: string, o
     appRoutingIstioMode: automatic || (gateway && r.chance(0.5)) ? "Enabled" : modern ? "Disabled" : null,
     hostedSystem: automatic ? true : null,
     unknownSwitch: index === 9,
+    legacy: legacyFeatures(index),
+  };
+}
+
+/**
+ * Retired or retiring cluster setups, placed by index (no random draw, so the rest of the fleet is
+ * unchanged): each kind appears in a fleet of 20 and again every 50 clusters.
+ */
+export function legacyFeatures(index: number): LegacySpec {
+  const at = (first: number): boolean => index === first || (index > first && (index - first) % 50 === 0);
+  return {
+    networkPlugin: at(4) ? "kubenet" : "azure",
+    networkPolicy: at(6) || at(13) ? "azure" : null,
+    loadBalancerSku: at(8) ? "basic" : "standard",
+    podIdentity: at(10),
+    availabilitySet: at(12),
   };
 }
 

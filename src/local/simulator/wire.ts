@@ -189,6 +189,16 @@ function renderFeatureProfiles(p: JsonObject, spec: ClusterSpec): void {
       snapshotController: { enabled: f.storage.snapshotController },
     };
   const network = object("networkProfile");
+  const legacy = f.legacy;
+  if (legacy.networkPlugin === "kubenet") {
+    network.networkPlugin = "kubenet";
+    delete network.networkPluginMode;
+  }
+  if (legacy.networkPolicy) network.networkPolicy = legacy.networkPolicy;
+  if (legacy.loadBalancerSku === "basic") network.loadBalancerSku = "basic";
+  if (legacy.podIdentity) p.podIdentityProfile = { enabled: true, allowNetworkPluginKubenet: legacy.networkPlugin === "kubenet", userAssignedIdentities: [], userAssignedIdentityExceptions: [] };
+  const firstPool = (p.agentPoolProfiles as JsonObject[] | undefined)?.[0];
+  if (legacy.availabilitySet && firstPool) firstPool.type = "AvailabilitySet";
   // Cilium runs only with Azure CNI; a cluster on another plugin keeps the azure dataplane.
   network.networkDataplane = f.networkDataplane === "cilium" && network.networkPlugin === "azure" ? "cilium" : "azure";
   if (network.networkDataplane !== "cilium" && network.networkPolicy === "cilium") network.networkPolicy = "none";

@@ -1,0 +1,41 @@
+// The simulated fleet shows every kind of judgement the facts state (issue #14), so the demo does:
+// each cluster is rendered as Azure returns it, read by the real parser and classified.
+import { describe, expect, it } from "vitest";
+import { loadBundledCatalog } from "../../src/catalog/load.js";
+import { classifyCluster } from "../../src/core/classify.js";
+import type { ClusterReport } from "../../src/core/report.js";
+import { DEFAULT_REGIONS, defaultSubscriptionCount, FleetModel } from "../../src/local/simulator/fleet.js";
+import { renderCluster } from "../../src/local/simulator/wire.js";
+import { parseClusterRow } from "../../src/sources/parse.js";
+
+const catalog = loadBundledCatalog();
+const CLUSTERS = 200; // the demo's fleet size
+
+function judgedFleet(asOf: string): ClusterReport[] {
+  const model = new FleetModel({ seed: 42, clusters: CLUSTERS, subscriptions: defaultSubscriptionCount(CLUSTERS), regions: DEFAULT_REGIONS });
+  return Array.from({ length: CLUSTERS }, (_, i) => {
+    const parsed = parseClusterRow(renderCluster(model.cluster(i), model.tenantId));
+    if (!parsed.ok) throw new Error(parsed.reason);
+    return classifyCluster({ cluster: parsed.value, extensions: [], openSource: [], versions: null }, catalog, { asOf, windowDays: 60 });
+  });
+}
+
+describe("the simulated fleet has clusters of each kind", () => {
+  const fleet = judgedFleet("2026-12-02");
+  const k8s = fleet.map((c) => c.integrations.find((i) => i.kind === "kubernetes")!);
+  const said = (re: RegExp): number => k8s.filter((i) => i.reasons.some((r) => re.test(r))).length;
+
+  it.each([
+    ["kubenet", /networkPlugin = "kubenet"/],
+    ["Azure NPM", /networkPolicy = "azure"/],
+    ["Basic Load Balancer", /loadBalancerSku = "basic"/],
+    ["availability-set pools", /type = "AvailabilitySet"/],
+    ["pod-managed identity", /podIdentityProfile\.enabled = true/],
+    ["platform support", /is in platform support \(N-3\)/],
+    ["past platform support", /Platform support for .* ended|past its support/],
+    ["a generic Ubuntu SKU resolved", /told by its node image AKSUbuntu-2404|osSku Ubuntu on/],
+    ["a node image past 90 days", /older than the 90 days AKS supports/],
+  ])("%s", (_kind, re) => {
+    expect(said(re)).toBeGreaterThan(0);
+  });
+});
