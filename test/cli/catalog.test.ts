@@ -36,8 +36,11 @@ describe("aks-audit catalog", () => {
     for (const k of ["end-of-community-support", "end-of-platform-support", "end-of-lts", "retirement", "breaking-change", "revision-end-of-life"]) expect(kinds).toContain(k);
     expect(out.counts.facts).toBe(out.facts.length);
     expect(out.counts.used + out.counts.unused).toBe(out.facts.length);
-    // Facts with no judgement rule yet are still listed, and counted as unused.
-    expect(out.facts.find((f) => f.appliesTo === "cluster-feature enableCustomCATrust")).toMatchObject({ date: "2026-09-14", used: false });
+    // A cluster-feature change a rule judges is used; one no rule reads yet (a preview feature's
+    // dated note) is still listed, and counted as unused.
+    expect(out.facts.find((f) => f.appliesTo === "cluster-feature enableCustomCATrust")).toMatchObject({ date: "2026-09-14", used: true });
+    expect(out.facts.find((f) => f.appliesTo === "cluster-feature EnableACRTeleport")).toMatchObject({ used: false });
+    expect(out.counts.unused).toBe(out.facts.filter((f) => !f.used).length);
     expect(out.counts.unused).toBeGreaterThan(0);
   });
 
