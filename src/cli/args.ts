@@ -5,7 +5,7 @@
 import { parseArgs } from "node:util";
 import { isIsoDate } from "../core/dates.js";
 
-export const COMMANDS = ["demo", "audit", "history", "digest", "verify", "catalog"] as const;
+export const COMMANDS = ["demo", "audit", "history", "digest", "verify", "catalog", "serve"] as const;
 export type Command = (typeof COMMANDS)[number];
 export const FORMATS = ["table", "json", "csv"] as const;
 export type Format = (typeof FORMATS)[number];
@@ -41,6 +41,9 @@ export interface CliOptions {
   upcoming: number | null;
   /** catalog: check this override file (or https URL) instead of listing. */
   validate: string | null;
+  /** serve: the port (default 7071, the Functions host's) and the address to bind (default loopback). */
+  port: number | null;
+  host: string | null;
 }
 
 export const HELP = `aks-audit — audit an AKS fleet's add-ons, extensions and open-source integrations
@@ -54,6 +57,7 @@ Commands:
   digest     render the weekly digest and due window alerts from the latest run, then send them
   verify     recompute the snapshot hash chains and report the first broken link
   catalog    list the dated facts the auditor knows (or --validate an override file)
+  serve      serve the HTTP API and the auditors' console over the local store
 
 Options:
   --as-of YYYY-MM-DD        the audit's "today" (default: the real date)
@@ -74,6 +78,7 @@ Options:
   --clusters N / --seed N   demo: size and seed of the simulated fleet
   --upcoming DAYS           catalog: only facts dated within DAYS days from --as-of
   --validate FILE           catalog: check a CATALOG_OVERRIDE file; exit 2 naming each bad field
+  --port N / --host ADDR    serve: port (default 7071) and address (default 127.0.0.1)
   -h, --help                this text
 
 Exit codes: 0 ok; 1 findings at --fail-on severity (or a broken chain for verify);
@@ -108,6 +113,8 @@ export function parseCli(argv: readonly string[]): CliOptions {
         seed: { type: "string" },
         upcoming: { type: "string" },
         validate: { type: "string" },
+        port: { type: "string" },
+        host: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -161,7 +168,13 @@ export function parseCli(argv: readonly string[]): CliOptions {
     seed: count("seed", values.seed, 2 ** 31),
     upcoming: values.upcoming === undefined ? null : days("upcoming", values.upcoming),
     validate: values.validate ?? null,
+    port: values.port === undefined ? null : port(values.port),
+    host: values.host ?? null,
   };
+  if ((options.port !== null || options.host !== null) && options.command !== "serve") {
+    throw new UsageError(`--${options.port !== null ? "port" : "host"} goes with the serve command`);
+  }
+  if (options.host !== null && !/^[A-Za-z0-9.:-]{1,253}$/.test(options.host)) throw new UsageError(`--host: expected an address or host name, got '${options.host}'`);
   if ((options.upcoming !== null || options.validate !== null) && options.command !== "catalog") {
     throw new UsageError(`--${options.upcoming !== null ? "upcoming" : "validate"} goes with the catalog command`);
   }
@@ -197,7 +210,15 @@ function defaults(): CliOptions {
     seed: null,
     upcoming: null,
     validate: null,
+    port: null,
+    host: null,
   };
+}
+
+/** A TCP port, 0 (any free port) to 65535. */
+function port(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 65_535) throw new UsageError(`--port: expected a port from 0 to 65535, got '${value}'`);
+  return Number(value);
 }
 
 /** A number of days, 0 (today only) to 36500. */
