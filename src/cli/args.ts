@@ -44,6 +44,8 @@ export interface CliOptions {
   /** serve: the port (default 7071, the Functions host's) and the address to bind (default loopback). */
   port: number | null;
   host: string | null;
+  /** demo: weekly sweeps to record, ending at --as-of (default 8). */
+  weeks: number | null;
 }
 
 export const HELP = `aks-audit — audit an AKS fleet's add-ons, extensions and open-source integrations
@@ -76,6 +78,7 @@ Options:
   --from / --to YYYY-MM-DD  history: date range
   --preview                 digest: render only; record nothing, send nothing
   --clusters N / --seed N   demo: size and seed of the simulated fleet
+  --weeks N                 demo: weekly sweeps ending at --as-of, 1 to 8 (default 8)
   --upcoming DAYS           catalog: only facts dated within DAYS days from --as-of
   --validate FILE           catalog: check a CATALOG_OVERRIDE file; exit 2 naming each bad field
   --port N / --host ADDR    serve: port (default 7071) and address (default 127.0.0.1)
@@ -114,6 +117,7 @@ export function parseCli(argv: readonly string[]): CliOptions {
         upcoming: { type: "string" },
         validate: { type: "string" },
         port: { type: "string" },
+        weeks: { type: "string" },
         host: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -170,7 +174,9 @@ export function parseCli(argv: readonly string[]): CliOptions {
     validate: values.validate ?? null,
     port: values.port === undefined ? null : port(values.port),
     host: values.host ?? null,
+    weeks: count("weeks", values.weeks, 8),
   };
+  if (options.weeks !== null && options.command !== "demo") throw new UsageError("--weeks goes with the demo command");
   if ((options.port !== null || options.host !== null) && options.command !== "serve") {
     throw new UsageError(`--${options.port !== null ? "port" : "host"} goes with the serve command`);
   }
@@ -212,6 +218,7 @@ function defaults(): CliOptions {
     validate: null,
     port: null,
     host: null,
+    weeks: null,
   };
 }
 

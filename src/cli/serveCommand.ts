@@ -10,7 +10,16 @@ import type { CliOptions } from "./args.js";
 
 export const DEFAULT_SERVE_PORT = 7071;
 
-export async function serveCommand(options: CliOptions, config: AuditorConfig): Promise<number> {
+export interface ServingConsole {
+  /** The console's URL with the function key. */
+  readonly url: string;
+  readonly origin: string;
+  readonly key: string;
+  stop(): Promise<void>;
+}
+
+/** Everything `serve` does but waiting for Ctrl-C (the browser tests hold it open themselves). */
+export async function startServing(options: Pick<CliOptions, "port" | "host">, config: AuditorConfig): Promise<ServingConsole> {
   const ctx = await createAppContext(config);
   for (const warning of ctx.warnings) process.stderr.write(`aks-audit: warning: ${warning}\n`);
   try {
@@ -20,20 +29,35 @@ export async function serveCommand(options: CliOptions, config: AuditorConfig): 
     const registrations = await captureHttpRegistrations();
     const key = await loadOrCreateKey(config.home);
     const server = await startServe({ registrations, key, port: options.port ?? DEFAULT_SERVE_PORT, host: options.host ?? "127.0.0.1" });
-    process.stdout.write(`console: ${server.origin}/api/console?code=${key}\n`);
-    await new Promise<void>((resolve) => {
-      const stop = () => {
-        process.off("SIGINT", stop);
-        process.off("SIGTERM", stop);
-        resolve();
-      };
-      process.on("SIGINT", stop);
-      process.on("SIGTERM", stop);
-    });
-    await server.close();
-    return 0;
-  } finally {
+    return {
+      url: `${server.origin}/api/console?code=${key}`,
+      origin: server.origin,
+      key,
+      stop: async () => {
+        await server.close();
+        provideAppContext(null);
+        await ctx.close();
+      },
+    };
+  } catch (error) {
     provideAppContext(null);
     await ctx.close();
+    throw error;
   }
+}
+
+export async function serveCommand(options: CliOptions, config: AuditorConfig): Promise<number> {
+  const serving = await startServing(options, config);
+  process.stdout.write(`console: ${serving.url}\n`);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
+  await serving.stop();
+  return 0;
 }

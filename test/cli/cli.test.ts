@@ -115,9 +115,9 @@ describe("aks-audit", () => {
   }, 30_000);
 
   it("demo twice leaves two runs in the local history and a digest in the outbox", async () => {
-    expect(await main(["demo", "--clusters", "40", "--as-of", "2026-11-23", "--quiet", "--format", "table"], env())).toBe(0);
+    expect(await main(["demo", "--clusters", "40", "--weeks", "1", "--as-of", "2026-11-23", "--quiet", "--format", "table"], env())).toBe(0);
     expect(stdout).toMatch(/clusters found\s+40/);
-    expect(await main(["demo", "--clusters", "40", "--as-of", "2026-11-24", "--quiet", "--format", "table"], env())).toBe(0);
+    expect(await main(["demo", "--clusters", "40", "--weeks", "1", "--as-of", "2026-11-24", "--quiet", "--format", "table"], env())).toBe(0);
     stdout = "";
     expect(await main(["history", "--runs", "--format", "json"], env())).toBe(0);
     const runs = JSON.parse(stdout) as { runId: string; status: string; asOf: string; summary: { clusters: number } }[];
@@ -130,6 +130,34 @@ describe("aks-audit", () => {
     expect(await main(["verify", "--format", "json"], env())).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ ok: true, clustersChecked: 40, snapshotsChecked: 80 });
   }, 60_000);
+
+  it("demo records eight weekly sweeps, labelled simulated, with the fleet changing between them", async () => {
+    const demoHome = mkdtempSync(path.join(tmpdir(), "aks-audit-demo-"));
+    try {
+      expect(await main(["demo", "--clusters", "40", "--as-of", "2026-11-24", "--format", "table"], { AKS_AUDIT_HOME: demoHome })).toBe(0);
+      expect(stderr).toContain("week 1/8, as of 2026-10-06 (simulated date)");
+      expect(stderr).toContain("week 8/8, as of 2026-11-24 (simulated date)");
+      expect(stderr).toContain("npx aks-audit serve");
+      stdout = "";
+      expect(await main(["history", "--runs", "--format", "json"], { AKS_AUDIT_HOME: demoHome })).toBe(0);
+      const runs = JSON.parse(stdout) as { asOf: string }[];
+      expect(runs.map((r) => r.asOf)).toEqual(["2026-11-24", "2026-11-17", "2026-11-10", "2026-11-03", "2026-10-27", "2026-10-20", "2026-10-13", "2026-10-06"]);
+      // Some clusters upgraded, switched an add-on or moved an extension: their versions differ across weeks.
+      stdout = "";
+      expect(await main(["history", "--as-of", "2026-10-06", "--format", "json"], { AKS_AUDIT_HOME: demoHome })).toBe(0);
+      const first = JSON.parse(stdout) as AuditReport;
+      stdout = "";
+      expect(await main(["history", "--as-of", "2026-11-24", "--format", "json"], { AKS_AUDIT_HOME: demoHome })).toBe(0);
+      const last = JSON.parse(stdout) as AuditReport;
+      const shape = (r: AuditReport) => new Map(r.clusters.map((c) => [c.id, JSON.stringify([c.kubernetesVersion, c.integrations.map((i) => [i.name, i.version])])]));
+      const before = shape(first);
+      const changed = [...shape(last)].filter(([id, now]) => before.get(id) !== now);
+      expect(changed.length).toBeGreaterThan(3);
+      expect(changed.length).toBeLessThan(40);
+    } finally {
+      rmSync(demoHome, { recursive: true, force: true });
+    }
+  }, 90_000);
 });
 
 describe("catalog override", () => {

@@ -8,10 +8,14 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { HttpRequest, HttpResponse, InvocationContext, type HttpHandler, type HttpResponseInit } from "@azure/functions";
+import functions, { type HttpHandler, type HttpResponseInit } from "@azure/functions";
 import { HttpProblem, problemResponse } from "../../http/problem.js";
 import { keyMatches } from "./key.js";
 import { compileRoute, matchRoute, sortRoutes, type HttpRegistration } from "./routes.js";
+
+// A CommonJS package whose classes Node cannot see as named exports from an ES module.
+const { HttpRequest, HttpResponse, InvocationContext } = functions;
+type HttpResponse = InstanceType<typeof HttpResponse>;
 
 /** Far above any body the API accepts (it refuses more itself), low enough that nobody can fill memory. */
 const MAX_REQUEST_BYTES = 1024 * 1024;
