@@ -292,8 +292,9 @@ export class FleetModel {
       resourceGroup: `rg-${team}-${env}`,
       name,
       location,
-      // The cluster named as markup also carries it in a tag: pages and mail must show both as text.
-      tags: index === this.htmlIndex ? { ...makeTags(r, team, env, index), note: "<img src=x onerror=alert(1)>" } : makeTags(r, team, env, index),
+      // Beside the cluster named as markup, one with an ordinary name (so its ARM id is valid) carries
+      // markup in a tag: pages and mail must show both as text.
+      tags: this.htmlIndex !== null && index === this.htmlIndex + 1 ? { ...makeTags(r, team, env, index), note: "<img src=x onerror=alert(1)>" } : makeTags(r, team, env, index),
       skuName,
       skuTier,
       kubernetesVersion: provisioningState === "Upgrading" ? nextPatch(minor, current) ?? requested : requested,
