@@ -117,7 +117,7 @@ function table(caption, columns, rows, render, sortState = { column: null, dir: 
         ),
       ),
     );
-    const body = el("tbody", {}, sorted.map((r) => el("tr", {}, columns.map((c) => el("td", { class: c.num ? "num" : null }, render(r, c.key))))));
+    const body = el("tbody", {}, sorted.map((r) => el("tr", {}, columns.map((c) => el("td", { class: c.num ? "num" : null, "data-label": c.label }, render(r, c.key))))));
     wrap.replaceChildren(el("table", {}, el("caption", {}, caption), el("thead", {}, head), body));
   };
   draw();
