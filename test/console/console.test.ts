@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The auditors' console in a real browser (Debian's Chromium through playwright-core), against
  * `aks-audit serve` over a local store holding the demo's weekly runs. Screenshots of each view go

@@ -72,3 +72,38 @@ describe("aks-audit serve", () => {
     expect(((await response.json()) as { parameter: string }).parameter).toBe("severity");
   });
 });
+
+describe("the aks-audit serve command", () => {
+  it("prints exactly one line with the console URL and key, serves it, and stops cleanly on Ctrl-C", async () => {
+    const { spawn } = await import("node:child_process");
+    const bin = path.resolve("dist/src/cli/bin.js");
+    const serveHome = await mkdtemp(path.join(tmpdir(), "aks-audit-serve-cli-"));
+    const child = spawn(process.execPath, [bin, "serve", "--port", "0"], { env: { ...process.env, AKS_AUDIT_HOME: serveHome }, stdio: ["ignore", "pipe", "pipe"] });
+    try {
+      let out = "";
+      const line = await new Promise<string>((resolve, reject) => {
+        child.stdout.on("data", (chunk: Buffer) => {
+          out += chunk.toString();
+          if (out.includes("\n")) resolve(out);
+        });
+        child.once("exit", (code) => reject(new Error(`serve exited ${code} before printing its URL`)));
+      });
+      const match = /^console: (http:\/\/127\.0\.0\.1:\d+)\/api\/console\?code=([A-Za-z0-9_-]+)\n$/.exec(line);
+      expect(match, line).not.toBeNull();
+      const [, origin, printedKey] = match!;
+      expect(printedKey).toBe((await readFile(path.join(serveHome, KEY_FILE), "utf8")).trim());
+      const page = await fetch(`${origin}/api/console?code=${printedKey}`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain("<title>AKS audit console</title>");
+      expect((await fetch(`${origin}/api/runs`)).status).toBe(401);
+      expect((await fetch(`${origin}/api/runs?code=${printedKey}`)).status).toBe(200);
+      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+      child.kill("SIGINT");
+      expect(await exited).toBe(0);
+      expect(out).toBe(line);
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+      await rm(serveHome, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
