@@ -5,6 +5,7 @@
  * to test-results/console/ at 1280 and 390 px wide.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
@@ -115,6 +116,12 @@ describe.skipIf(!available)("the auditors' console in Chromium", () => {
     expect(critical).toBeLessThan(all);
     expect(new Set(await page.locator("tbody td:nth-child(8)").allTextContents())).toEqual(new Set(["critical"]));
     expect(await counts()).toContain(`${critical} integrations`);
+    // The export is the view as filtered: a header and one line per row shown.
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: "Export CSV" }).click()]);
+    const csv = await readFile((await download.path())!, "utf8");
+    const lines = csv.trimEnd().split("\r\n");
+    expect(lines[0]).toBe("cluster,clusterId,subscription,resourceGroup,kubernetes,kind,integration,version,tier,drift,severity,deadline,deadlineKind,daysLeft,tags");
+    expect(lines).toHaveLength(critical + 1);
     await shoot(page, "fleet-critical");
     await page.setViewportSize({ width: 390, height: 900 });
     await shoot(page, "fleet-critical");

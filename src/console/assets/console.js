@@ -158,6 +158,7 @@ async function runsView() {
     { key: "runId", label: "Run" }, { key: "asOf", label: "As of" }, { key: "status", label: "Status" }, { key: "trigger", label: "Trigger" },
     { key: "scope", label: "Scope" }, { key: "clusters", label: "Clusters", num: true }, { key: "critical", label: "Critical", num: true },
     { key: "warning", label: "Warning", num: true }, { key: "info", label: "Info", num: true }, { key: "ok", label: "OK", num: true }, { key: "root", label: "Run root" },
+    { key: "evidence", label: "Evidence" },
   ];
   $view.replaceChildren(
     el("h2", {}, "Runs"),
@@ -165,12 +166,27 @@ async function runsView() {
     table(`${rows.length} stored runs, newest first`, columns, rows, (r, k) => {
       if (k === "runId") return el("a", { href: href("fleet", { asOf: r.asOf }) }, r.runId);
       if (k === "root") return r.root ? el("code", { title: r.root }, r.root.slice(0, 12)) : el("span", { class: "muted" }, "—");
+      if (k === "evidence") return el("button", { type: "button", on: { click: () => downloadEvidence(r.runId) } }, "Download");
       if (["critical", "warning", "info", "ok"].includes(k)) return el("span", { class: r[k] > 0 ? `sev-${k}` : "muted" }, r[k]);
       return r[k];
     }),
   );
   status(`${rows.length} runs`);
 }
+/**
+ * The run's evidence bundle (GET /api/runs/{runId}/evidence): fetched with the key, saved as a file.
+ * A store or app without bundles answers 404, which the status line reports.
+ */
+async function downloadEvidence(runId) {
+  try {
+    const { body } = await api(`runs/${encodeURIComponent(runId)}/evidence`);
+    download(`evidence-${runId}.json`, "application/json", JSON.stringify(body, null, 2));
+    status(`Evidence bundle of ${runId} saved`);
+  } catch (error) {
+    status(`No evidence bundle for ${runId}: ${error.message}`);
+  }
+}
+
 function describeScope(run) {
   const s = run.scope ?? {};
   const parts = [];
