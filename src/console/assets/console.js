@@ -397,7 +397,8 @@ function worst(cluster) {
   return SEVERITIES[best] ?? "ok";
 }
 function describeChange(c) {
-  const what = `${c.kind} ${c.name}`;
+  // "kubernetes kubernetes" says nothing twice: the cluster's own version is named once.
+  const what = c.kind === c.name ? c.name : `${c.kind} ${c.name}`;
   switch (c.type) {
     case "integration-added": return `added ${what}${c.to ? ` ${c.to}` : ""}`;
     case "integration-removed": return `removed ${what}`;
