@@ -24,13 +24,15 @@ export async function runsView() {
     ok: r.summary?.bySeverity?.ok ?? 0,
     // Run roots arrive with the history work (#16); shown when the store records them.
     root: r.root?.hash ?? "",
+    // A date chosen by the caller (the demo's simulated weeks, `audit --as-of`), not the day it ran.
+    dated: r.asOfChosen ? "chosen date" : "day of the run",
   }));
-  setExport({ name: "runs", rows, columns: ["runId", "asOf", "status", "trigger", "scope", "clusters", "critical", "warning", "info", "ok", "root"] });
+  setExport({ name: "runs", rows, columns: ["runId", "asOf", "status", "trigger", "scope", "clusters", "critical", "warning", "info", "ok", "root", "dated"] });
   const columns = [
     { key: "runId", label: "Run" }, { key: "asOf", label: "As of" }, { key: "status", label: "Status" }, { key: "trigger", label: "Trigger" },
     { key: "scope", label: "Scope" }, { key: "clusters", label: "Clusters", num: true }, { key: "critical", label: "Critical", num: true },
     { key: "warning", label: "Warning", num: true }, { key: "info", label: "Info", num: true }, { key: "ok", label: "OK", num: true }, { key: "root", label: "Run root" },
-    { key: "evidence", label: "Evidence" },
+    { key: "evidence", label: "Evidence" }, { key: "dated", label: "Dated" },
   ];
   $view.replaceChildren(
     el("h2", {}, "Runs"),
