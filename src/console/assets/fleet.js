@@ -35,6 +35,8 @@ export async function loadFleet(params, state, all = false) {
     state.run = { runId: body.runId, asOf: body.asOf };
     state.clusters.push(...body.clusters);
     state.token = body.continuationToken;
+    // A whole large fleet takes many pages: say how far it has got.
+    if (all && state.token) status(`Loading the fleet: ${state.clusters.length} clusters so far…`);
   } while (all && state.token);
 }
 
