@@ -1,8 +1,9 @@
 /**
  * `aks-audit demo` / `npm run demo`: the whole job on the embedded default, no Azure needed.
  * Starts the fleet simulator (loopback HTTPS) and, unless a table connection is configured,
- * Azurite in-process; sweeps through the real SDK clients; stores the run; writes the digest and
- * window alerts to the local outbox; prints where everything is.
+ * Azurite in-process; sweeps through the real SDK clients once per simulated week (8 by default,
+ * the fleet changing between them); stores the runs; writes the window alerts each week and the
+ * digest to the local outbox; prints where everything is and how to open the console.
  */
 import path from "node:path";
 import type { TokenCredential } from "@azure/core-auth";
@@ -107,7 +108,8 @@ export async function runDemo(options: CliOptions, config: AuditorConfig, out: O
           alertsSent += sent;
           if (weeks > 1) {
             const b = last.report.summary.bySeverity;
-            out.note(`week ${w + 1}/${weeks}, as of ${weekAsOf} (simulated date): critical ${b.critical}, warning ${b.warning}; ${sent} window alert(s)`);
+            const dated = options.asOf === null && w === weeks - 1 ? "today" : "simulated date";
+            out.note(`week ${w + 1}/${weeks}, as of ${weekAsOf} (${dated}): critical ${b.critical}, warning ${b.warning}; ${sent} window alert(s)`);
           }
         }
         const { report, run } = last!;
