@@ -5,7 +5,7 @@
 import { parseArgs } from "node:util";
 import { isIsoDate } from "../core/dates.js";
 
-export const COMMANDS = ["demo", "audit", "history", "digest", "verify", "export", "catalog"] as const;
+export const COMMANDS = ["demo", "audit", "history", "digest", "verify", "export", "catalog", "serve"] as const;
 export type Command = (typeof COMMANDS)[number];
 export const FORMATS = ["table", "json", "csv"] as const;
 export type Format = (typeof FORMATS)[number];
@@ -47,6 +47,11 @@ export interface CliOptions {
   bundle: string | null;
   /** export: where the evidence bundle is written. */
   out: string | null;
+  /** serve: the port (default 7071, the Functions host's) and the address to bind (default loopback). */
+  port: number | null;
+  host: string | null;
+  /** demo: weekly sweeps to record, ending at --as-of (default 8). */
+  weeks: number | null;
 }
 
 export const HELP = `aks-audit — audit an AKS fleet's add-ons, extensions and open-source integrations
@@ -62,6 +67,7 @@ Commands:
              (--root HASH: also check a held run root; --bundle FILE: check an evidence bundle offline)
   export     write a run's evidence bundle: --run RUNID --out FILE
   catalog    list the dated facts the auditor knows (or --validate an override file)
+  serve      serve the HTTP API and the auditors' console over the local store
 
 Options:
   --as-of YYYY-MM-DD        the audit's "today" (default: the real date)
@@ -83,8 +89,10 @@ Options:
   --from / --to YYYY-MM-DD  history: date range
   --preview                 digest: render only; record nothing, send nothing
   --clusters N / --seed N   demo: size and seed of the simulated fleet
+  --weeks N                 demo: weekly sweeps ending at --as-of, 1 to 8 (default 8)
   --upcoming DAYS           catalog: only facts dated within DAYS days from --as-of
   --validate FILE           catalog: check a CATALOG_OVERRIDE file; exit 2 naming each bad field
+  --port N / --host ADDR    serve: port (default 7071) and address (default 127.0.0.1)
   -h, --help                this text
 
 Exit codes: 0 ok; 1 findings at --fail-on severity (or a broken chain or bundle for verify);
@@ -122,6 +130,9 @@ export function parseCli(argv: readonly string[]): CliOptions {
         root: { type: "string" },
         bundle: { type: "string" },
         out: { type: "string" },
+        port: { type: "string" },
+        weeks: { type: "string" },
+        host: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -178,7 +189,15 @@ export function parseCli(argv: readonly string[]): CliOptions {
     root: values.root === undefined ? null : rootHash(values.root),
     bundle: values.bundle ?? null,
     out: values.out ?? null,
+    port: values.port === undefined ? null : port(values.port),
+    host: values.host ?? null,
+    weeks: count("weeks", values.weeks, 8),
   };
+  if (options.weeks !== null && options.command !== "demo") throw new UsageError("--weeks goes with the demo command");
+  if ((options.port !== null || options.host !== null) && options.command !== "serve") {
+    throw new UsageError(`--${options.port !== null ? "port" : "host"} goes with the serve command`);
+  }
+  if (options.host !== null && !/^[A-Za-z0-9.:-]{1,253}$/.test(options.host)) throw new UsageError(`--host: expected an address or host name, got '${options.host}'`);
   if ((options.upcoming !== null || options.validate !== null) && options.command !== "catalog") {
     throw new UsageError(`--${options.upcoming !== null ? "upcoming" : "validate"} goes with the catalog command`);
   }
@@ -221,6 +240,9 @@ function defaults(): CliOptions {
     root: null,
     bundle: null,
     out: null,
+    port: null,
+    host: null,
+    weeks: null,
   };
 }
 
@@ -228,6 +250,12 @@ function defaults(): CliOptions {
 function rootHash(value: string): string {
   if (!/^[0-9a-fA-F]{64}$/.test(value)) throw new UsageError(`--root: expected a run root (64 hex digits), got '${value}'`);
   return value.toLowerCase();
+}
+
+/** A TCP port, 0 (any free port) to 65535. */
+function port(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 65_535) throw new UsageError(`--port: expected a port from 0 to 65535, got '${value}'`);
+  return Number(value);
 }
 
 /** A number of days, 0 (today only) to 36500. */

@@ -45,6 +45,10 @@ export async function runCommand(options: CliOptions, config: AuditorConfig): Pr
       // The listing shows the catalog the app would use: the bundled one with CATALOG_OVERRIDE merged.
       return catalogCommand(options, config, out, () => withContext(config, {}, async (ctx) => ctx.catalog));
     }
+    case "serve": {
+      const { serveCommand } = await import("./serveCommand.js");
+      return serveCommand(options, config);
+    }
     default:
       throw new CliError(`unknown command ${options.command}`);
   }

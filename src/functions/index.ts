@@ -11,3 +11,4 @@ import "./clusterHistory.js";
 import "./fleet.js";
 import "./verify.js";
 import "./openapi.js";
+import "./console.js";

@@ -1,8 +1,9 @@
 /**
  * `aks-audit demo` / `npm run demo`: the whole job on the embedded default, no Azure needed.
  * Starts the fleet simulator (loopback HTTPS) and, unless a table connection is configured,
- * Azurite in-process; sweeps through the real SDK clients; stores the run; writes the digest and
- * window alerts to the local outbox; prints where everything is.
+ * Azurite in-process; sweeps through the real SDK clients once per simulated week (8 by default,
+ * the fleet changing between them); stores the runs; writes the window alerts each week and the
+ * digest to the local outbox; prints where everything is and how to open the console.
  */
 import path from "node:path";
 import type { TokenCredential } from "@azure/core-auth";
@@ -10,13 +11,17 @@ import type { AuditorConfig } from "../config.js";
 import { newRunId, runAudit } from "../app/audit.js";
 import { sendDigest, sendWindowAlerts } from "../app/notify.js";
 import { createOutboxTransport } from "../notify/outbox.js";
-import { toIsoDate } from "../core/dates.js";
+import { addDays, toIsoDate } from "../core/dates.js";
 import type { CliOptions } from "../cli/args.js";
 import { withContext, summaryLine } from "../cli/commands.js";
 import { textTable, type Output } from "../cli/output.js";
 import { startFleetSimulator } from "./simulator/index.js";
+import { HISTORY_WEEKS } from "./simulator/history.js";
 import { mixedPlan, startKubeFake } from "./kubeFake.js";
 import type { AuditReport } from "../core/report.js";
+
+/** Weekly sweeps the demo records by default: two months of history to browse. */
+const DEMO_WEEKS = 8;
 
 /** With no scan configured, the demo scans the platform team's clusters: a few of the fleet. */
 const DEMO_SCAN_TAG = "team=platform";
@@ -76,21 +81,39 @@ export async function runDemo(options: CliOptions, config: AuditorConfig, out: O
       async (ctx) => {
         out.note(`fleet simulator on ${simulator.endpoint}; sweeping through Azure Resource Graph and Container Service clients…`);
         const store = options.store ? await ctx.store() : null;
-        const { report, run } = await runAudit(
-          ctx.auditDeps(store),
-          {
-            runId: newRunId(new Date()),
+        // One sweep per simulated week up to asOf, the fleet moving on between them, so the store
+        // holds history, changes and the alerts that fire as deadlines come closer.
+        const weeks = options.weeks ?? DEMO_WEEKS;
+        // Run ids carry an instant; spaced a second apart, in the past, they sort as the weeks do.
+        const firstStamp = Date.now() - weeks * 1000;
+        let last: Awaited<ReturnType<typeof runAudit>> | null = null;
+        let alertsSent = 0;
+        for (let w = 0; w < weeks; w++) {
+          const weekAsOf = addDays(asOf, -7 * (weeks - 1 - w));
+          const week = HISTORY_WEEKS - weeks + w;
+          simulator.setWeek(Math.max(0, week), weekAsOf);
+          last = await runAudit(ctx.auditDeps(store), {
+            runId: newRunId(new Date(firstStamp + w * 1000)),
             trigger: "cli",
             scope: { subscriptions: [], managementGroups: [], clusterIds: [] },
-            asOf,
+            asOf: weekAsOf,
+            asOfChosen: options.asOf !== null || w < weeks - 1,
             windowDays: config.alertWindowDays,
             now: () => new Date(),
             collect: true,
-            onProgress: ({ clusters }) => out.progress(`swept ${clusters} clusters…`),
-          },
-        );
-        out.endProgress();
-        const alerts = store ? await sendWindowAlerts(ctx, report, { asOf }) : { sent: 0, pending: 0, failed: 0 };
+            onProgress: ({ clusters }) => out.progress(`${weekAsOf}: swept ${clusters} clusters…`),
+          });
+          out.endProgress();
+          const sent = store ? (await sendWindowAlerts(ctx, last.report, { asOf: weekAsOf })).sent : 0;
+          alertsSent += sent;
+          if (weeks > 1) {
+            const b = last.report.summary.bySeverity;
+            const dated = options.asOf === null && w === weeks - 1 ? "today" : "simulated date";
+            out.note(`week ${w + 1}/${weeks}, as of ${weekAsOf} (${dated}): critical ${b.critical}, warning ${b.warning}; ${sent} window alert(s)`);
+          }
+        }
+        const { report, run } = last!;
+        const alerts = { sent: alertsSent };
         const digest = store ? await sendDigest(ctx, { asOf }) : { messages: 0 };
 
         if (out.format === "json") {
@@ -128,6 +151,7 @@ export async function runDemo(options: CliOptions, config: AuditorConfig, out: O
         out.note(`outbox:  ${outboxDir}`);
         out.note(`data:    ${config.tables.kind === "local" ? path.join(config.home, "azurite") : "the configured Table Storage account"}`);
         out.note(`history: npx aks-audit history --runs   |   npx aks-audit history --run ${run.runId}`);
+        out.note("console: npx aks-audit serve   (then open the printed URL)");
         return run.status === "failed" ? 3 : 0;
       },
     );

@@ -106,9 +106,9 @@ describe("aks-audit", () => {
   }, 30_000);
 
   it("demo twice leaves two runs in the local history and a digest in the outbox", async () => {
-    expect(await main(["demo", "--clusters", "40", "--as-of", "2026-11-23", "--quiet", "--format", "table"], env())).toBe(0);
+    expect(await main(["demo", "--clusters", "40", "--weeks", "1", "--as-of", "2026-11-23", "--quiet", "--format", "table"], env())).toBe(0);
     expect(io.stdout).toMatch(/clusters found\s+40/);
-    expect(await main(["demo", "--clusters", "40", "--as-of", "2026-11-24", "--quiet", "--format", "table"], env())).toBe(0);
+    expect(await main(["demo", "--clusters", "40", "--weeks", "1", "--as-of", "2026-11-24", "--quiet", "--format", "table"], env())).toBe(0);
     io.reset();
     expect(await main(["history", "--runs", "--format", "json"], env())).toBe(0);
     const runs = JSON.parse(io.stdout) as { runId: string; status: string; asOf: string; summary: { clusters: number } }[];
@@ -139,6 +139,34 @@ describe("aks-audit", () => {
     // The plain-text part is written next to the HTML.
     expect(preview.some((f) => /\.txt$/.test(f))).toBe(true);
   }, 60_000);
+
+  it("demo records eight weekly sweeps, labelled simulated, with the fleet changing between them", async () => {
+    const demoHome = mkdtempSync(path.join(tmpdir(), "aks-audit-demo-"));
+    try {
+      expect(await main(["demo", "--clusters", "40", "--as-of", "2026-11-24", "--format", "table"], { AKS_AUDIT_HOME: demoHome })).toBe(0);
+      expect(io.stderr).toContain("week 1/8, as of 2026-10-06 (simulated date)");
+      expect(io.stderr).toContain("week 8/8, as of 2026-11-24 (simulated date)");
+      expect(io.stderr).toContain("npx aks-audit serve");
+      io.reset();
+      expect(await main(["history", "--runs", "--format", "json"], { AKS_AUDIT_HOME: demoHome })).toBe(0);
+      const runs = JSON.parse(io.stdout) as { asOf: string }[];
+      expect(runs.map((r) => r.asOf)).toEqual(["2026-11-24", "2026-11-17", "2026-11-10", "2026-11-03", "2026-10-27", "2026-10-20", "2026-10-13", "2026-10-06"]);
+      // Some clusters upgraded, switched an add-on or moved an extension: their versions differ across weeks.
+      io.reset();
+      expect(await main(["history", "--as-of", "2026-10-06", "--format", "json"], { AKS_AUDIT_HOME: demoHome })).toBe(0);
+      const first = JSON.parse(io.stdout) as AuditReport;
+      io.reset();
+      expect(await main(["history", "--as-of", "2026-11-24", "--format", "json"], { AKS_AUDIT_HOME: demoHome })).toBe(0);
+      const last = JSON.parse(io.stdout) as AuditReport;
+      const shape = (r: AuditReport) => new Map(r.clusters.map((c) => [c.id, JSON.stringify([c.kubernetesVersion, c.integrations.map((i) => [i.name, i.version])])]));
+      const before = shape(first);
+      const changed = [...shape(last)].filter(([id, now]) => before.get(id) !== now);
+      expect(changed.length).toBeGreaterThan(3);
+      expect(changed.length).toBeLessThan(40);
+    } finally {
+      rmSync(demoHome, { recursive: true, force: true });
+    }
+  }, 90_000);
 });
 
 describe("catalog override", () => {

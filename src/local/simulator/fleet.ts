@@ -8,6 +8,7 @@
  */
 import { guid, hash32, rng, type Rng } from "./random.js";
 import { simMinor } from "./versions.js";
+import { clusterAtWeek } from "./history.js";
 
 export const DEFAULT_REGIONS = [
   "eastus",
@@ -146,6 +147,8 @@ export interface ClusterSpec {
 
 export interface FleetOptions {
   seed: number;
+  /** The simulated week (see history.ts); 0 or absent = the fleet as generated. */
+  week?: number;
   clusters: number;
   subscriptions: number;
   regions: readonly string[];
@@ -178,6 +181,8 @@ export class FleetModel {
   readonly extensionsPerSubscription: readonly number[];
   readonly extensionTotal: number;
   private readonly htmlIndex: number | null;
+  /** Settable while serving, so one simulator answers a sweep per simulated week. */
+  week: number;
 
   constructor(readonly options: FleetOptions) {
     const { seed } = options;
@@ -203,6 +208,7 @@ export class FleetModel {
     this.extensionsPerSubscription = extPerSub;
     this.extensionTotal = extPerSub.reduce((a, b) => a + b, 0);
     this.htmlIndex = options.clusters >= 100 ? 37 : null;
+    this.week = options.week ?? 0;
   }
 
   get size(): number {
@@ -298,7 +304,9 @@ export class FleetModel {
       resourceGroup: `rg-${team}-${env}`,
       name,
       location,
-      tags: makeTags(r, team, env, index),
+      // Beside the cluster named as markup, one with an ordinary name (so its ARM id is valid) carries
+      // markup in a tag: pages and mail must show both as text.
+      tags: this.htmlIndex !== null && index === this.htmlIndex + 1 ? { ...makeTags(r, team, env, index), note: "<img src=x onerror=alert(1)>" } : makeTags(r, team, env, index),
       skuName,
       skuTier,
       kubernetesVersion: provisioningState === "Upgrading" ? nextPatch(minor, current) ?? requested : requested,
@@ -326,7 +334,7 @@ export class FleetModel {
       ageDays: r.int(20, 1400),
     };
     spec.extensions = this.extensionPlan(index).map((plan, k) => makeExtension(plan.type, plan.r, index, k));
-    return spec;
+    return clusterAtWeek(spec, seed, this.week);
   }
 }
 
@@ -507,6 +515,13 @@ const EXTENSION_SHAPES: Record<string, { name: string; namespace: string; versio
   "microsoft.azureml.kubernetes": { name: "azureml", namespace: "azureml", versions: ["1.1.62", "1.1.71"], trains: ["stable"] },
   "contoso.opsagent": { name: "opsagent", namespace: "opsagent", versions: ["3.2.0"], trains: ["stable"] },
 };
+
+/** The next version of an extension type the simulator knows, or null at the newest. */
+export function nextExtensionVersion(type: string, version: string): string | null {
+  const versions = EXTENSION_SHAPES[type]?.versions ?? [];
+  const at = versions.indexOf(version);
+  return at >= 0 && at + 1 < versions.length ? versions[at + 1]! : null;
+}
 
 function makeExtension(type: string, roll: number, index: number, k: number): ExtensionSpec {
   const shape = EXTENSION_SHAPES[type]!;

@@ -116,6 +116,8 @@ export interface FleetSimulator {
   /** Forget the served clusters (before a sweep whose reads alone are compared). */
   clearServed(): void;
   resetStats(): void;
+  /** Answer as the fleet stood in this simulated week (0 = as generated), dated asOf. */
+  setWeek(week: number, asOf?: string): void;
   close(): Promise<void>;
 }
 
@@ -180,7 +182,7 @@ export async function startFleetSimulator(options: FleetSimulatorOptions = {}): 
   const clusters = options.clusters ?? 200;
   const regions = options.regions && options.regions.length > 0 ? options.regions.map((r) => r.toLowerCase()) : [...DEFAULT_REGIONS];
   const model = new FleetModel({ seed, clusters, subscriptions: options.subscriptions ?? defaultSubscriptionCount(clusters), regions });
-  const asOf = options.asOf ?? "2026-11-24";
+  let asOf = options.asOf ?? "2026-11-24";
   const latencyMs = options.latencyMs ?? 0;
   const armPageSize = options.armPageSize ?? 100;
   const now = (): number => performance.now();
@@ -680,6 +682,10 @@ export async function startFleetSimulator(options: FleetSimulatorOptions = {}): 
     servedClusterIds: () => [...served].sort(),
     clearServed: () => served.clear(),
     fleet,
+    setWeek(week, weekAsOf) {
+      model.week = week;
+      if (weekAsOf) asOf = weekAsOf;
+    },
     resetStats() {
       stats.byKind = {};
       stats.byStatus = {};
