@@ -68,7 +68,7 @@ describe("aks-audit history and verify over two demo runs", () => {
 
   beforeAll(async () => {
     for (const asOf of ["2026-11-23", "2026-11-24"]) {
-      const demo = await runBin(["demo", "--clusters", "12", "--as-of", asOf, "--quiet", "--format", "json"], env);
+      const demo = await runBin(["demo", "--clusters", "12", "--weeks", "1", "--as-of", asOf, "--quiet", "--format", "json"], env);
       expect(demo.code, demo.stderr).toBe(0);
     }
     const listed = await runBin(["history", "--runs", "--format", "json"], env);

@@ -34,7 +34,7 @@ beforeAll(async () => {
   vi.spyOn(process.stdout, "write").mockImplementation(() => true);
   vi.spyOn(process.stderr, "write").mockImplementation(() => true);
   try {
-    for (const day of ["2026-11-23", "2026-11-24"]) expect(await main(["demo", "--clusters", "6", "--as-of", day, "--quiet", "--format", "json"], env)).toBe(0);
+    for (const day of ["2026-11-23", "2026-11-24"]) expect(await main(["demo", "--clusters", "6", "--weeks", "1", "--as-of", day, "--quiet", "--format", "json"], env)).toBe(0);
   } finally {
     vi.restoreAllMocks();
   }
