@@ -47,7 +47,9 @@ describe("aks-audit catalog", () => {
     expect(out.counts.facts).toBe(out.facts.length);
     expect(out.counts.used + out.counts.unused).toBe(out.facts.length);
     // Facts with no judgement rule yet are still listed, and counted as unused.
-    expect(out.facts.find((f) => f.appliesTo === "cluster-feature enableCustomCATrust")).toMatchObject({ date: "2026-09-14", used: false });
+    expect(out.facts.find((f) => f.appliesTo === "cluster-feature applicationGatewayForContainers")).toMatchObject({ date: "2026-02-08", used: false });
+    // A cluster-feature change the classifier detects is used.
+    expect(out.facts.find((f) => f.appliesTo === "cluster-feature enableCustomCATrust")).toMatchObject({ date: "2026-09-14", used: true });
     expect(out.counts.unused).toBeGreaterThan(0);
   });
 
