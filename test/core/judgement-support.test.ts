@@ -110,3 +110,24 @@ describe("platform support (N-3) and the AKS-initiated upgrade", () => {
     expect(reasons(k8s)).toMatch(/60-day grace period/);
   });
 });
+
+describe("the platform-initiated upgrade after the grace period", () => {
+  it("a cluster in platform support whose ending GA is unknown still gets AKS's dated upgrade, aimed nowhere the catalog cannot see", () => {
+    // 1.34 left community support on 2026-11-30; from 2027-06-01 AKS upgrades clusters after 60 days.
+    const r = judge(cluster("1.34.2", { kedaEnabled: true }), "2026-12-02");
+    const k8s = integration(r, "kubernetes");
+    expect(k8s.stage).toBe("deprecated");
+    expect(k8s.deadlines).toContainEqual(expect.objectContaining({ kind: "forced-upgrade", date: "2027-06-01" }));
+    const keda = integration(r, "keda");
+    expect(keda.deadlines.filter((d) => d.kind === "forced-upgrade").map((d) => d.date)).toEqual(["2027-06-01"]);
+    // The catalog lists no minor GA after 2027-06-01, so it cannot tell which minor is N-2 then.
+    expect(reasons(keda)).toMatch(/does not yet know the minor it moves to/);
+    expect(reasons(keda)).not.toMatch(/to 1\.35 on/);
+  });
+
+  it("the grace rule does not displace an earlier GA-dated upgrade", () => {
+    const r = judge(cluster("1.31.9", { kedaEnabled: true }), "2026-02-01");
+    const forced = integration(r, "kubernetes").deadlines.filter((d) => d.kind === "forced-upgrade").map((d) => d.date);
+    expect(forced).toEqual(["2026-03-01"]);
+  });
+});

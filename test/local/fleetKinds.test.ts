@@ -5,7 +5,9 @@ import { loadBundledCatalog } from "../../src/catalog/load.js";
 import { classifyCluster } from "../../src/core/classify.js";
 import type { ClusterReport } from "../../src/core/report.js";
 import { DEFAULT_REGIONS, defaultSubscriptionCount, FleetModel } from "../../src/local/simulator/fleet.js";
-import { renderCluster } from "../../src/local/simulator/wire.js";
+import { parseQuery, shapeRow } from "../../src/local/simulator/kql.js";
+import { renderCluster, renderClusterGraphRow } from "../../src/local/simulator/wire.js";
+import { CLUSTER_QUERY } from "../../src/sources/resourceGraph.js";
 import { parseClusterRow } from "../../src/sources/parse.js";
 
 const catalog = loadBundledCatalog();
@@ -37,5 +39,23 @@ describe("the simulated fleet has clusters of each kind", () => {
     ["a node image past 90 days", /older than the 90 days AKS supports/],
   ])("%s", (_kind, re) => {
     expect(said(re)).toBeGreaterThan(0);
+  });
+});
+
+describe("the same setups survive the Resource Graph projection", () => {
+  it("CLUSTER_QUERY rows carry the network, pod identity and pool type fields", () => {
+    const model = new FleetModel({ seed: 42, clusters: CLUSTERS, subscriptions: defaultSubscriptionCount(CLUSTERS), regions: DEFAULT_REGIONS });
+    const query = parseQuery(CLUSTER_QUERY);
+    const row = (i: number) => {
+      const parsed = parseClusterRow(shapeRow(query, renderClusterGraphRow(model.cluster(i), model.tenantId)));
+      if (!parsed.ok) throw new Error(parsed.reason);
+      return parsed.value;
+    };
+    expect(row(4).network?.plugin).toBe("kubenet");
+    expect(row(6).network?.policy).toBe("azure");
+    expect(row(8).network?.loadBalancerSku).toBe("basic");
+    expect(row(10).podIdentityEnabled).toBe(true);
+    expect(row(12).agentPools[0]?.type).toBe("AvailabilitySet");
+    expect(row(0).network?.plugin).toBe("azure");
   });
 });

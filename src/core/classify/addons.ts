@@ -159,23 +159,32 @@ export function forcedUpgrade(f: Finding, component: string | null, addonName: s
   }
 }
 
-/** In platform support the add-on moves when AKS upgrades the cluster to the minor that is N-2 then. */
+/**
+ * In platform support the add-on moves when AKS upgrades the cluster to the minor that is N-2 then:
+ * on the GA that ends platform support, or earlier by the platform-initiated upgrade after the grace period.
+ */
 function platformUpgrade(f: Finding, component: string | null, addonName: string, support: ClusterSupport, p: PlatformUpgrade, ctx: Ctx, target: "addon" | "extension"): void {
   const minor = support.minor!;
-  if (!p.date) {
+  const event = p.grace
+    ? { ...p.grace, why: "by the platform-initiated upgrade after the grace period" }
+    : p.date
+      ? { date: p.date, target: p.target, source: p.source, why: `when ${p.untilMinor} becomes GA` }
+      : null;
+  if (!event) {
     f.reason(`Kubernetes ${minor} is in platform support until ${p.untilMinor} becomes GA, a date not known yet; then AKS upgrades the cluster and this add-on's major/minor moves with it.`);
     return;
   }
-  f.deadline(p.date, "forced-upgrade", p.source);
-  const to = p.target;
-  const head = `AKS upgrades this cluster from ${minor}${to ? ` to ${to}` : ""} on ${when(ctx, p.date)}, when ${p.untilMinor} becomes GA, and this add-on's major/minor moves with it`;
+  if (p.grace && !p.date) f.reason(`Platform support for ${minor} lasts until ${p.untilMinor} becomes GA, a date not known yet.`, 0);
+  f.deadline(event.date, "forced-upgrade", event.source);
+  const to = event.target;
+  const head = `AKS upgrades this cluster from ${minor}${to ? ` to ${to}` : ""} on ${when(ctx, event.date)}, ${event.why}, and this add-on's major/minor moves with it`;
   const now = componentVersions(ctx, component, minor);
   const then = componentVersions(ctx, component, to);
   if (then.length > 0) {
     f.reason(`${head}: AKS runs ${listVersions(then)} on ${to}${now.length > 0 ? ` (${listVersions(now)} on ${minor})` : ""}.`);
     crossings(f, addonName, target, now, then, ctx);
   } else {
-    f.reason(`${head}${to ? `; the catalog has no version of it for ${to}` : ""}.`);
+    f.reason(`${head}${to ? `; the catalog has no version of it for ${to}` : "; the catalog does not yet know the minor it moves to"}.`);
   }
 }
 

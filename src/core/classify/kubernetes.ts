@@ -36,6 +36,8 @@ export interface PlatformUpgrade {
   date: IsoDate | null;
   target: string | null;
   source: string;
+  /** The platform-initiated upgrade after the grace period, when it comes before `date` (or `date` is unknown). */
+  grace: { date: IsoDate; target: string | null; source: string } | null;
 }
 
 export function classifyKubernetes(cluster: ClusterRecord, versions: LocationVersions | null, ctx: Ctx): { integration: Integration; support: ClusterSupport } {
@@ -181,8 +183,16 @@ export function classifyKubernetes(cluster: ClusterRecord, versions: LocationVer
     if (supportEnd && supportEnd.date < ctx.asOf) f.reason(`${lts ? "Long-term" : "Community"} support for ${minor} ended on ${when(ctx, supportEnd.date)}.`, 2);
     if (inPlatform) {
       f.stage = "deprecated";
-      const target = platformEnd ? minorN2On(ctx, platformEnd.date) : null;
-      support.platform = { untilMinor, date: platformEnd?.date ?? null, target, source: policy.platformAutoUpgrade.source };
+      const target = platformEnd ? above(v, minorN2On(ctx, platformEnd.date)) : null;
+      // The separate rule: from its start date AKS upgrades clusters left unsupported after a grace period.
+      const pi = policy.platformInitiatedUpgrades;
+      const graceDate = supportEnd ? laterDate(pi.date, addDays(supportEnd.date, pi.graceDays)) : null;
+      const grace = graceDate && (!platformEnd || graceDate < platformEnd.date) ? { date: graceDate, target: above(v, minorN2On(ctx, graceDate)), source: pi.source } : null;
+      support.platform = { untilMinor, date: platformEnd?.date ?? null, target, source: policy.platformAutoUpgrade.source, grace };
+      if (grace) {
+        f.deadline(grace.date, "forced-upgrade", grace.source);
+        f.reason(`From ${pi.date} AKS also upgrades clusters left on unsupported versions after a ${pi.graceDays}-day grace period; for this cluster that is ${when(ctx, grace.date)}${platformEnd ? `, before platform support ends` : ""}.`);
+      }
       f.reason(
         `${minor} is in platform support (N-3) until ${untilMinor} becomes GA${platformEnd ? ` (${platformEnd.date})` : ""}: only Azure platform issues are covered, not Kubernetes components or add-ons (nor extensions).`,
         2,
@@ -253,12 +263,21 @@ export function classifyKubernetes(cluster: ClusterRecord, versions: LocationVer
 export const PREVIEW_NO_NOTICE =
   "On a preview the GA rule does not hold: within one Kubernetes minor add-ons may change major/minor (not only patch), without the 60-day notice GA minors get.";
 
-/** The minor that is N-2 on `date`: the third newest catalog minor GA by then (null when fewer are known). */
+/** `minor` when it is above `v` (an upgrade target must be); null otherwise (the catalog does not reach that far). */
+function above(v: Version, minor: string | null): string | null {
+  const m = minor ? parseVersion(minor) : null;
+  return m && compareMinor(m, v) > 0 ? minor : null;
+}
+
+/**
+ * The minor that is N-2 on `date`: the third newest catalog minor GA by then. Null when fewer are
+ * known, or when no catalog minor is GA on or after `date`: then minors the catalog does not list
+ * yet may be GA by that day, and the guess would aim too low.
+ */
 export function minorN2On(ctx: Ctx, date: IsoDate): string | null {
-  const ga = ctx.index.sortedMinors.filter((m) => {
-    const g = earliestFact(m.entry.ga);
-    return g !== null && g.date <= date;
-  });
+  const gaDates = ctx.index.sortedMinors.map((m) => ({ key: m.key, ga: earliestFact(m.entry.ga)?.date ?? null }));
+  if (!gaDates.some((m) => m.ga !== null && m.ga >= date)) return null;
+  const ga = gaDates.filter((m) => m.ga !== null && m.ga <= date);
   return ga.length >= 3 ? ga[ga.length - 3]!.key : null;
 }
 
