@@ -78,6 +78,34 @@ function countWrites(): { tally(suffix: string): WriteTally; restore(): void } {
   };
 }
 
+/** Counts read round trips (point reads and query pages) on one table, by suffix, until restored. */
+function countReads(suffix: string): { readonly point: number; readonly queries: number; restore(): void } {
+  const proto = TableClient.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const [getEntity, listEntities] = [proto["getEntity"]!, proto["listEntities"]!];
+  const counts = { point: 0, queries: 0 };
+  proto["getEntity"] = function (this: TableClient, ...args: unknown[]): unknown {
+    if (this.tableName.endsWith(suffix)) counts.point += 1;
+    return getEntity.apply(this, args);
+  };
+  // The store asks for one fresh page iterator per request (tables.ts queryRange).
+  proto["listEntities"] = function (this: TableClient, ...args: unknown[]): unknown {
+    if (this.tableName.endsWith(suffix)) counts.queries += 1;
+    return listEntities.apply(this, args);
+  };
+  return {
+    get point() {
+      return counts.point;
+    },
+    get queries() {
+      return counts.queries;
+    },
+    restore: () => {
+      proto["getEntity"] = getEntity;
+      proto["listEntities"] = listEntities;
+    },
+  };
+}
+
 const byId = (a: ClusterReport, b: ClusterReport): number => (armIdKey(a.id) < armIdKey(b.id) ? -1 : 1);
 
 /** Stores a whole run the way the sweep does: begin, pages of snapshots, complete. */
@@ -292,11 +320,16 @@ describe("table history store", () => {
 
     // The next run: heads exist, so every pair updates under ETag; nothing is registered again.
     const second = countWrites();
+    const reads = countReads("snapshots");
     try {
       await store.saveSnapshots(run2, fleet.map((c) => ({ ...c, kubernetesVersion: "1.32.0" })));
     } finally {
       second.restore();
+      reads.restore();
     }
+    // The 200 heads are read with one range query per bucket, not a point read per cluster.
+    expect(reads.point).toBe(0);
+    expect(reads.queries).toBe(SNAPSHOT_BUCKETS);
     expect(second.tally("snapshots").batched).toBe(400);
     expect(second.tally("snapshots").transactions).toBeLessThanOrEqual(2 * SNAPSHOT_BUCKETS);
     expect(second.tally("clusters")).toEqual({ transactions: 0, batched: 0, single: 0 });
