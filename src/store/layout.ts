@@ -13,7 +13,7 @@ export const TABLE_SUFFIXES = {
    * snapshot entities, `~h|<cluster>|` the chain heads (a range of their own).
    */
   snapshots: "snapshots",
-  /** Per-run index: PK <run>; `c|<cluster>` membership, `f|<severity>|<tier>|<cluster>` findings. */
+  /** Per-run index: PK <run>; `c|<cluster>` membership and the cluster's (severity, tier) pairs. */
   runIndex: "runindex",
   /** Registry of clusters that have a chain: PK `clusters`, RK <cluster> (verify and purge walk it). */
   clusters: "clusters",
@@ -93,6 +93,3 @@ export function parseSnapshotRow(rowKey: string): { clusterKey: string; stem: st
 
 export const runClusterRow = (clusterKey: string): string => joinKey("c", clusterKey);
 export const RUN_CLUSTER_PREFIX = "c|";
-export const findingRow = (severity: string, tier: string, clusterKey: string): string => joinKey("f", severity, tier, clusterKey);
-export const findingPrefix = (severity: string, tier?: string): string =>
-  tier === undefined ? joinKey("f", severity, "") : joinKey("f", severity, tier, "");

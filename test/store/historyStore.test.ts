@@ -213,6 +213,25 @@ describe("table history store", () => {
     expect((await store.fleetAsOf("2026-11-22", { severity: "info" }))!.clusters).toEqual([]);
   });
 
+  it("pages a filtered fleet one match at a time, skipping the clusters that do not match", async () => {
+    const store = await newStore();
+    const fleet = Array.from({ length: 30 }, (_, i) => cluster(`aks-${String(i).padStart(2, "0")}`, [integration("keda", i % 7 === 0 ? "critical" : "ok", "aks-managed")]));
+    await storeRun(store, runRecord("run-1", "2026-11-20"), fleet, 10);
+    const names: string[] = [];
+    let token: string | undefined;
+    let pages = 0;
+    do {
+      const page = await store.fleetAsOf("2026-11-20", { severity: "critical", limit: 1, ...(token ? { continuationToken: token } : {}) });
+      expect(page!.clusters.length).toBeLessThanOrEqual(1);
+      names.push(...page!.clusters.map((c) => c.name));
+      token = page!.continuationToken ?? undefined;
+      pages += 1;
+    } while (token);
+    expect(names.sort()).toEqual(["aks-00", "aks-07", "aks-14", "aks-21", "aks-28"]);
+    // The last match ends the listing: no empty page after it.
+    expect(pages).toBe(5);
+  });
+
   it("round-trips a snapshot far over the 64 KiB property limit, and one over 1 MiB", async () => {
     const store = await newStore();
     const reasons = Array.from({ length: 900 }, (_, i) => `reason ${i}: ${"é𝄞'\"/#?".repeat(12)}`);
@@ -438,9 +457,9 @@ describe("table history store", () => {
     await storeRun(store, runRecord("run-2", "2026-06-10"), fleetDay2());
     await storeRun(store, runRecord("run-3", "2026-11-20"), fleetDay2());
 
-    // run-1: 2 run rows + 3 membership rows + 6 findings rows + 3 snapshots.
+    // run-1: 2 run rows + 3 index rows (one per cluster, findings included) + 3 snapshots.
     const removed = await store.purge("2026-06-10");
-    expect(removed).toBe(2 + 3 + 6 + 3);
+    expect(removed).toBe(2 + 3 + 3);
     expect((await store.listRuns({})).items.map((r) => r.runId)).toEqual(["run-3", "run-2"]);
     expect(await store.getRun("run-1")).toBeNull();
     expect(await store.runReport("run-1")).toBeNull();
