@@ -1,0 +1,122 @@
+/**
+ * The stored-sweep stage: runAudit with the Table store, as the timer runs it, through the real
+ * SDK clients, against Azurite behind a loopback proxy that adds a fixed latency to every Table
+ * request. Then, in the same Azurite through the same proxy and concurrency, the storage ceiling:
+ * the same number of entities of the same sizes inserted in full transactions with no reads,
+ * the least time any store could take to write what this one wrote.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { TableClient, type TransactionAction } from "@azure/data-tables";
+import { newRunId, runAudit } from "../src/app/audit.js";
+import type { Catalog } from "../src/catalog/schema.js";
+import type { FleetSource, VersionSource } from "../src/core/ports.js";
+import type { AuditScope, IsoDate } from "../src/core/types.js";
+import { startLocalTables } from "../src/local/azurite.js";
+import { createTableHistoryStore } from "../src/store/index.js";
+import { mapLimit } from "../src/store/tables.js";
+import { startLatencyProxy } from "./latencyProxy.js";
+import { round, sampleMemory } from "./memory.js";
+import { countTableOperations, sumTallies } from "./storage.js";
+
+export interface StoredSweepFigures {
+  storedSweepClusters: number;
+  storedSweepSeconds: number;
+  storageCeilingSeconds: number;
+  /** storedSweepSeconds / max(quota floor, storage ceiling). */
+  storedSweepRatio: number;
+  /** Every Table request the proxy forwarded during the stored sweep, per cluster (reads and writes). */
+  tableRoundTripsPerCluster: number;
+  tableRoundTrips: number;
+  entitiesPerCluster: number;
+  /** Entities per write round trip of the stored sweep. */
+  storedEntitiesPerTransaction: number;
+  storedPeakRssMB: number;
+  tableLatencyMs: number;
+}
+
+export interface StoredSweepOptions {
+  fleet: FleetSource;
+  versions: VersionSource;
+  catalog: Catalog;
+  asOf: IsoDate;
+  windowDays: number;
+  floorSeconds: number;
+  tableLatencyMs: number;
+  /** The store's partitions in flight (its default, 8), used for the ceiling as well. */
+  concurrency?: number;
+}
+
+const TENANT: AuditScope = { subscriptions: [], managementGroups: [], clusterIds: [] };
+/** Keys of a ceiling entity; `d00` carries the rest of the size. */
+const CEILING_BUCKETS = 8;
+
+export async function runStoredSweep(options: StoredSweepOptions): Promise<StoredSweepFigures> {
+  const concurrency = options.concurrency ?? 8;
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), "aks-audit-stored-"));
+  const tables = await startLocalTables({ dataDir });
+  const proxy = await startLatencyProxy(tables.connectionString, options.tableLatencyMs);
+  const counter = countTableOperations({ sizes: true });
+  try {
+    const store = await createTableHistoryStore({ connectionString: proxy.connectionString, tablePrefix: "stored", allowInsecureConnection: true, concurrency });
+    const requestsBefore = proxy.requests;
+    const memory = sampleMemory(50);
+    const started = performance.now();
+    const { report, run } = await runAudit(
+      { fleet: options.fleet, versions: options.versions, catalog: options.catalog, store },
+      { runId: newRunId(new Date(), "benchstored"), trigger: "timer", scope: TENANT, asOf: options.asOf, windowDays: options.windowDays, now: () => new Date(), collect: false },
+    );
+    const storedSweepSeconds = (performance.now() - started) / 1000;
+    const peak = memory.stop();
+    if (run.status !== "succeeded") throw new Error(`the stored sweep ended ${run.status}: ${report.errors.map((e) => `${e.scope}: ${e.message}`).join("; ")}`);
+    const tableRoundTrips = proxy.requests - requestsBefore;
+    const written = sumTallies(counter.tallies());
+    const sizes = [...counter.sizes()];
+    counter.restore();
+    await store.close();
+
+    const storageCeilingSeconds = await measureCeiling(proxy.connectionString, sizes, concurrency);
+    const clusters = report.summary.clusters;
+    return {
+      storedSweepClusters: clusters,
+      storedSweepSeconds: round(storedSweepSeconds, 2),
+      storageCeilingSeconds: round(storageCeilingSeconds, 2),
+      storedSweepRatio: round(storedSweepSeconds / Math.max(options.floorSeconds, storageCeilingSeconds), 2),
+      tableRoundTripsPerCluster: round(tableRoundTrips / clusters, 3),
+      tableRoundTrips,
+      entitiesPerCluster: round(written.entities / clusters, 2),
+      storedEntitiesPerTransaction: written.writeRequests > 0 ? round(written.entities / written.writeRequests, 2) : 0,
+      storedPeakRssMB: peak.peakRssMB,
+      tableLatencyMs: options.tableLatencyMs,
+    };
+  } finally {
+    counter.restore();
+    await proxy.close();
+    await tables.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Inserts one entity per recorded size, 100 to a transaction, spread over as many partitions as
+ * the store uses, with the store's concurrency: no reads, no conflicts, every transaction full.
+ */
+async function measureCeiling(connectionString: string, sizes: readonly number[], concurrency: number): Promise<number> {
+  const table = TableClient.fromConnectionString(connectionString, "ceiling", { allowInsecureConnection: true });
+  await table.createTable();
+  const byPartition: TransactionAction[][][] = Array.from({ length: CEILING_BUCKETS }, () => [[]]);
+  sizes.forEach((size, i) => {
+    const partitionKey = `b${String(i % CEILING_BUCKETS).padStart(2, "0")}`;
+    const rowKey = String(i).padStart(10, "0");
+    const bare = JSON.stringify({ partitionKey, rowKey, d00: "" }).length;
+    const batches = byPartition[i % CEILING_BUCKETS]!;
+    if (batches[batches.length - 1]!.length === 100) batches.push([]);
+    batches[batches.length - 1]!.push(["create", { partitionKey, rowKey, d00: "x".repeat(Math.max(0, size - bare)) }]);
+  });
+  const started = performance.now();
+  await mapLimit(byPartition, concurrency, async (batches) => {
+    for (const batch of batches) if (batch.length > 0) await table.submitTransaction(batch);
+  });
+  return (performance.now() - started) / 1000;
+}
