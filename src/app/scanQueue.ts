@@ -186,6 +186,7 @@ function holdingStore(store: HistoryStore, onComplete: (run: RunRecord) => Promi
     getRun: (runId) => store.getRun(runId),
     listRuns: (query) => store.listRuns(query),
     runReport: (runId) => store.runReport(runId),
+    runClusterPages: (runId, pageSize) => store.runClusterPages(runId, pageSize),
     clusterHistory: (clusterId, query) => store.clusterHistory(clusterId, query),
     fleetAsOf: (asOf, query) => store.fleetAsOf(asOf, query),
     verify: (clusterId) => store.verify(clusterId),

@@ -144,6 +144,11 @@ export interface HistoryStore {
   listRuns(query: PageQuery): Promise<Page<RunRecord>>;
   /** A stored run as the report contract, or null when unknown. */
   runReport(runId: string): Promise<AuditReport | null>;
+  /**
+   * A stored run's clusters, a page at a time (in cluster-key order, each page sorted by id), so a
+   * reader that folds over them (a summary) holds one page, not the run. Nothing for an unknown run.
+   */
+  runClusterPages(runId: string, pageSize?: number): AsyncIterable<ClusterReport[]>;
   /** One cluster's snapshots, newest first. */
   clusterHistory(clusterId: string, query: PageQuery): Promise<Page<StoredSnapshot>>;
   /**

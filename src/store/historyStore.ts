@@ -222,6 +222,21 @@ class TableStore implements TableHistoryStore {
     return reportOfRun(run, await this.runClusters(run, [prefixRange(RUN_CLUSTER_PREFIX)]));
   }
 
+  async *runClusterPages(runId: string, size = 200): AsyncGenerator<ClusterReport[]> {
+    const run = await this.getRun(runId);
+    if (!run) return;
+    const runIndex = await this.table("runIndex");
+    let keys: string[] = [];
+    for await (const entity of queryRange(runIndex, { partitionKey: toRunKey(run.runId), ...prefixRange(RUN_CLUSTER_PREFIX), select: ["RowKey", "clusterKey"] })) {
+      keys.push(String(entity["clusterKey"]));
+      if (keys.length >= size) {
+        yield await this.readClusters(run, keys);
+        keys = [];
+      }
+    }
+    if (keys.length > 0) yield await this.readClusters(run, keys);
+  }
+
   /** Clusters of a run whose index rows fall in the ranges, read from their chains, sorted by id. */
   private async runClusters(run: RunRecord, ranges: { low: string; high: string }[]): Promise<ClusterReport[]> {
     return this.readClusters(run, await this.runClusterKeys(run, ranges));
