@@ -17,8 +17,11 @@
  * The later stages' heavier modules (Azurite, the table store, the naive client) are imported
  * after the sweep, so the sweep's memory is measured over what a sweep loads.
  */
+import { fork } from "node:child_process";
 import os from "node:os";
 import type { StorageFigures } from "./storage.js";
+import type { StoredSweepFigures, StoredSweepOptions } from "./storedSweep.js";
+import type { FromStoredProcess } from "./storedProcess.js";
 import { loadBundledCatalog } from "../src/catalog/load.js";
 import { newRunId, runAudit } from "../src/app/audit.js";
 import { buildReport, classifyCluster, type ClassifyInput } from "../src/core/classify.js";
@@ -105,8 +108,12 @@ export interface BenchResult extends StorageFigures {
   digestClusters: number;
   digestMessages: number;
   digestMicrosPerCluster: number;
-  /** Peak RSS sampled while the digests are built over the whole fleet's report. */
+  /**
+   * Peak RSS of the digest: the stored-sweep process's (the stored run read back whole and
+   * rendered) where that stage ran, else this process's while buildDigests runs over the fleet.
+   */
   digestPeakRssMB: number;
+  storedDigestMessages: number | null;
   // the stored sweep (null where the fleet is above storedMax)
   storedSweepClusters: number | null;
   storedSweepSeconds: number | null;
@@ -251,17 +258,17 @@ export async function runFleetBench(options: FleetBenchOptions): Promise<BenchRe
     let storedSweep = null;
     if (shape.clusters <= storedMax) {
       log(`${options.clusters} clusters: stored sweep (Table latency ${tableLatencyMs} ms)…`);
-      const { runStoredSweep } = await import("./storedSweep.js");
-      const storedAdapter = { credential: createStaticCredential("bench-stored"), endpoint: sim.endpoint, tlsCa: sim.ca };
-      storedSweep = await runStoredSweep({
-        fleet: createResourceGraphFleetSource({ ...storedAdapter, pageSize: ARG_PAGE_SIZE }),
-        versions: createContainerServiceVersionSource(storedAdapter),
-        catalog,
+      const storedOptions: StoredSweepOptions = {
+        endpoint: sim.endpoint,
+        ca: sim.ca,
+        tables: options.simulator,
         asOf,
         windowDays,
         floorSeconds: floor.floorSeconds,
         tableLatencyMs,
-      });
+      };
+      // A fresh process, like each size's own: its peaks are the stored sweep's and the digest's.
+      storedSweep = options.simulator === "child" ? await storedSweepInChild(storedOptions) : await (await import("./storedSweep.js")).runStoredSweep(storedOptions);
       log(`${options.clusters} clusters: stored sweep ${storedSweep.storedSweepSeconds} s, ceiling ${storedSweep.storageCeilingSeconds} s, ${storedSweep.tableRoundTripsPerCluster} Table round trips per cluster`);
     }
     const noStored = {
@@ -274,6 +281,7 @@ export async function runFleetBench(options: FleetBenchOptions): Promise<BenchRe
       entitiesPerCluster: null,
       storedEntitiesPerTransaction: null,
       storedPeakRssMB: null,
+      storedDigestMessages: null,
       tableLatencyMs: null,
     };
 
@@ -317,6 +325,8 @@ export async function runFleetBench(options: FleetBenchOptions): Promise<BenchRe
       digestClusters,
       digestMessages: mails.length,
       digestMicrosPerCluster: round((digestMs * 1000) / Math.max(1, digestClusters), 1),
+      // Where the stored sweep ran, its process measured the digest as the weekly job makes it
+      // (the stored run read back, then rendered), free of this process's earlier stages.
       digestPeakRssMB,
       ...(storedSweep ?? noStored),
       machine: { cpus: cpus.length, cpuModel: cpus[0]?.model ?? "unknown", totalMemoryMB: Math.round(os.totalmem() / 1024 / 1024), node: process.version, platform: `${process.platform} ${os.release()}` },
@@ -325,4 +335,21 @@ export async function runFleetBench(options: FleetBenchOptions): Promise<BenchRe
   } finally {
     await sim.close();
   }
+}
+
+/** The stored-sweep stage in a fresh process (storedProcess.ts), its figures back over IPC. */
+function storedSweepInChild(options: StoredSweepOptions): Promise<StoredSweepFigures> {
+  return new Promise((resolve, reject) => {
+    const child = fork(new URL("./storedProcess.js", import.meta.url), [JSON.stringify(options)], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    let settled = false;
+    child.on("message", (raw) => {
+      const message = raw as FromStoredProcess;
+      settled = true;
+      if (message.type === "result") resolve(message.figures);
+      else reject(new Error(`stored sweep: ${message.message}`));
+    });
+    child.on("exit", (code) => {
+      if (!settled) reject(new Error(`the stored-sweep process exited with code ${code} and no result`));
+    });
+  });
 }

@@ -1,23 +1,26 @@
 /**
  * The stored-sweep stage: runAudit with the Table store, as the timer runs it, through the real
  * SDK clients, against Azurite behind a loopback proxy that adds a fixed latency to every Table
- * request. Then, in the same Azurite through the same proxy and concurrency, the storage ceiling:
- * the same number of entities of the same sizes inserted in full transactions with no reads,
- * the least time any store could take to write what this one wrote.
+ * request (benchTables.ts; Azurite in its own process). Then, in the same Azurite through the same
+ * proxy and concurrency, the storage ceiling: the same number of entities of the same sizes
+ * inserted in full transactions with no reads, the least time any store could take to write what
+ * this one wrote. Last, the digest as the weekly job makes it: the stored run read back whole and
+ * rendered. In the bench this runs in a fresh process (storedProcess.ts), so each peak RSS is the
+ * stage's own.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { TableClient, type TransactionAction } from "@azure/data-tables";
 import { newRunId, runAudit } from "../src/app/audit.js";
-import type { Catalog } from "../src/catalog/schema.js";
-import type { FleetSource, VersionSource } from "../src/core/ports.js";
+import { loadBundledCatalog } from "../src/catalog/load.js";
+import { buildDigests } from "../src/core/digest.js";
 import type { AuditScope, IsoDate } from "../src/core/types.js";
-import { startLocalTables } from "../src/local/azurite.js";
+import { createContainerServiceVersionSource } from "../src/sources/containerService.js";
+import { createStaticCredential } from "../src/sources/credential.js";
+import { createResourceGraphFleetSource } from "../src/sources/resourceGraph.js";
 import { createTableHistoryStore } from "../src/store/index.js";
 import { mapLimit } from "../src/store/tables.js";
-import { startLatencyProxy } from "./latencyProxy.js";
+import { startBenchTables } from "./benchTables.js";
 import { round, sampleMemory } from "./memory.js";
+import { ARG_PAGE_SIZE } from "./model.js";
 import { countTableOperations, sumTallies } from "./storage.js";
 
 export interface StoredSweepFigures {
@@ -33,13 +36,19 @@ export interface StoredSweepFigures {
   /** Entities per write round trip of the stored sweep. */
   storedEntitiesPerTransaction: number;
   storedPeakRssMB: number;
+  /** Peak RSS while the stored run is read back whole and its digests are built. */
+  digestPeakRssMB: number;
+  storedDigestMessages: number;
   tableLatencyMs: number;
 }
 
+/** Plain data, so the stage can be handed to a child process. */
 export interface StoredSweepOptions {
-  fleet: FleetSource;
-  versions: VersionSource;
-  catalog: Catalog;
+  /** The measured simulator. */
+  endpoint: string;
+  ca: string;
+  /** Where Azurite runs: a child process (the bench) or this one (the smoke test). */
+  tables: "child" | "in-process";
   asOf: IsoDate;
   windowDays: number;
   floorSeconds: number;
@@ -54,29 +63,38 @@ const CEILING_BUCKETS = 8;
 
 export async function runStoredSweep(options: StoredSweepOptions): Promise<StoredSweepFigures> {
   const concurrency = options.concurrency ?? 8;
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), "aks-audit-stored-"));
-  const tables = await startLocalTables({ dataDir });
-  const proxy = await startLatencyProxy(tables.connectionString, options.tableLatencyMs);
+  const catalog = loadBundledCatalog();
+  const adapter = { credential: createStaticCredential("bench-stored"), endpoint: options.endpoint, tlsCa: options.ca };
+  const fleet = createResourceGraphFleetSource({ ...adapter, pageSize: ARG_PAGE_SIZE });
+  const versions = createContainerServiceVersionSource(adapter);
+  const tables = await startBenchTables(options.tableLatencyMs, options.tables);
   const counter = countTableOperations({ sizes: true });
   try {
-    const store = await createTableHistoryStore({ connectionString: proxy.connectionString, tablePrefix: "stored", allowInsecureConnection: true, concurrency });
-    const requestsBefore = proxy.requests;
+    const store = await createTableHistoryStore({ connectionString: tables.connectionString, tablePrefix: "stored", allowInsecureConnection: true, concurrency });
+    const requestsBefore = await tables.requests();
     const memory = sampleMemory(50);
     const started = performance.now();
     const { report, run } = await runAudit(
-      { fleet: options.fleet, versions: options.versions, catalog: options.catalog, store },
+      { fleet, versions, catalog, store },
       { runId: newRunId(new Date(), "benchstored"), trigger: "timer", scope: TENANT, asOf: options.asOf, windowDays: options.windowDays, now: () => new Date(), collect: false },
     );
     const storedSweepSeconds = (performance.now() - started) / 1000;
     const peak = memory.stop();
     if (run.status !== "succeeded") throw new Error(`the stored sweep ended ${run.status}: ${report.errors.map((e) => `${e.scope}: ${e.message}`).join("; ")}`);
-    const tableRoundTrips = proxy.requests - requestsBefore;
+    const tableRoundTrips = (await tables.requests()) - requestsBefore;
     const written = sumTallies(counter.tallies());
     const sizes = [...counter.sizes()];
     counter.restore();
+
+    // The weekly digest's path: the run read back whole, then rendered.
+    const digestMemory = sampleMemory(20);
+    const stored = await store.runReport(run.runId);
+    if (stored?.clusters.length !== report.summary.clusters) throw new Error(`the stored run read back ${stored?.clusters.length ?? 0} of ${report.summary.clusters} clusters`);
+    const mails = buildDigests({ report: stored, recipients: { defaults: ["platform-team@example.com"], bySubscription: {}, tagName: "owner" }, windowDays: options.windowDays });
+    const digestPeakRssMB = digestMemory.stop().peakRssMB;
     await store.close();
 
-    const storageCeilingSeconds = await measureCeiling(proxy.connectionString, sizes, concurrency);
+    const storageCeilingSeconds = await measureCeiling(tables.connectionString, sizes, concurrency);
     const clusters = report.summary.clusters;
     return {
       storedSweepClusters: clusters,
@@ -88,13 +106,13 @@ export async function runStoredSweep(options: StoredSweepOptions): Promise<Store
       entitiesPerCluster: round(written.entities / clusters, 2),
       storedEntitiesPerTransaction: written.writeRequests > 0 ? round(written.entities / written.writeRequests, 2) : 0,
       storedPeakRssMB: peak.peakRssMB,
+      digestPeakRssMB,
+      storedDigestMessages: mails.length,
       tableLatencyMs: options.tableLatencyMs,
     };
   } finally {
     counter.restore();
-    await proxy.close();
     await tables.close();
-    await rm(dataDir, { recursive: true, force: true });
   }
 }
 

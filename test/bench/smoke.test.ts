@@ -19,7 +19,7 @@ describe("bench", () => {
       timeNaive: true,
       naiveConcurrency: 32,
       storedMax: 1000,
-      tableLatencyMs: 1,
+      tableLatencyMs: 0,
       simulator: "in-process",
     });
 
@@ -69,6 +69,7 @@ describe("bench", () => {
     expect(result.storedEntitiesPerTransaction).toBeGreaterThan(30);
     expect(result.storedPeakRssMB).toBeGreaterThan(0);
     expect(result.digestPeakRssMB).toBeGreaterThan(0);
+    expect(result.storedDigestMessages).toBe(result.digestMessages);
 
     // The report prints and judges whatever came out, without throwing.
     const table = formatTable([result]);
