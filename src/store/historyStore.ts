@@ -198,14 +198,16 @@ class TableStore implements TableHistoryStore {
       const canonical = canonicalJson(cluster);
       return { clusterKey: key, clusterId: cluster.id, canonical, contentHash: sha256Hex(canonical) };
     });
-    // The registry is one partition: new clusters go in as full transactions, before their heads.
+    // The registry is one partition: new clusters go in as full transactions, side by side (each
+    // cluster once), before their heads.
     const appended = await appendSnapshots(snapshots, keys, writes, {
       concurrency: this.concurrency,
       register: (list) =>
         submitBatches(
           registry,
           list.map((c): TransactionAction => ["upsert", { partitionKey: CLUSTERS_PARTITION, rowKey: c.clusterKey, clusterId: c.clusterId }, "Replace"]),
-          1,
+          this.concurrency,
+          { distinctRows: true },
         ),
     });
     const outcomes = appended.map((outcome, i) => ({ key: writes[i]!.clusterKey, outcome }));
@@ -213,7 +215,7 @@ class TableStore implements TableHistoryStore {
     // The run's index rows describe what the chain holds for this run (normally what was given).
     // One row per cluster: an upsert, so a retried run that classified differently replaces it whole.
     const actions = outcomes.map(({ key, outcome }) => indexAction(rk, key, JSON.parse(outcome.canonical) as ClusterReport, sha256Hex(outcome.canonical)));
-    await submitBatches(runIndex, actions, this.concurrency);
+    await submitBatches(runIndex, actions, this.concurrency, { distinctRows: true });
   }
 
   async runReport(runId: string): Promise<AuditReport | null> {

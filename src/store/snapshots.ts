@@ -165,7 +165,8 @@ async function appendBucket(
     const groups = packGroups(plans, (p) => p.link, attempt >= SOLO_FROM_ATTEMPT ? 2 : undefined);
     const refused: Item[] = [];
     const surplus: TransactionAction[] = [];
-    for (const group of groups) {
+    // The groups touch disjoint rows (each cluster's pair once), so they commit side by side.
+    await mapLimit(groups, concurrency, async (group) => {
       try {
         await withRetry(() => table.submitTransaction(group.flatMap((p) => p.link)));
         for (const p of group) {
@@ -181,7 +182,7 @@ async function appendBucket(
           refused.push(p.item);
         }
       }
-    }
+    });
     // Readers stop at the main entity's count, so these only free space; a crash leaves them harmless.
     await submitBatches(table, surplus, 1);
     pending = refused;

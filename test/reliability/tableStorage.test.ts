@@ -11,6 +11,7 @@ import { TableClient, odata } from "@azure/data-tables";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { FleetSource } from "../../src/core/ports.js";
 import { startLocalTables, type LocalTables } from "../../src/local/azurite.js";
+import { parseHeadRow } from "../../src/store/layout.js";
 import { startFleetSimulator, type FleetSimulator } from "../../src/local/simulator/index.js";
 import { useAzurite } from "../helpers/azurite.js";
 import { armSources, audit, lowerSorted, openStore, readBack } from "./helpers/audit.js";
@@ -183,9 +184,9 @@ describe("Table Storage faults", () => {
     proxy.onRequest = async (request): Promise<ProxyAction> => {
       if (!touched && request.batch && request.body.includes(`${prefix}snapshots`) && /If-Match:/i.test(request.body)) {
         touched = true;
-        // Chain heads are the `<cluster>|head` rows of the snapshots table (docs/storage-design.md).
+        // Chain heads are the `~h|<cluster>|` rows of the snapshots table (docs/storage-design.md).
         for await (const head of snapshots.listEntities()) {
-          if (!head.rowKey!.endsWith("|head")) continue;
+          if (parseHeadRow(head.rowKey!) === null) continue;
           await snapshots.updateEntity({ partitionKey: head.partitionKey!, rowKey: head.rowKey!, touchedBy: "another instance" }, "Merge");
         }
       }
