@@ -123,18 +123,28 @@ export async function runStoredSweep(options: StoredSweepOptions): Promise<Store
 async function measureCeiling(connectionString: string, sizes: readonly number[], concurrency: number): Promise<number> {
   const table = TableClient.fromConnectionString(connectionString, "ceiling", { allowInsecureConnection: true });
   await table.createTable();
-  const byPartition: TransactionAction[][][] = Array.from({ length: CEILING_BUCKETS }, () => [[]]);
-  sizes.forEach((size, i) => {
-    const partitionKey = `b${String(i % CEILING_BUCKETS).padStart(2, "0")}`;
-    const rowKey = String(i).padStart(10, "0");
-    const bare = JSON.stringify({ partitionKey, rowKey, d00: "" }).length;
-    const batches = byPartition[i % CEILING_BUCKETS]!;
-    if (batches[batches.length - 1]!.length === 100) batches.push([]);
-    batches[batches.length - 1]!.push(["create", { partitionKey, rowKey, d00: "x".repeat(Math.max(0, size - bare)) }]);
-  });
+  // Entity i goes to partition i mod 8; a batch is built just before it is sent, and fillers of one
+  // length are shared, so the ceiling's own memory stays small however many entities it writes.
+  const fillers = new Map<number, string>();
+  const filler = (length: number): string => {
+    let text = fillers.get(length);
+    if (text === undefined) fillers.set(length, (text = "x".repeat(length)));
+    return text;
+  };
+  const batchAt = (partition: number, first: number): TransactionAction[] => {
+    const batch: TransactionAction[] = [];
+    for (let i = first; i < sizes.length && batch.length < 100; i += CEILING_BUCKETS) {
+      const partitionKey = `b${String(partition).padStart(2, "0")}`;
+      const rowKey = String(i).padStart(10, "0");
+      const bare = JSON.stringify({ partitionKey, rowKey, d00: "" }).length;
+      batch.push(["create", { partitionKey, rowKey, d00: filler(Math.max(0, sizes[i]! - bare)) }]);
+    }
+    return batch;
+  };
+  const partitions = Array.from({ length: CEILING_BUCKETS }, (_, p) => p);
   const started = performance.now();
-  await mapLimit(byPartition, concurrency, async (batches) => {
-    for (const batch of batches) if (batch.length > 0) await table.submitTransaction(batch);
+  await mapLimit(partitions, concurrency, async (partition) => {
+    for (let first = partition; first < sizes.length; first += 100 * CEILING_BUCKETS) await table.submitTransaction(batchAt(partition, first));
   });
   return (performance.now() - started) / 1000;
 }

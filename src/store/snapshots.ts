@@ -165,8 +165,9 @@ async function appendBucket(
     const groups = packGroups(plans, (p) => p.link, attempt >= SOLO_FROM_ATTEMPT ? 2 : undefined);
     const refused: Item[] = [];
     const surplus: TransactionAction[] = [];
-    // The groups touch disjoint rows (each cluster's pair once), so they commit side by side.
-    await mapLimit(groups, concurrency, async (group) => {
+    // One transaction per bucket at a time: the buckets already run side by side, and each
+    // transaction in flight holds its serialised body (up to 1.5 MB), so more would cost memory.
+    await mapLimit(groups, 1, async (group) => {
       try {
         await withRetry(() => table.submitTransaction(group.flatMap((p) => p.link)));
         for (const p of group) {
