@@ -2,8 +2,9 @@
  * One audit run: sweep the fleet page by page, classify, store, summarise. This is the only place
  * that strings the adapters together; the CLI, the timer and the HTTP API all call it.
  *
- * Memory is bounded by a page of clusters (plus the extension index), unless the caller asks to
- * collect the clusters into the returned report (small scopes, the CLI, the HTTP answer).
+ * Memory is bounded by two pages of clusters (the one being stored and the next, fetched
+ * meanwhile) plus the extension index, unless the caller asks to collect the clusters into the
+ * returned report (small scopes, the CLI, the HTTP answer).
  */
 import type { Catalog } from "../catalog/schema.js";
 import { classifyCluster } from "../core/classify.js";
