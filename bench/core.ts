@@ -9,13 +9,19 @@
  *    over every record, the classified pages written to Azurite (up to storageMax clusters);
  * 3. one cluster's year of weekly history written and read back;
  * 4. digests rendered over the fleet's report;
- * 5. the naive baseline, timed only where asked (1,000 clusters), counted everywhere.
+ * 5. the naive baseline, timed only where asked (1,000 clusters), counted everywhere;
+ * 6. the stored sweep (storedSweep.ts): runAudit with the Table store on Azurite behind a latency
+ *    proxy, against the measured simulator, and the storage ceiling of what it wrote (fleets up
+ *    to storedMax clusters).
  *
  * The later stages' heavier modules (Azurite, the table store, the naive client) are imported
  * after the sweep, so the sweep's memory is measured over what a sweep loads.
  */
+import { fork } from "node:child_process";
 import os from "node:os";
 import type { StorageFigures } from "./storage.js";
+import type { StoredSweepFigures, StoredSweepOptions } from "./storedSweep.js";
+import type { FromStoredProcess } from "./storedProcess.js";
 import { loadBundledCatalog } from "../src/catalog/load.js";
 import { newRunId, runAudit } from "../src/app/audit.js";
 import { buildReport, classifyCluster, type ClassifyInput } from "../src/core/classify.js";
@@ -39,6 +45,10 @@ export interface FleetBenchOptions {
   quota: { requests: number; windowMs: number } | null;
   /** Most clusters written to Azurite (the rest of the fleet is classified but not stored). */
   storageMax: number;
+  /** Largest fleet the stored-sweep stage runs for (it is skipped above; default 10,000). */
+  storedMax?: number;
+  /** Latency the proxy in front of Azurite adds to every Table request in the stored sweep (default 5 ms). */
+  tableLatencyMs?: number;
   /** Most clusters the digest is rendered over (the whole fleet by default). */
   digestMax?: number;
   /** Run the naive baseline against the simulator (else only count its requests). */
@@ -100,6 +110,23 @@ export interface BenchResult extends StorageFigures {
   /** Distinct addresses the digests go to (the platform list and the owner-tagged teams). */
   digestRecipients: number;
   digestMicrosPerCluster: number;
+  /**
+   * Peak RSS of the digest: the stored-sweep process's (the stored run read back whole and
+   * rendered) where that stage ran, else this process's while buildDigests runs over the fleet.
+   */
+  digestPeakRssMB: number;
+  storedDigestMessages: number | null;
+  // the stored sweep (null where the fleet is above storedMax)
+  storedSweepClusters: number | null;
+  storedSweepSeconds: number | null;
+  storageCeilingSeconds: number | null;
+  storedSweepRatio: number | null;
+  tableRoundTripsPerCluster: number | null;
+  tableRoundTrips: number | null;
+  entitiesPerCluster: number | null;
+  storedEntitiesPerTransaction: number | null;
+  storedPeakRssMB: number | null;
+  tableLatencyMs: number | null;
   machine: { cpus: number; cpuModel: string; totalMemoryMB: number; node: string; platform: string };
   date: string;
 }
@@ -206,9 +233,11 @@ export async function runFleetBench(options: FleetBenchOptions): Promise<BenchRe
     // ---- 4. digests over the fleet's report
     const fleetReport = buildReport({ runId: newRunId(new Date(), "benchdigest"), asOf, catalog, clusters: kept, windowDays });
     const recipients = { defaults: ["platform-team@example.com"], bySubscription: {}, tagName: "owner" };
+    const digestMemory = sampleMemory(20);
     const digestStarted = performance.now();
     const mails = buildDigests({ report: fleetReport, recipients, windowDays });
     const digestMs = performance.now() - digestStarted;
+    const digestPeakRssMB = digestMemory.stop().peakRssMB;
     const digestClusters = kept.length;
     // The naive stage below does not need the fleet in memory.
     kept.length = 0;
@@ -224,6 +253,39 @@ export async function runFleetBench(options: FleetBenchOptions): Promise<BenchRe
       naiveRun = await runNaiveBaseline({ endpoint: sim.endpoint, ca: sim.ca, subscriptions: shape.subscriptionIds, concurrency });
       if (naiveRun.failures > 0) throw new Error(`the naive baseline had ${naiveRun.failures} failed calls`);
     }
+
+    // ---- 6. the stored sweep, last: its Azurite and its memory are its own
+    const storedMax = options.storedMax ?? 10_000;
+    const tableLatencyMs = options.tableLatencyMs ?? 5;
+    let storedSweep = null;
+    if (shape.clusters <= storedMax) {
+      log(`${options.clusters} clusters: stored sweep (Table latency ${tableLatencyMs} ms)…`);
+      const storedOptions: StoredSweepOptions = {
+        endpoint: sim.endpoint,
+        ca: sim.ca,
+        tables: options.simulator,
+        asOf,
+        windowDays,
+        floorSeconds: floor.floorSeconds,
+        tableLatencyMs,
+      };
+      // A fresh process, like each size's own: its peaks are the stored sweep's and the digest's.
+      storedSweep = options.simulator === "child" ? await storedSweepInChild(storedOptions) : await (await import("./storedSweep.js")).runStoredSweep(storedOptions);
+      log(`${options.clusters} clusters: stored sweep ${storedSweep.storedSweepSeconds} s, ceiling ${storedSweep.storageCeilingSeconds} s, ${storedSweep.tableRoundTripsPerCluster} Table round trips per cluster`);
+    }
+    const noStored = {
+      storedSweepClusters: null,
+      storedSweepSeconds: null,
+      storageCeilingSeconds: null,
+      storedSweepRatio: null,
+      tableRoundTripsPerCluster: null,
+      tableRoundTrips: null,
+      entitiesPerCluster: null,
+      storedEntitiesPerTransaction: null,
+      storedPeakRssMB: null,
+      storedDigestMessages: null,
+      tableLatencyMs: null,
+    };
 
     const argRequests = fleet.stats.requests;
     const armRequests = versions.stats.requests;
@@ -266,10 +328,31 @@ export async function runFleetBench(options: FleetBenchOptions): Promise<BenchRe
       digestMessages: mails.length,
       digestRecipients: new Set(mails.flatMap((m) => m.to.map((a) => a.toLowerCase()))).size,
       digestMicrosPerCluster: round((digestMs * 1000) / Math.max(1, digestClusters), 1),
+      // Where the stored sweep ran, its process measured the digest as the weekly job makes it
+      // (the stored run read back, then rendered), free of this process's earlier stages.
+      digestPeakRssMB,
+      ...(storedSweep ?? noStored),
       machine: { cpus: cpus.length, cpuModel: cpus[0]?.model ?? "unknown", totalMemoryMB: Math.round(os.totalmem() / 1024 / 1024), node: process.version, platform: `${process.platform} ${os.release()}` },
       date: new Date().toISOString(),
     };
   } finally {
     await sim.close();
   }
+}
+
+/** The stored-sweep stage in a fresh process (storedProcess.ts), its figures back over IPC. */
+function storedSweepInChild(options: StoredSweepOptions): Promise<StoredSweepFigures> {
+  return new Promise((resolve, reject) => {
+    const child = fork(new URL("./storedProcess.js", import.meta.url), [JSON.stringify(options)], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    let settled = false;
+    child.on("message", (raw) => {
+      const message = raw as FromStoredProcess;
+      settled = true;
+      if (message.type === "result") resolve(message.figures);
+      else reject(new Error(`stored sweep: ${message.message}`));
+    });
+    child.on("exit", (code) => {
+      if (!settled) reject(new Error(`the stored-sweep process exited with code ${code} and no result`));
+    });
+  });
 }

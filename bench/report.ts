@@ -16,6 +16,8 @@ export const TARGETS = {
   peakRssMB: 300,
   entitiesPerTransaction: 90,
   historyReadMs: 200,
+  storedSweepRatio: 1.3,
+  tableRoundTripsPerCluster: 0.07,
 } as const;
 
 function verdict(target: string, results: readonly BenchResult[], applies: (r: BenchResult) => boolean, ok: (r: BenchResult) => boolean, show: (r: BenchResult) => string): TargetVerdict {
@@ -68,6 +70,27 @@ export function evaluateTargets(results: readonly BenchResult[]): TargetVerdict[
       () => true,
       (r) => r.historyReadMs < TARGETS.historyReadMs,
       (r) => `${r.historyReadMs} ms`,
+    ),
+    verdict(
+      `stored sweep ≤ ${TARGETS.storedSweepRatio}× max(quota floor, storage ceiling) at 10k`,
+      results,
+      (r) => r.clusters === 10_000 && r.storedSweepRatio !== null,
+      (r) => r.storedSweepRatio! <= TARGETS.storedSweepRatio,
+      (r) => `${r.storedSweepRatio}× (${r.storedSweepSeconds} s vs floor ${r.floorSeconds} s, ceiling ${r.storageCeilingSeconds} s)`,
+    ),
+    verdict(
+      `stored sweep ≤ ${TARGETS.tableRoundTripsPerCluster} Table round trips per cluster`,
+      results,
+      (r) => r.tableRoundTripsPerCluster !== null,
+      (r) => r.tableRoundTripsPerCluster! <= TARGETS.tableRoundTripsPerCluster,
+      (r) => `${r.tableRoundTripsPerCluster} (${r.tableRoundTrips} for ${r.storedSweepClusters} clusters, ${r.entitiesPerCluster} entities per cluster)`,
+    ),
+    verdict(
+      `stored sweep and digest peak RSS ≤ ${TARGETS.peakRssMB} MB at 10k`,
+      results,
+      (r) => r.clusters === 10_000 && r.storedPeakRssMB !== null,
+      (r) => r.storedPeakRssMB! <= TARGETS.peakRssMB && r.digestPeakRssMB <= TARGETS.peakRssMB,
+      (r) => `stored sweep ${r.storedPeakRssMB} MB, digest ${r.digestPeakRssMB} MB`,
     ),
   ];
   // Across sizes as well: the same requests for 1k and 50k clusters is what "with regions" means.
@@ -124,6 +147,13 @@ export function formatTable(results: readonly BenchResult[]): string {
   const out = [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)];
   if (results.some((r) => r.storageCapped)) out.push("* storage capped at --storage-max clusters (the rest of the fleet is classified, not stored)");
   for (const r of results) {
+    if (r.storedSweepSeconds !== null) {
+      out.push(
+        `stored sweep at ${size(r.clusters)}: ${r.storedSweepSeconds} s (storage ceiling ${r.storageCeilingSeconds} s, quota floor ${r.floorSeconds} s, ratio ${r.storedSweepRatio}×), ` +
+          `${r.tableRoundTrips} Table round trips (${r.tableRoundTripsPerCluster} per cluster) at ${r.tableLatencyMs} ms each, ` +
+          `${r.entitiesPerCluster} entities per cluster, ${r.storedEntitiesPerTransaction} per write; peak RSS ${r.storedPeakRssMB} MB (digest ${r.digestPeakRssMB} MB)`,
+      );
+    }
     if (r.naiveSeconds !== null) {
       out.push(
         `naive baseline at ${size(r.clusters)}: ${r.naiveMeasuredRequests} requests${r.naiveRetries ? ` (+${r.naiveRetries} retried)` : ""} in ${r.naiveSeconds} s with ${r.naiveConcurrency} calls at a time ` +

@@ -3,7 +3,10 @@
  * baseline, for fleets of 1,000, 10,000 and 50,000 clusters (docs/bench.md explains the figures).
  *
  *   npm run bench -- [--sizes 1000,10000,50000] [--latency-ms 150] [--out bench/results.json]
- *                    [--storage-max 10000] [--naive-concurrency 16]
+ *                    [--storage-max 10000] [--naive-concurrency 16] [--stored-max 10000] [--table-latency-ms 5]
+ *
+ * The stored sweep (runAudit with the Table store) runs for sizes up to --stored-max; pass
+ * --stored-max 50000 to run it at 50,000 clusters too.
  *
  * Each size runs in a fresh process (sizeProcess.ts) with the simulator in another
  * (simulatorProcess.ts). Prints a table and PASS/MISS per target; writes a JSON array.
@@ -21,7 +24,7 @@ const QUOTA = { requests: 15, windowMs: 5000 };
 /** The naive baseline is timed at this size only; elsewhere its requests are counted, not timed. */
 const NAIVE_TIMED_AT = 1000;
 
-const USAGE = `usage: npm run bench -- [--sizes 1000,10000,50000] [--latency-ms 150] [--out bench/results.json] [--storage-max 10000] [--naive-concurrency 16]`;
+const USAGE = `usage: npm run bench -- [--sizes 1000,10000,50000] [--latency-ms 150] [--out bench/results.json] [--storage-max 10000] [--naive-concurrency 16] [--stored-max 10000] [--table-latency-ms 5]`;
 
 interface Args {
   sizes: number[];
@@ -29,6 +32,8 @@ interface Args {
   out: string;
   storageMax: number;
   naiveConcurrency: number;
+  storedMax: number;
+  tableLatencyMs: number;
 }
 
 function positiveInt(name: string, text: string, allowZero = false): number {
@@ -48,6 +53,8 @@ function parse(argv: string[]): Args | null {
       out: { type: "string", default: "bench/results.json" },
       "storage-max": { type: "string", default: "10000" },
       "naive-concurrency": { type: "string", default: "16" },
+      "stored-max": { type: "string", default: "10000" },
+      "table-latency-ms": { type: "string", default: "5" },
       help: { type: "boolean", default: false },
     },
     strict: true,
@@ -60,6 +67,8 @@ function parse(argv: string[]): Args | null {
     out: values.out,
     storageMax: positiveInt("storage-max", values["storage-max"]),
     naiveConcurrency: positiveInt("naive-concurrency", values["naive-concurrency"]),
+    storedMax: positiveInt("stored-max", values["stored-max"]),
+    tableLatencyMs: positiveInt("table-latency-ms", values["table-latency-ms"], true),
   };
 }
 
@@ -105,6 +114,8 @@ async function main(argv: string[]): Promise<number> {
         storageMax: args.storageMax,
         timeNaive: clusters === NAIVE_TIMED_AT,
         naiveConcurrency: args.naiveConcurrency,
+        storedMax: args.storedMax,
+        tableLatencyMs: args.tableLatencyMs,
         simulator: "child",
       }),
     );

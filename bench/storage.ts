@@ -40,8 +40,13 @@ const READ_METHODS = ["getEntity"] as const;
  * before its first await, so calls made while a transaction is being assembled are not counted
  * again.
  */
-export function countTableOperations(): { tallies(): Tallies; restore(): void } {
+export function countTableOperations(options: { sizes?: boolean } = {}): { tallies(): Tallies; sizes(): number[]; restore(): void } {
   const tallies: Tallies = {};
+  /** With `sizes`, the JSON length of every entity written, so a ceiling can write the same. */
+  const sizes: number[] = [];
+  const sizeOf = (entity: unknown): void => {
+    if (options.sizes) sizes.push(JSON.stringify(entity).length);
+  };
   const proto = TableClient.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
   const originals = new Map<string, (...args: unknown[]) => unknown>();
   let assembling = 0;
@@ -62,6 +67,7 @@ export function countTableOperations(): { tallies(): Tallies; restore(): void } 
     tally.transactions += 1;
     tally.writeRequests += 1;
     tally.entities += (args[0] as unknown[]).length;
+    for (const action of args[0] as [string, unknown][]) if (action[0] !== "delete") sizeOf(action[1]);
     assembling += 1;
     try {
       return submit.apply(this, args);
@@ -70,7 +76,8 @@ export function countTableOperations(): { tallies(): Tallies; restore(): void } 
     }
   };
   for (const name of WRITE_METHODS) {
-    wrap(name, (client) => {
+    wrap(name, (client, args) => {
+      if (name !== "deleteEntity") sizeOf(args[0]);
       const tally = tallyOf(client);
       tally.writeRequests += 1;
       tally.entities += 1;
@@ -98,6 +105,7 @@ export function countTableOperations(): { tallies(): Tallies; restore(): void } 
 
   return {
     tallies: () => structuredClone(tallies),
+    sizes: () => sizes,
     restore: () => {
       for (const [name, original] of originals) proto[name] = original;
     },

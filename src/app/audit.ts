@@ -2,8 +2,9 @@
  * One audit run: sweep the fleet page by page, classify, store, summarise. This is the only place
  * that strings the adapters together; the CLI, the timer and the HTTP API all call it.
  *
- * Memory is bounded by a page of clusters (plus the extension index), unless the caller asks to
- * collect the clusters into the returned report (small scopes, the CLI, the HTTP answer).
+ * Memory is bounded by two pages of clusters (the one being stored and the next, fetched
+ * meanwhile) plus the extension index, unless the caller asks to collect the clusters into the
+ * returned report (small scopes, the CLI, the HTTP answer).
  */
 import type { Catalog } from "../catalog/schema.js";
 import { classifyCluster } from "../core/classify.js";
@@ -147,53 +148,78 @@ export async function runAudit(deps: AuditDeps, request: AuditRequest): Promise<
     const seen = new Set<string>();
     let pages = 0;
 
-    for await (const page of resumeFrom(pageIterator, firstPage)) {
-      pages += 1;
-      const clusters = page.filter((cluster) => {
-        const key = armIdKey(cluster.id);
-        // Resource Graph can repeat a row across pages and exports can hold the same id in two casings.
-        if (seen.has(key) || (wanted && !wanted.has(key))) return false;
-        seen.add(key);
-        return true;
-      });
-      if (clusters.length === 0) continue;
-
-      const finds = deps.openSource ? await deps.openSource.scan(clusters, errors) : null;
-      // The adapter bounds concurrency (UPGRADE_PROFILE_CONCURRENCY); a page's calls go out together.
-      const upgrades = deps.upgradeProfiles
-        ? await Promise.all(clusters.map((c) => deps.upgradeProfiles!.upgradeProfile(c.id, errors)))
-        : null;
-      // One lookup per region, all at once: the source caches per location, so later pages hit the cache.
-      const regional = await versionsByLocation(deps.versions, clusters, errors);
-      const reports: ClusterReport[] = [];
-      for (const cluster of clusters) {
-        const versions = regional.get(cluster.location.toLowerCase()) ?? null;
-        if (versions) versionUse.live += 1;
-        else versionUse.catalogOnly += 1;
-        const report = classifyForRun(
-          {
-            cluster,
-            extensions: extensionsByCluster.get(armIdKey(cluster.id)) ?? [],
-            scan: finds?.get(armIdKey(cluster.id)),
-            versions,
-            upgrades: upgrades?.[clusters.indexOf(cluster)] ?? null,
-          },
-          deps.catalog,
-          { asOf: request.asOf, windowDays: request.windowDays },
-        );
-        addToSummary(summary, report, request.windowDays);
-        reports.push(report);
-      }
-      await deps.store?.saveSnapshots(run, reports);
-      const keep = request.collect;
-      if (keep === true) collected.push(...reports);
-      else if (typeof keep === "function") {
-        for (const report of reports) {
-          const kept = keep(report);
-          if (kept) collected.push(kept);
+    // Pipelined: page N is stored while page N+1 is fetched and classified, so a stored sweep takes
+    // about the larger of the Resource Graph time and the storage time, not their sum. At most two
+    // pages are held: the one being stored and the one just fetched (the fetch of N+2 waits for N's
+    // store). A page whose store fails is reported and the sweep goes on: the other pages still land.
+    const storing = new PageStorer(deps.store, run, errors);
+    // A prefetched page's failure is seen when it is awaited, not as an unhandled rejection.
+    const fetchNext = (): Promise<IteratorResult<ClusterRecord[]>> => {
+      const pending = pageIterator.next();
+      pending.catch(() => undefined);
+      return pending;
+    };
+    try {
+      for (let next = firstPage; ; ) {
+        const result = await next;
+        if (result.done) break;
+        const page = result.value;
+        pages += 1;
+        const clusters = page.filter((cluster) => {
+          const key = armIdKey(cluster.id);
+          // Resource Graph can repeat a row across pages and exports can hold the same id in two casings.
+          if (seen.has(key) || (wanted && !wanted.has(key))) return false;
+          seen.add(key);
+          return true;
+        });
+        if (clusters.length === 0) {
+          next = fetchNext();
+          continue;
         }
+
+        const finds = deps.openSource ? await deps.openSource.scan(clusters, errors) : null;
+        // The adapter bounds concurrency (UPGRADE_PROFILE_CONCURRENCY); a page's calls go out together.
+        const upgrades = deps.upgradeProfiles
+          ? await Promise.all(clusters.map((c) => deps.upgradeProfiles!.upgradeProfile(c.id, errors)))
+          : null;
+        // One lookup per region, all at once: the source caches per location, so later pages hit the cache.
+        const regional = await versionsByLocation(deps.versions, clusters, errors);
+        const reports: ClusterReport[] = [];
+        for (const cluster of clusters) {
+          const versions = regional.get(cluster.location.toLowerCase()) ?? null;
+          if (versions) versionUse.live += 1;
+          else versionUse.catalogOnly += 1;
+          const report = classifyForRun(
+            {
+              cluster,
+              extensions: extensionsByCluster.get(armIdKey(cluster.id)) ?? [],
+              scan: finds?.get(armIdKey(cluster.id)),
+              versions,
+              upgrades: upgrades?.[clusters.indexOf(cluster)] ?? null,
+            },
+            deps.catalog,
+            { asOf: request.asOf, windowDays: request.windowDays },
+          );
+          addToSummary(summary, report, request.windowDays);
+          reports.push(report);
+        }
+        await storing.settled();
+        storing.start(reports, pages);
+        next = fetchNext();
+        const keep = request.collect;
+        if (keep === true) collected.push(...reports);
+        else if (typeof keep === "function") {
+          for (const report of reports) {
+            const kept = keep(report);
+            if (kept) collected.push(kept);
+          }
+        }
+        request.onProgress?.({ clusters: summary.clusters, pages });
       }
-      request.onProgress?.({ clusters: summary.clusters, pages });
+    } finally {
+      // Whatever ended the loop, the page in flight lands (or is reported) before the run closes.
+      await storing.settled();
+      await pageIterator.return?.(undefined);
     }
     if (wanted) {
       for (const id of request.scope.clusterIds) {
@@ -202,9 +228,11 @@ export async function runAudit(deps: AuditDeps, request: AuditRequest): Promise<
     }
     // The extension and cluster streams run side by side, so a denied scope may be reported by both.
     dedupeInPlace(errors);
+    // A page that could not be stored makes the run failed, not partial: the other pages are kept,
+    // and a retry of the same run id (the timer's) stores the missing page without duplicating them.
     // Errors and not one cluster read (no sign-in, every scope denied): nothing was audited, so the
-    // run failed. Calling it partial would let a digest announce an empty fleet and the CLI exit 0.
-    run.status = errors.length === 0 ? "succeeded" : seen.size === 0 ? "failed" : "partial";
+    // run failed too. Calling it partial would let a digest announce an empty fleet and the CLI exit 0.
+    run.status = storing.failures > 0 || (errors.length > 0 && seen.size === 0) ? "failed" : errors.length > 0 ? "partial" : "succeeded";
   } catch (error) {
     errors.push({ scope: "run", message: errorMessage(error) });
     run.status = "failed";
@@ -283,12 +311,31 @@ function dedupeInPlace(errors: ScopeError[]): void {
   errors.splice(0, errors.length, ...unique);
 }
 
-/** The pages of an iterator whose first `next()` was already called. */
-async function* resumeFrom<T>(iterator: AsyncIterator<T>, first: Promise<IteratorResult<T>>): AsyncGenerator<T> {
-  try {
-    for (let result = await first; !result.done; result = await iterator.next()) yield result.value;
-  } finally {
-    await iterator.return?.(undefined);
+/**
+ * Stores one page at a time in the background: `start` hands a page over, `settled` waits for it.
+ * A failed store becomes a run error naming the page, so the pages after it are still stored.
+ */
+class PageStorer {
+  private inFlight: Promise<void> = Promise.resolve();
+  /** Pages whose store failed. */
+  failures = 0;
+
+  constructor(
+    private readonly store: HistoryStore | null,
+    private readonly run: RunRecord,
+    private readonly errors: ScopeError[],
+  ) {}
+
+  start(reports: readonly ClusterReport[], page: number): void {
+    if (!this.store || reports.length === 0) return;
+    this.inFlight = this.store.saveSnapshots(this.run, reports).catch((error: unknown) => {
+      this.failures += 1;
+      this.errors.push({ scope: "store", message: `could not store page ${page} (${reports.length} clusters): ${errorMessage(error)}` });
+    });
+  }
+
+  settled(): Promise<void> {
+    return this.inFlight;
   }
 }
 

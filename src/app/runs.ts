@@ -5,7 +5,7 @@
  */
 import { addDays, toIsoDate } from "../core/dates.js";
 import type { HistoryStore, RunRecord } from "../core/ports.js";
-import { summarize } from "../core/report.js";
+import { addToSummary, emptySummary } from "../core/report.js";
 
 export interface AbandonedRunOptions {
   /** A run still "running" this long after it started is abandoned (in-cluster scans included). */
@@ -27,12 +27,14 @@ export async function closeAbandonedRuns(store: HistoryStore, now: Date, options
     const page = await store.listRuns({ from, continuationToken: token, limit: 100 });
     for (const run of page.items) {
       if (run.status !== "running" || Date.parse(run.startedAt) > cutoff) continue;
-      const report = await store.runReport(run.runId);
+      // Summarised a page of clusters at a time: a tenant-scale run is never held whole.
+      const summary = emptySummary();
+      for await (const clusters of store.runClusterPages(run.runId)) for (const cluster of clusters) addToSummary(summary, cluster, options.windowDays);
       const done: RunRecord = {
         ...run,
         status: "failed",
         endedAt: now.toISOString(),
-        summary: summarize(report?.clusters ?? [], options.windowDays),
+        summary,
         errors: [...run.errors, { scope: "run", message: ABANDONED_MESSAGE }],
       };
       await store.completeRun(done);

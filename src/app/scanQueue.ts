@@ -188,6 +188,7 @@ function holdingStore(store: HistoryStore, onComplete: (run: RunRecord) => Promi
     listRuns: (query) => store.listRuns(query),
     runReport: (runId) => store.runReport(runId),
     runReportPage: (runId, query) => store.runReportPage(runId, query),
+    runClusterPages: (runId, pageSize) => store.runClusterPages(runId, pageSize),
     clusterHistory: (clusterId, query) => store.clusterHistory(clusterId, query),
     fleetAsOf: (asOf, query) => store.fleetAsOf(asOf, query),
     verify: (clusterId, options) => store.verify(clusterId, options),

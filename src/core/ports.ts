@@ -180,6 +180,11 @@ export interface HistoryStore {
    * the token of the next page (null on the last). Memory is bounded by the page, not the run.
    */
   runReportPage(runId: string, query: Pick<PageQuery, "limit" | "continuationToken">): Promise<{ report: AuditReport; continuationToken: string | null } | null>;
+  /**
+   * A stored run's clusters, a page at a time (in cluster-key order, each page sorted by id), so a
+   * reader that folds over them (a summary) holds one page, not the run. Nothing for an unknown run.
+   */
+  runClusterPages(runId: string, pageSize?: number): AsyncIterable<ClusterReport[]>;
   /** One cluster's snapshots, newest first. */
   clusterHistory(clusterId: string, query: PageQuery): Promise<Page<StoredSnapshot>>;
   /**

@@ -7,14 +7,13 @@ import type { TokenCredential } from "@azure/core-auth";
 import { odata, type TableClient, type TransactionAction } from "@azure/data-tables";
 import type { FleetQuery, HistoryStore, Page, PageQuery, RunRecord, StoredSnapshot, VerifyOptions, VerifyResult } from "../core/ports.js";
 import { verifyChains } from "./verify.js";
-import { reportOfRun, SEVERITIES, SEVERITY_RANK, worstSeverity, type AuditReport, type ClusterReport, type Integration, type Severity } from "../core/report.js";
+import { reportOfRun, worstSeverity, type AuditReport, type ClusterReport, type Integration } from "../core/report.js";
 import { armIdKey, type IsoDate } from "../core/types.js";
 import { isIsoDate } from "../core/dates.js";
 import { canonicalJson, sha256Hex } from "./hashChain.js";
 import {
   clusterKey as toClusterKey,
   dateRange,
-  encodeKeyPart,
   prefixRange,
   reverseDateBefore,
   runKey as toRunKey,
@@ -27,8 +26,6 @@ import {
   RUN_CLUSTER_PREFIX,
   RUN_LIST_PREFIX,
   TABLE_SUFFIXES,
-  findingPrefix,
-  findingRow,
   headRow,
   parseSnapshotRow,
   runClusterRow,
@@ -49,6 +46,7 @@ import {
   getOrNull,
   isStatus,
   mapLimit,
+  parseJsonProperty,
   queryRange,
   submitBatches,
   tableClientFactory,
@@ -237,40 +235,24 @@ class TableStore implements TableHistoryStore {
       const canonical = canonicalJson(cluster);
       return { clusterKey: key, clusterId: cluster.id, canonical, contentHash: sha256Hex(canonical) };
     });
-    // The registry is one partition: new clusters go in as full transactions, before their heads.
+    // The registry is one partition: new clusters go in as full transactions, side by side (each
+    // cluster once), before their heads.
     const appended = await appendSnapshots(snapshots, keys, writes, {
       concurrency: this.concurrency,
       register: (list) =>
         submitBatches(
           registry,
           list.map((c): TransactionAction => ["upsert", { partitionKey: CLUSTERS_PARTITION, rowKey: c.clusterKey, clusterId: c.clusterId }, "Replace"]),
-          1,
+          this.concurrency,
+          { distinctRows: true },
         ),
     });
     const outcomes = appended.map((outcome, i) => ({ key: writes[i]!.clusterKey, outcome }));
 
     // The run's index rows describe what the chain holds for this run (normally what was given).
-    const actions: TransactionAction[] = [];
-    const stale: { partitionKey: string; rowKey: string }[] = [];
-    for (const { key, outcome } of outcomes) {
-      const stored = JSON.parse(outcome.canonical) as ClusterReport;
-      actions.push(...indexActions(rk, key, stored, sha256Hex(outcome.canonical)));
-      if (outcome.replaced !== null) {
-        const now = new Set(findingPairs(stored).map(([s, t]) => findingRow(s, t, key)));
-        for (const [s, t] of findingPairs(JSON.parse(outcome.replaced) as ClusterReport)) {
-          const row = findingRow(s, t, key);
-          if (!now.has(row)) stale.push({ partitionKey: rk, rowKey: row });
-        }
-      }
-    }
-    await submitBatches(runIndex, actions, this.concurrency);
-    await mapLimit(stale, this.concurrency, async (e) => {
-      try {
-        await withRetry(() => runIndex.deleteEntity(e.partitionKey, e.rowKey));
-      } catch (error) {
-        if (!isStatus(error, 404)) throw error;
-      }
-    });
+    // One row per cluster: an upsert, so a retried run that classified differently replaces it whole.
+    const actions = outcomes.map(({ key, outcome }) => indexAction(rk, key, JSON.parse(outcome.canonical) as ClusterReport, sha256Hex(outcome.canonical)));
+    await submitBatches(runIndex, actions, this.concurrency, { distinctRows: true });
   }
 
   async runReport(runId: string): Promise<AuditReport | null> {
@@ -305,6 +287,21 @@ class TableStore implements TableHistoryStore {
     }
     const report = reportOfRun(run, await this.readClusters(run, keys));
     return { report, continuationToken: next === null ? null : encodeContinuation(`${run.runId}\n${next}`) };
+  }
+
+  async *runClusterPages(runId: string, size = 200): AsyncGenerator<ClusterReport[]> {
+    const run = await this.getRun(runId);
+    if (!run) return;
+    const runIndex = await this.table("runIndex");
+    let keys: string[] = [];
+    for await (const entity of queryRange(runIndex, { partitionKey: toRunKey(run.runId), ...prefixRange(RUN_CLUSTER_PREFIX), select: ["RowKey", "clusterKey"] })) {
+      keys.push(String(entity["clusterKey"]));
+      if (keys.length >= size) {
+        yield await this.readClusters(run, keys);
+        keys = [];
+      }
+    }
+    if (keys.length > 0) yield await this.readClusters(run, keys);
   }
 
   /** Clusters of a run whose index rows fall in the ranges, read from their chains, sorted by id. */
@@ -376,10 +373,8 @@ class TableStore implements TableHistoryStore {
     const resume = query.continuationToken === undefined ? null : decodeFleetToken(query.continuationToken);
     const run = resume ? await this.getRun(resume.runId) : await this.latestFleetRun(asOf);
     if (!run) return null;
-    const keys = (await this.runClusterKeys(run, findingRanges(query))).sort(compare);
-    const rest = resume ? keys.filter((k) => k > resume.after) : keys;
-    const pageKeys = rest.slice(0, pageSize(query.limit));
-    const continuationToken = rest.length > pageKeys.length ? encodeContinuation(`${run.runId}\n${pageKeys[pageKeys.length - 1]!}`) : null;
+    const { pageKeys, more } = await this.fleetPageKeys(run, query, resume?.after ?? null);
+    const continuationToken = more ? encodeContinuation(`${run.runId}\n${pageKeys[pageKeys.length - 1]!}`) : null;
     const clusters = await this.readClusters(run, pageKeys);
     if (query.severity === undefined && query.supportTier === undefined) return { run, clusters, continuationToken };
     const matches = (i: Integration): boolean =>
@@ -389,6 +384,34 @@ class TableStore implements TableHistoryStore {
       clusters: clusters.map((c) => ({ ...c, integrations: c.integrations.filter(matches) })).filter((c) => c.integrations.length > 0),
       continuationToken,
     };
+  }
+
+  /**
+   * One page of the run's cluster keys that have findings matching the query, in key order after
+   * `after`: the membership rows are streamed from there and matched on their `findings`, so a
+   * page holds at most `limit` keys however large the fleet.
+   */
+  private async fleetPageKeys(run: RunRecord, query: FleetQuery, after: string | null): Promise<{ pageKeys: string[]; more: boolean }> {
+    const limit = pageSize(query.limit);
+    const runIndex = await this.table("runIndex");
+    const range = prefixRange(RUN_CLUSTER_PREFIX);
+    const filtered = query.severity !== undefined || query.supportTier !== undefined;
+    const pageKeys: string[] = [];
+    for await (const entity of queryRange(runIndex, {
+      partitionKey: toRunKey(run.runId),
+      ...range,
+      // A later page starts after the last key handed out.
+      ...(after === null ? {} : { where: odata`RowKey gt ${runClusterRow(after)}` }),
+      select: ["RowKey", "clusterKey", "findings"],
+      pageSize: filtered ? 1000 : limit + 1,
+    })) {
+      const matches = ([severity, tier]: [string, string]): boolean =>
+        (query.severity === undefined || severity === query.severity) && (query.supportTier === undefined || tier === query.supportTier);
+      if (filtered && !findingsOf(entity).some(matches)) continue;
+      if (pageKeys.length === limit) return { pageKeys, more: true };
+      pageKeys.push(String(entity["clusterKey"]));
+    }
+    return { pageKeys, more: false };
   }
 
   /** Newest run dated on or before asOf that finished with data and covered the fleet, not a handful of named clusters. */
@@ -563,68 +586,39 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Distinct (severity, tier) pairs of a cluster's integrations: one findings row each. */
+/** Distinct (severity, tier) pairs of a cluster's integrations, as the fleet query matches them. */
 function findingPairs(cluster: ClusterReport): [string, string][] {
   const pairs = new Map<string, [string, string]>();
-  for (const i of cluster.integrations) pairs.set(`${i.severity}|${i.supportTier}`, [encodeKeyPart(i.severity), encodeKeyPart(i.supportTier)]);
+  for (const i of cluster.integrations) pairs.set(`${i.severity}\u0000${i.supportTier}`, [i.severity, i.supportTier]);
   return [...pairs.values()];
 }
 
-function indexActions(rk: string, key: string, cluster: ClusterReport, contentHash: string): TransactionAction[] {
-  const actions: TransactionAction[] = [
-    [
-      "upsert",
-      {
-        partitionKey: rk,
-        rowKey: runClusterRow(key),
-        clusterKey: key,
-        clusterId: cluster.id,
-        name: cluster.name,
-        contentHash,
-        worstSeverity: worstSeverity(cluster),
-        integrations: cluster.integrations.length,
-      },
-      "Replace",
-    ],
+/** The (severity, tier) pairs a membership row records; none when the property is missing or edited. */
+function findingsOf(entity: StoredEntity): [string, string][] {
+  const pairs = parseJsonProperty<unknown>(entity["findings"], []);
+  return Array.isArray(pairs) ? pairs.filter((p): p is [string, string] => Array.isArray(p) && typeof p[0] === "string" && typeof p[1] === "string") : [];
+}
+
+/**
+ * The cluster's one row in the run's index: membership (runReport, fleet as of) and the
+ * (severity, tier) pairs the fleet query filters on, so no row per finding is needed.
+ */
+function indexAction(rk: string, key: string, cluster: ClusterReport, contentHash: string): TransactionAction {
+  return [
+    "upsert",
+    {
+      partitionKey: rk,
+      rowKey: runClusterRow(key),
+      clusterKey: key,
+      clusterId: cluster.id,
+      name: cluster.name,
+      contentHash,
+      worstSeverity: worstSeverity(cluster),
+      integrations: cluster.integrations.length,
+      findings: JSON.stringify(findingPairs(cluster)),
+    } satisfies Entity,
+    "Replace",
   ];
-  for (const [severity, tier] of findingPairs(cluster)) {
-    const names = cluster.integrations.filter((i) => encodeKeyPart(i.severity) === severity && encodeKeyPart(i.supportTier) === tier).map((i) => i.name);
-    actions.push([
-      "upsert",
-      {
-        partitionKey: rk,
-        rowKey: findingRow(severity, tier, key),
-        clusterKey: key,
-        clusterId: cluster.id,
-        severity,
-        supportTier: tier,
-        count: names.length,
-        // For listing without reading the snapshot; capped well under the 64 KiB property limit.
-        names: JSON.stringify(capNames(names, 16_000)),
-      } satisfies Entity,
-      "Replace",
-    ]);
-  }
-  return actions;
-}
-
-function capNames(names: string[], maxChars: number): string[] {
-  const kept: string[] = [];
-  let chars = 2;
-  for (const name of names) {
-    chars += JSON.stringify(name).length + 1;
-    if (chars > maxChars) break;
-    kept.push(name);
-  }
-  return kept;
-}
-
-/** Row ranges of the findings index that a fleet query needs (membership rows when unfiltered). */
-function findingRanges(query: FleetQuery): { low: string; high: string }[] {
-  const { severity, supportTier } = query;
-  if (severity === undefined && supportTier === undefined) return [prefixRange(RUN_CLUSTER_PREFIX)];
-  const severities = severity === undefined ? SEVERITIES : [severity];
-  return severities.map((s) => prefixRange(findingPrefix(encodeKeyPart(s), supportTier === undefined ? undefined : encodeKeyPart(supportTier))));
 }
 
 function decodeFleetToken(token: string): { runId: string; after: string } {

@@ -10,10 +10,10 @@ export const TABLE_SUFFIXES = {
   runs: "runs",
   /**
    * Per-cluster history, grouped: PK = the cluster's bucket (`b00`…); `<cluster>|s|<stem>|<nnn>`
-   * snapshot entities, `<cluster>|head` the chain head.
+   * snapshot entities, `~h|<cluster>|` the chain heads (a range of their own).
    */
   snapshots: "snapshots",
-  /** Per-run index: PK <run>; `c|<cluster>` membership, `f|<severity>|<tier>|<cluster>` findings. */
+  /** Per-run index: PK <run>; `c|<cluster>` membership and the cluster's (severity, tier) pairs. */
   runIndex: "runindex",
   /** Registry of clusters that have a chain: PK `clusters`, RK <cluster> (verify and purge walk it). */
   clusters: "clusters",
@@ -55,15 +55,22 @@ const bucketPartition = (bucket: number): string => `b${bucket.toString(16).padS
 /** Every bucket's partition key, `b00`…: verify walks them all instead of trusting the registry. */
 export const snapshotPartitions = (): string[] => Array.from({ length: SNAPSHOT_BUCKETS }, (_, b) => bucketPartition(b));
 
-/** `<cluster>|`: the head and every snapshot entity of one cluster (cluster keys never contain `|`). */
-export const clusterPrefix = (clusterKey: string): string => joinKey(clusterKey, "");
-/** The chain head; `h` sorts before `s`, so a cluster's range reads the head first. */
-export const headRow = (clusterKey: string): string => joinKey(clusterKey, "head");
+/**
+ * Chain heads have their own row-key range at the end of the bucket, `~h|<cluster>|`, so a page's
+ * heads are read with one range query per bucket instead of a point read per cluster, while a
+ * link and its head still share the partition (one transaction). `~` sorts after every encoded
+ * key character, so no snapshot row falls in the range; the trailing `|` makes heads sort in the
+ * same cluster order as the clusters' snapshot rows, which lets verify walk both side by side.
+ */
+export const HEAD_PREFIX = "~h|";
+export const headRow = (clusterKey: string): string => joinKey("~h", clusterKey, "");
 /** The cluster key of a chain-head row, or null for any other row. */
 export function parseHeadRow(rowKey: string): string | null {
   const parts = rowKey.split("|");
-  return parts.length === 2 && parts[1] === "head" ? parts[0]! : null;
+  return parts.length === 3 && parts[0] === "~h" && parts[2] === "" ? parts[1]! : null;
 }
+/** Every snapshot row of a bucket is below this row key; every head row is at or above it. */
+export const SNAPSHOT_ROWS_END = "~";
 /** `<cluster>|s`: the prefix dateRange extends to one cluster's snapshots in a date range. */
 export const snapshotsPrefix = (clusterKey: string): string => joinKey(clusterKey, "s");
 /** `<cluster>|s|<stem>|` — every entity of one snapshot. */
@@ -86,10 +93,6 @@ export function parseSnapshotRow(rowKey: string): { clusterKey: string; stem: st
 
 export const runClusterRow = (clusterKey: string): string => joinKey("c", clusterKey);
 export const RUN_CLUSTER_PREFIX = "c|";
-export const findingRow = (severity: string, tier: string, clusterKey: string): string => joinKey("f", severity, tier, clusterKey);
-export const findingPrefix = (severity: string, tier?: string): string =>
-  tier === undefined ? joinKey("f", severity, "") : joinKey("f", severity, tier, "");
-
 // ---------------------------------------------------------------- run roots
 
 /**

@@ -2,7 +2,8 @@
  * Snapshots and hash chains in the snapshots table. A cluster's rows live in its bucket's partition
  * (layout.ts `snapshotPartition`): `<cluster>|s|<stem>|000` (main entity: hashes, position, first
  * parts of the payload), `<cluster>|s|<stem>|001…` (further parts of a large payload) and
- * `<cluster>|head` (the chain's last link, updated with its ETag).
+ * `~h|<cluster>|` (the chain's last link, updated with its ETag; heads form their own range, so a
+ * page's heads are read with one query per bucket).
  *
  * A page is appended bucket by bucket: every cluster's "create the link + move its head under
  * If-Match" pair goes into the bucket's transactions, up to 50 pairs each. A transaction is
@@ -19,7 +20,7 @@ import { ChunkError, joinPayload, partsToProperties, splitPayload } from "./chun
 import { chainHash, sha256Hex, type ChainHead, type StoredLink } from "./hashChain.js";
 import { prefixRange } from "./keys.js";
 import { headRow, parseSnapshotRow, snapshotPartition, snapshotPrefix, snapshotRow } from "./layout.js";
-import { collectRange, getOrNull, isStatus, mapLimit, packGroups, sleep, submitBatches, withRetry, type Entity, type StoredEntity } from "./tables.js";
+import { collectRange, getOrNull, isStatus, mapLimit, packGroups, queryRange, sleep, submitBatches, withRetry, type Entity, type StoredEntity } from "./tables.js";
 
 export interface RunKeys {
   runId: string;
@@ -164,7 +165,9 @@ async function appendBucket(
     const groups = packGroups(plans, (p) => p.link, attempt >= SOLO_FROM_ATTEMPT ? 2 : undefined);
     const refused: Item[] = [];
     const surplus: TransactionAction[] = [];
-    for (const group of groups) {
+    // One transaction per bucket at a time: the buckets already run side by side, and each
+    // transaction in flight holds its serialised body (up to 1.5 MB), so more would cost memory.
+    await mapLimit(groups, 1, async (group) => {
       try {
         await withRetry(() => table.submitTransaction(group.flatMap((p) => p.link)));
         for (const p of group) {
@@ -180,17 +183,34 @@ async function appendBucket(
           refused.push(p.item);
         }
       }
-    }
+    });
     // Readers stop at the main entity's count, so these only free space; a crash leaves them harmless.
     await submitBatches(table, surplus, 1);
     pending = refused;
   }
 }
 
-/** Reads the chain head of every item (point reads), into `item.head`. */
+/**
+ * Reads the chain head of every item into `item.head`: one range query per bucket, from the
+ * page's first head row in that bucket to its last, keeping only the page's own heads. A page
+ * whose clusters are spread over the whole key space reads (and drops) the bucket's other heads
+ * in between: more entities, but still about one round trip per 1,000 of them, and only the
+ * page's heads are held.
+ */
 async function readHeads(table: TableClient, items: readonly Item[], concurrency: number): Promise<void> {
-  await mapLimit(items, concurrency, async (item) => {
-    item.head = await readHead(table, item.write.clusterKey);
+  const buckets = new Map<string, Map<string, Item>>();
+  for (const item of items) {
+    item.head = null;
+    let wanted = buckets.get(item.pk);
+    if (!wanted) buckets.set(item.pk, (wanted = new Map()));
+    wanted.set(headRow(item.write.clusterKey), item);
+  }
+  await mapLimit([...buckets], concurrency, async ([pk, wanted]) => {
+    const rows = [...wanted.keys()].sort();
+    for await (const entity of queryRange(table, { partitionKey: pk, low: rows[0]!, high: prefixRange(rows[rows.length - 1]!).high })) {
+      const item = wanted.get(entity.rowKey);
+      if (item) item.head = headFromEntity(entity);
+    }
   });
 }
 
@@ -426,11 +446,6 @@ export function headEntityOf(clusterKey: string, clusterId: string, head: Omit<H
     floorPreviousChainHash: head.floorPreviousChainHash,
     ...floorRecordOf(head),
   };
-}
-
-export async function readHead(table: TableClient, clusterKey: string): Promise<HeadState | null> {
-  const entity = await readHeadEntity(table, clusterKey);
-  return entity ? headFromEntity(entity) : null;
 }
 
 /** The chain head as stored (verify also needs its clusterId); null when the cluster has none. */

@@ -199,8 +199,10 @@ export function packGroups<T>(items: readonly T[], actionsOf: (item: T) => reado
  * Submits actions as entity group transactions: grouped by partition, at most 100 actions and
  * ~1.5 MB each; partitions run with bounded concurrency, a partition's batches in order.
  * A key may appear once per transaction, so later actions on the same row start a new batch.
+ * With `distinctRows` (the caller names every row once), order cannot matter, so a partition's
+ * batches go out side by side too: a page's run index or registry rows all share one partition.
  */
-export async function submitBatches(client: TableClient, actions: readonly TransactionAction[], concurrency: number): Promise<void> {
+export async function submitBatches(client: TableClient, actions: readonly TransactionAction[], concurrency: number, options: { distinctRows?: boolean } = {}): Promise<void> {
   const byPartition = new Map<string, TransactionAction[]>();
   for (const action of actions) {
     const pk = action[1].partitionKey;
@@ -208,26 +210,33 @@ export async function submitBatches(client: TableClient, actions: readonly Trans
     if (!list) byPartition.set(pk, (list = []));
     list.push(action);
   }
-  await mapLimit([...byPartition.values()], concurrency, async (list) => {
+  const batchesOf = (list: readonly TransactionAction[]): TransactionAction[][] => {
+    const batches: TransactionAction[][] = [];
     let batch: TransactionAction[] = [];
     let rows = new Set<string>();
     let chars = 0;
-    const flush = async (): Promise<void> => {
-      if (batch.length === 0) return;
-      const toSend = batch;
-      batch = [];
-      rows = new Set();
-      chars = 0;
-      await withRetry(() => client.submitTransaction(toSend));
-    };
     for (const action of list) {
       const size = actionChars(action);
-      if (batch.length >= MAX_BATCH_ACTIONS || chars + size > MAX_BATCH_CHARS || rows.has(action[1].rowKey)) await flush();
+      if (batch.length >= MAX_BATCH_ACTIONS || chars + size > MAX_BATCH_CHARS || rows.has(action[1].rowKey)) {
+        batches.push(batch);
+        batch = [];
+        rows = new Set();
+        chars = 0;
+      }
       batch.push(action);
       rows.add(action[1].rowKey);
       chars += size;
     }
-    await flush();
+    if (batch.length > 0) batches.push(batch);
+    return batches;
+  };
+  const send = (batch: TransactionAction[]): Promise<unknown> => withRetry(() => client.submitTransaction(batch));
+  if (options.distinctRows) {
+    await mapLimit([...byPartition.values()].flatMap(batchesOf), concurrency, send);
+    return;
+  }
+  await mapLimit([...byPartition.values()], concurrency, async (list) => {
+    for (const batch of batchesOf(list)) await send(batch);
   });
 }
 

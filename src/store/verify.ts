@@ -9,7 +9,7 @@ import type { VerifyOptions, VerifyResult } from "../core/ports.js";
 import { armIdKey } from "../core/types.js";
 import { findBrokenLink } from "./hashChain.js";
 import { clusterKey as toClusterKey, decodeKeyPart, prefixRange, tryKey } from "./keys.js";
-import { CLUSTERS_PARTITION, parseHeadRow, parseSnapshotRow, snapshotPartition, snapshotPartitions, snapshotsPrefix } from "./layout.js";
+import { CLUSTERS_PARTITION, HEAD_PREFIX, parseHeadRow, parseSnapshotRow, SNAPSHOT_ROWS_END, snapshotPartition, snapshotPartitions, snapshotsPrefix } from "./layout.js";
 import { groupsOf, headFromEntity, linkOf, readHeadEntity } from "./snapshots.js";
 import { collectRange, getOrNull, mapLimit, queryRange, type StoredEntity } from "./tables.js";
 
@@ -65,30 +65,36 @@ export async function verifyChains(tables: VerifyTables, options: VerifyOptions 
 }
 
 /**
- * One bucket, streamed: a cluster's snapshot rows are adjacent (`<cluster>|s|…`), so one cluster's
- * entities are held at a time. Heads are matched wherever the layout puts them; a head read after
- * its cluster was checked is skipped, and heads left over have no links (a purged or emptied chain).
+ * One bucket, streamed: the snapshot rows (`<cluster>|s|…`, below `~`) and the head rows
+ * (`~h|<cluster>|`) are read as two ranges side by side. Both come in the same cluster order, so
+ * one cluster's entities and its head are held at a time: a head that comes first has no links
+ * (a purged or emptied chain), a cluster with no head in step has lost it.
  */
 async function walkBucket(
   snapshots: TableClient,
   pk: string,
   check: (key: string, entities: readonly StoredEntity[], head: StoredEntity | null, fallbackId: string) => void,
 ): Promise<void> {
-  const heads = new Map<string, StoredEntity>();
-  const checked = new Set<string>();
+  const heads = queryRange(snapshots, { partitionKey: pk, ...prefixRange(HEAD_PREFIX) })[Symbol.asyncIterator]();
+  let head = await nextHead(heads);
+  /** Checks the heads that sort before `key` (links-less chains); returns the head of `key`, if any. */
+  const headsUpTo = async (key: string | null): Promise<StoredEntity | null> => {
+    while (head && (key === null || head.key + "|" < key + "|")) {
+      check(head.key, [], head.entity, decodeKeyPart(head.key));
+      head = await nextHead(heads);
+    }
+    if (head && key !== null && head.key === key) {
+      const found = head.entity;
+      head = await nextHead(heads);
+      return found;
+    }
+    return null;
+  };
   let current: { key: string; entities: StoredEntity[] } | null = null;
   const finish = async (group: { key: string; entities: StoredEntity[] }): Promise<void> => {
-    checked.add(group.key);
-    const head = heads.get(group.key) ?? (await readHeadEntity(snapshots, group.key));
-    heads.delete(group.key);
-    check(group.key, group.entities, head, decodeKeyPart(group.key));
+    check(group.key, group.entities, await headsUpTo(group.key), decodeKeyPart(group.key));
   };
-  for await (const row of queryRange(snapshots, { partitionKey: pk })) {
-    const headKey = parseHeadRow(row.rowKey);
-    if (headKey !== null) {
-      if (!checked.has(headKey)) heads.set(headKey, row);
-      continue;
-    }
+  for await (const row of queryRange(snapshots, { partitionKey: pk, high: SNAPSHOT_ROWS_END })) {
     const snapshot = parseSnapshotRow(row.rowKey);
     if (!snapshot) continue;
     if (current && current.key !== snapshot.clusterKey) {
@@ -98,5 +104,14 @@ async function walkBucket(
     (current ??= { key: snapshot.clusterKey, entities: [] }).entities.push(row);
   }
   if (current) await finish(current);
-  for (const [key, head] of heads) check(key, [], head, decodeKeyPart(key));
+  await headsUpTo(null);
+}
+
+/** The next head row of a bucket's head range, with its cluster key (rows of other shapes skipped). */
+async function nextHead(heads: AsyncIterator<StoredEntity>): Promise<{ key: string; entity: StoredEntity } | null> {
+  for (let result = await heads.next(); !result.done; result = await heads.next()) {
+    const key = parseHeadRow(result.value.rowKey);
+    if (key !== null) return { key, entity: result.value };
+  }
+  return null;
 }

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TokenCredential } from "@azure/core-auth";
+import type { FleetSource, HistoryStore } from "../../src/core/ports.js";
 import { createAppContext, type AppContext } from "../../src/app/context.js";
 import { alertingPart, newRunId, runAudit, RUN_ID_PATTERN, type AuditRequest } from "../../src/app/audit.js";
 import { loadConfig } from "../../src/config.js";
@@ -97,5 +98,114 @@ describe("with UPGRADE_PROFILES on", () => {
     } finally {
       await withProfiles.close();
     }
+  });
+});
+
+describe("a stored sweep", () => {
+  // Slow answers from the simulator make each Resource Graph page take measurable time, so overlap
+  // (or its absence) shows in the timings.
+  let slowSim: FleetSimulator;
+  let slow: AppContext;
+  beforeAll(async () => {
+    slowSim = await startFleetSimulator({ seed: 11, clusters: 120, asOf: ASOF, quota: null, latencyMs: 40 });
+    const config = loadConfig({ ARM_ENDPOINT: slowSim.endpoint, TABLE_PREFIX: azurite.freshPrefix(), ARG_PAGE_SIZE: "20" }, "/tmp");
+    slow = await createAppContext(config, { credential: stubCredential, armCa: slowSim.ca, tablesConnectionString: azurite.connectionString });
+  });
+  afterAll(async () => {
+    await slow?.close();
+    await slowSim?.close();
+  });
+
+  /** Time of each event, in the order seen: page fetches asked for / answered, stores started / ended. */
+  type Event = { what: "fetch" | "fetched" | "store" | "stored"; page: number; at: number };
+
+  /** The real fleet source, logging when each page is asked for; `gate` can hold a fetch back. */
+  function loggedFleet(events: Event[], gate?: () => Promise<void>): FleetSource {
+    const real = slow.fleet();
+    return {
+      extensions: (scope, errors) => real.extensions(scope, errors),
+      clusterPages: (scope, errors) => ({
+        async *[Symbol.asyncIterator]() {
+          const pages = real.clusterPages(scope, errors)[Symbol.asyncIterator]();
+          for (let page = 1; ; page++) {
+            if (page > 1) await gate?.();
+            events.push({ what: "fetch", page, at: performance.now() });
+            const result = await pages.next();
+            if (result.done) return;
+            events.push({ what: "fetched", page, at: performance.now() });
+            yield result.value;
+          }
+        },
+      }),
+    };
+  }
+
+  /** The real Table store, logging each saveSnapshots call; `fail` makes one page's store fail. */
+  function loggedStore(real: HistoryStore, events: Event[], fail?: number): HistoryStore & { lastSave: Promise<void> } {
+    let page = 0;
+    const logged = Object.create(real) as HistoryStore & { lastSave: Promise<void> };
+    logged.lastSave = Promise.resolve();
+    logged.saveSnapshots = (run, clusters) => {
+      const n = ++page;
+      events.push({ what: "store", page: n, at: performance.now() });
+      const save = (async () => {
+        if (n === fail) throw new Error("injected: the table refused this page");
+        await real.saveSnapshots(run, clusters);
+        events.push({ what: "stored", page: n, at: performance.now() });
+      })();
+      logged.lastSave = save.catch(() => undefined);
+      return save;
+    };
+    return logged;
+  }
+
+  const at = (events: Event[], what: Event["what"], page: number): number => events.find((e) => e.what === what && e.page === page)!.at;
+
+  it("asks for the next page while the current one is stored, and stores what a one-page-at-a-time sweep stores", async () => {
+    const store = await slow.store();
+    const deps = { versions: slow.versions(), catalog: slow.catalog };
+
+    const sequentialEvents: Event[] = [];
+    const sequentialStore = loggedStore(store, sequentialEvents);
+    // The baseline: the next page is only asked for once the previous page is stored.
+    const sequential = await runAudit(
+      { ...deps, fleet: loggedFleet(sequentialEvents, () => sequentialStore.lastSave), store: sequentialStore },
+      request(newRunId(new Date("2026-11-24T09:00:00Z"))),
+    );
+
+    const events: Event[] = [];
+    const pipelined = await runAudit({ ...deps, fleet: loggedFleet(events), store: loggedStore(store, events) }, request(newRunId(new Date("2026-11-24T10:00:00Z"))));
+
+    expect(pipelined.run.status).toBe("succeeded");
+    const pages = events.filter((e) => e.what === "stored").length;
+    expect(pages).toBe(6);
+    // Overlap: every later page was asked for before the page before it had been stored…
+    for (let page = 2; page <= pages; page++) expect(at(events, "fetch", page)).toBeLessThan(at(events, "stored", page - 1));
+    // …but never before the page two back had been stored: at most two pages in memory.
+    for (let page = 3; page <= pages; page++) expect(at(events, "fetch", page)).toBeGreaterThanOrEqual(at(events, "stored", page - 2));
+    // The baseline really was sequential, so the comparison below means something.
+    for (let page = 2; page <= pages; page++) expect(at(sequentialEvents, "fetch", page)).toBeGreaterThanOrEqual(at(sequentialEvents, "stored", page - 1));
+
+    const [a, b] = await Promise.all([store.runReport(sequential.run.runId), store.runReport(pipelined.run.runId)]);
+    expect(b!.clusters).toHaveLength(120);
+    expect(b!.clusters).toEqual(a!.clusters);
+    expect(b!.summary).toEqual(a!.summary);
+    expect(pipelined.report.clusters).toEqual(sequential.report.clusters);
+  });
+
+  it("reports a page whose store failed, stores every other page, and ends failed so the run is retried", async () => {
+    const store = await slow.store();
+    const events: Event[] = [];
+    const { run, report } = await runAudit(
+      { fleet: loggedFleet(events), versions: slow.versions(), catalog: slow.catalog, store: loggedStore(store, events, 3) },
+      request(newRunId(new Date("2026-11-24T11:00:00Z"))),
+    );
+    expect(run.status).toBe("failed");
+    expect(report.errors).toEqual([{ scope: "store", message: "could not store page 3 (20 clusters): injected: the table refused this page" }]);
+    expect(report.summary.clusters).toBe(120);
+    const stored = await store.runReport(run.runId);
+    expect(stored?.clusters).toHaveLength(100);
+    expect((await store.getRun(run.runId))?.status).toBe("failed");
+    expect(stored?.errors).toEqual(report.errors);
   });
 });

@@ -55,4 +55,24 @@ describe("abandoned runs", () => {
     expect((await store.getRun(fresh.runId))!.status).toBe("running");
     expect((await store.runReport(stale.runId))!.clusters).toHaveLength(1);
   });
+
+  it("a run larger than a page is summarised whole, a page of clusters at a time", async () => {
+    const store = await createTableHistoryStore({ connectionString: azurite.connectionString, tablePrefix: azurite.freshPrefix(), allowInsecureConnection: true });
+    const stale = run("20261122T060000Z-timer", "2026-11-22T06:00:00.000Z");
+    await store.beginRun(stale);
+    const fleet = Array.from({ length: 250 }, (_, i) => ({ ...cluster, id: cluster.id.replace(/aks-a$/, `aks-${i}`), name: `aks-${i}` }));
+    await store.saveSnapshots(stale, fleet);
+
+    const pages: number[] = [];
+    const ids = new Set<string>();
+    for await (const page of store.runClusterPages(stale.runId, 100)) {
+      pages.push(page.length);
+      for (const c of page) ids.add(c.id);
+    }
+    expect(pages).toEqual([100, 100, 50]);
+    expect(ids.size).toBe(250);
+
+    await closeAbandonedRuns(store, new Date("2026-11-24T07:00:00Z"), { olderThanHours: 24, windowDays: 60 });
+    expect((await store.getRun(stale.runId))!.summary).toMatchObject({ clusters: 250, integrations: 250, bySeverity: { ok: 250 } });
+  });
 });

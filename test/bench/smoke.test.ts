@@ -19,6 +19,8 @@ describe("bench", () => {
       storageMax: 150,
       timeNaive: true,
       naiveConcurrency: 32,
+      storedMax: 1000,
+      tableLatencyMs: 0,
       simulator: "in-process",
     });
 
@@ -84,9 +86,27 @@ describe("bench", () => {
     expect(result.machine.cpus).toBeGreaterThan(0);
     expect(Number.isNaN(Date.parse(result.date))).toBe(false);
 
+    // The stored sweep: the whole fleet through runAudit and the Table store.
+    expect(result.storedSweepClusters).toBe(1000);
+    expect(result.storedSweepSeconds).toBeGreaterThan(0);
+    expect(result.storageCeilingSeconds).toBeGreaterThan(0);
+    expect(result.storedSweepRatio).toBeCloseTo(result.storedSweepSeconds! / Math.max(result.floorSeconds, result.storageCeilingSeconds!), 1);
+    // A first run writes a link, a head, a run-index row and a registry row per cluster, nothing per finding.
+    expect(result.entitiesPerCluster).toBeGreaterThanOrEqual(4);
+    expect(result.entitiesPerCluster).toBeLessThan(4.1);
+    // Heads are read by range and writes go in transactions: far fewer round trips than clusters.
+    expect(result.tableRoundTrips).toBe(Math.round(result.tableRoundTripsPerCluster! * 1000));
+    expect(result.tableRoundTripsPerCluster).toBeLessThan(0.1);
+    expect(result.storedEntitiesPerTransaction).toBeGreaterThan(30);
+    expect(result.storedPeakRssMB).toBeGreaterThan(0);
+    expect(result.digestPeakRssMB).toBeGreaterThan(0);
+    expect(result.storedDigestMessages).toBe(result.digestMessages);
+
     // The report prints and judges whatever came out, without throwing.
-    expect(formatTable([result])).toContain("1000");
-    expect(evaluateTargets([result]).map((v) => v.verdict)).toHaveLength(6);
+    const table = formatTable([result]);
+    expect(table).toContain("1000");
+    expect(table).toContain("stored sweep at 1k");
+    expect(evaluateTargets([result]).map((v) => v.verdict)).toHaveLength(9);
   }, 60_000);
 
   it("computes the quota floor and the naive baseline from the fleet's shape", () => {

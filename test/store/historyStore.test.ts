@@ -78,6 +78,34 @@ function countWrites(): { tally(suffix: string): WriteTally; restore(): void } {
   };
 }
 
+/** Counts read round trips (point reads and query pages) on one table, by suffix, until restored. */
+function countReads(suffix: string): { readonly point: number; readonly queries: number; restore(): void } {
+  const proto = TableClient.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const [getEntity, listEntities] = [proto["getEntity"]!, proto["listEntities"]!];
+  const counts = { point: 0, queries: 0 };
+  proto["getEntity"] = function (this: TableClient, ...args: unknown[]): unknown {
+    if (this.tableName.endsWith(suffix)) counts.point += 1;
+    return getEntity.apply(this, args);
+  };
+  // The store asks for one fresh page iterator per request (tables.ts queryRange).
+  proto["listEntities"] = function (this: TableClient, ...args: unknown[]): unknown {
+    if (this.tableName.endsWith(suffix)) counts.queries += 1;
+    return listEntities.apply(this, args);
+  };
+  return {
+    get point() {
+      return counts.point;
+    },
+    get queries() {
+      return counts.queries;
+    },
+    restore: () => {
+      proto["getEntity"] = getEntity;
+      proto["listEntities"] = listEntities;
+    },
+  };
+}
+
 const byId = (a: ClusterReport, b: ClusterReport): number => (armIdKey(a.id) < armIdKey(b.id) ? -1 : 1);
 
 /** Stores a whole run the way the sweep does: begin, pages of snapshots, complete. */
@@ -184,6 +212,25 @@ describe("table history store", () => {
     const both = await store.fleetAsOf("2026-11-22", { severity: "critical", supportTier: "aks-extension" });
     expect(both!.clusters.map((c) => c.name)).toEqual(["aks-a"]);
     expect((await store.fleetAsOf("2026-11-22", { severity: "info" }))!.clusters).toEqual([]);
+  });
+
+  it("pages a filtered fleet one match at a time, skipping the clusters that do not match", async () => {
+    const store = await newStore();
+    const fleet = Array.from({ length: 30 }, (_, i) => cluster(`aks-${String(i).padStart(2, "0")}`, [integration("keda", i % 7 === 0 ? "critical" : "ok", "aks-managed")]));
+    await storeRun(store, runRecord("run-1", "2026-11-20"), fleet, 10);
+    const names: string[] = [];
+    let token: string | undefined;
+    let pages = 0;
+    do {
+      const page = await store.fleetAsOf("2026-11-20", { severity: "critical", limit: 1, ...(token ? { continuationToken: token } : {}) });
+      expect(page!.clusters.length).toBeLessThanOrEqual(1);
+      names.push(...page!.clusters.map((c) => c.name));
+      token = page!.continuationToken ?? undefined;
+      pages += 1;
+    } while (token);
+    expect(names.sort()).toEqual(["aks-00", "aks-07", "aks-14", "aks-21", "aks-28"]);
+    // The last match ends the listing: no empty page after it.
+    expect(pages).toBe(5);
   });
 
   it("round-trips a snapshot far over the 64 KiB property limit, and one over 1 MiB", async () => {
@@ -293,11 +340,16 @@ describe("table history store", () => {
 
     // The next run: heads exist, so every pair updates under ETag; nothing is registered again.
     const second = countWrites();
+    const reads = countReads("snapshots");
     try {
       await store.saveSnapshots(run2, fleet.map((c) => ({ ...c, kubernetesVersion: "1.32.0" })));
     } finally {
       second.restore();
+      reads.restore();
     }
+    // The 200 heads are read with one range query per bucket, not a point read per cluster.
+    expect(reads.point).toBe(0);
+    expect(reads.queries).toBe(SNAPSHOT_BUCKETS);
     expect(second.tally("snapshots").batched).toBe(400);
     expect(second.tally("snapshots").transactions).toBeLessThanOrEqual(2 * SNAPSHOT_BUCKETS);
     expect(second.tally("clusters")).toEqual({ transactions: 0, batched: 0, single: 0 });
@@ -406,9 +458,9 @@ describe("table history store", () => {
     await storeRun(store, runRecord("run-2", "2026-06-10"), fleetDay2());
     await storeRun(store, runRecord("run-3", "2026-11-20"), fleetDay2());
 
-    // run-1: 2 run rows + 3 membership rows + 6 findings rows + 3 snapshots.
+    // run-1: 2 run rows + 3 index rows (one per cluster, findings included) + 3 snapshots.
     const removed = await store.purge("2026-06-10");
-    expect(removed).toBe(2 + 3 + 6 + 3);
+    expect(removed).toBe(2 + 3 + 3);
     expect((await store.listRuns({})).items.map((r) => r.runId)).toEqual(["run-3", "run-2"]);
     expect(await store.getRun("run-1")).toBeNull();
     expect(await store.runReport("run-1")).toBeNull();

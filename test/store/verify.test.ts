@@ -127,4 +127,33 @@ describe("verify", () => {
     await snapshots.updateEntity({ partitionKey: b.pk, rowKey: headRow(b.key), seq: 2, lastContentHash: String(second["contentHash"]), lastChainHash: String(second["chainHash"]) }, "Merge");
     expect((await store.verify(clusterId("aks-b"))).broken).toEqual([expect.objectContaining({ seq: 3, field: "head", reason: expect.stringContaining("after the head") })]);
   });
+
+  it("walking a bucket, a deleted head and a head whose links were all deleted are each named, and the rest verifies", async () => {
+    const prefix = azurite.freshPrefix();
+    const store = await createTableHistoryStore({ connectionString: azurite.connectionString, tablePrefix: prefix, concurrency: 4 });
+    // Enough clusters that several share each bucket, so heads and links interleave in the walk.
+    const many = Array.from({ length: 40 }, (_, i) => cluster(`aks-${String(i).padStart(2, "0")}`, [integration("keda", "ok", "aks-managed")]));
+    await storeRun(store, runRecord("run-1", "2026-11-20"), many);
+    const snapshots = raw(prefix, "snapshots");
+    const keyOf = (name: string) => clusterKey(clusterId(name));
+    const sameBucket = many.map((c) => c.name).filter((n) => snapshotPartition(keyOf(n)) === snapshotPartition(keyOf("aks-00")));
+    expect(sameBucket.length).toBeGreaterThanOrEqual(3);
+    const [headless, linkless] = [sameBucket[1]!, sameBucket[2]!];
+    await snapshots.deleteEntity(snapshotPartition(keyOf(headless)), headRow(keyOf(headless)));
+    const { low, high } = prefixRange(snapshotsPrefix(keyOf(linkless)) + "|");
+    const pk = snapshotPartition(keyOf(linkless));
+    for await (const row of snapshots.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${pk} and RowKey ge ${low} and RowKey lt ${high}` } })) {
+      await snapshots.deleteEntity(pk, String(row.rowKey));
+    }
+
+    const result = await store.verify();
+    expect(result.clustersChecked).toBe(40);
+    expect(result.snapshotsChecked).toBe(39);
+    expect(result.broken.map((b) => [b.clusterId.split("/").pop(), b.field])).toEqual(
+      [
+        [headless, "head"],
+        [linkless, "head"],
+      ].sort((a, b) => (clusterId(a[0]!).toLowerCase() < clusterId(b[0]!).toLowerCase() ? -1 : 1)),
+    );
+  });
 });

@@ -1,0 +1,150 @@
+/**
+ * The stored-sweep stage: runAudit with the Table store, as the timer runs it, through the real
+ * SDK clients, against Azurite behind a loopback proxy that adds a fixed latency to every Table
+ * request (benchTables.ts; Azurite in its own process). Then, in the same Azurite through the same
+ * proxy and concurrency, the storage ceiling: the same number of entities of the same sizes
+ * inserted in full transactions with no reads, the least time any store could take to write what
+ * this one wrote. Last, the digest as the weekly job makes it: the stored run read back whole and
+ * rendered. In the bench this runs in a fresh process (storedProcess.ts), so each peak RSS is the
+ * stage's own.
+ */
+import { TableClient, type TransactionAction } from "@azure/data-tables";
+import { newRunId, runAudit } from "../src/app/audit.js";
+import { loadBundledCatalog } from "../src/catalog/load.js";
+import { buildDigests } from "../src/core/digest.js";
+import type { AuditScope, IsoDate } from "../src/core/types.js";
+import { createContainerServiceVersionSource } from "../src/sources/containerService.js";
+import { createStaticCredential } from "../src/sources/credential.js";
+import { createResourceGraphFleetSource } from "../src/sources/resourceGraph.js";
+import { createTableHistoryStore } from "../src/store/index.js";
+import { mapLimit } from "../src/store/tables.js";
+import { startBenchTables } from "./benchTables.js";
+import { round, sampleMemory } from "./memory.js";
+import { ARG_PAGE_SIZE } from "./model.js";
+import { countTableOperations, sumTallies } from "./storage.js";
+
+export interface StoredSweepFigures {
+  storedSweepClusters: number;
+  storedSweepSeconds: number;
+  storageCeilingSeconds: number;
+  /** storedSweepSeconds / max(quota floor, storage ceiling). */
+  storedSweepRatio: number;
+  /** Every Table request the proxy forwarded during the stored sweep, per cluster (reads and writes). */
+  tableRoundTripsPerCluster: number;
+  tableRoundTrips: number;
+  entitiesPerCluster: number;
+  /** Entities per write round trip of the stored sweep. */
+  storedEntitiesPerTransaction: number;
+  storedPeakRssMB: number;
+  /** Peak RSS while the stored run is read back whole and its digests are built. */
+  digestPeakRssMB: number;
+  storedDigestMessages: number;
+  tableLatencyMs: number;
+}
+
+/** Plain data, so the stage can be handed to a child process. */
+export interface StoredSweepOptions {
+  /** The measured simulator. */
+  endpoint: string;
+  ca: string;
+  /** Where Azurite runs: a child process (the bench) or this one (the smoke test). */
+  tables: "child" | "in-process";
+  asOf: IsoDate;
+  windowDays: number;
+  floorSeconds: number;
+  tableLatencyMs: number;
+  /** The store's partitions in flight (its default, 8), used for the ceiling as well. */
+  concurrency?: number;
+}
+
+const TENANT: AuditScope = { subscriptions: [], managementGroups: [], clusterIds: [] };
+/** Keys of a ceiling entity; `d00` carries the rest of the size. */
+const CEILING_BUCKETS = 8;
+
+export async function runStoredSweep(options: StoredSweepOptions): Promise<StoredSweepFigures> {
+  const concurrency = options.concurrency ?? 8;
+  const catalog = loadBundledCatalog();
+  const adapter = { credential: createStaticCredential("bench-stored"), endpoint: options.endpoint, tlsCa: options.ca };
+  const fleet = createResourceGraphFleetSource({ ...adapter, pageSize: ARG_PAGE_SIZE });
+  const versions = createContainerServiceVersionSource(adapter);
+  const tables = await startBenchTables(options.tableLatencyMs, options.tables);
+  const counter = countTableOperations({ sizes: true });
+  try {
+    const store = await createTableHistoryStore({ connectionString: tables.connectionString, tablePrefix: "stored", allowInsecureConnection: true, concurrency });
+    const requestsBefore = await tables.requests();
+    const memory = sampleMemory(50);
+    const started = performance.now();
+    const { report, run } = await runAudit(
+      { fleet, versions, catalog, store },
+      { runId: newRunId(new Date(), "benchstored"), trigger: "timer", scope: TENANT, asOf: options.asOf, windowDays: options.windowDays, now: () => new Date(), collect: false },
+    );
+    const storedSweepSeconds = (performance.now() - started) / 1000;
+    const peak = memory.stop();
+    if (run.status !== "succeeded") throw new Error(`the stored sweep ended ${run.status}: ${report.errors.map((e) => `${e.scope}: ${e.message}`).join("; ")}`);
+    const tableRoundTrips = (await tables.requests()) - requestsBefore;
+    const written = sumTallies(counter.tallies());
+    const sizes = [...counter.sizes()];
+    counter.restore();
+
+    // The weekly digest's path: the run read back whole, then rendered.
+    const digestMemory = sampleMemory(20);
+    const stored = await store.runReport(run.runId);
+    if (stored?.clusters.length !== report.summary.clusters) throw new Error(`the stored run read back ${stored?.clusters.length ?? 0} of ${report.summary.clusters} clusters`);
+    const mails = buildDigests({ report: stored, recipients: { defaults: ["platform-team@example.com"], bySubscription: {}, tagName: "owner" }, windowDays: options.windowDays });
+    const digestPeakRssMB = digestMemory.stop().peakRssMB;
+    await store.close();
+
+    const storageCeilingSeconds = await measureCeiling(tables.connectionString, sizes, concurrency);
+    const clusters = report.summary.clusters;
+    return {
+      storedSweepClusters: clusters,
+      storedSweepSeconds: round(storedSweepSeconds, 2),
+      storageCeilingSeconds: round(storageCeilingSeconds, 2),
+      storedSweepRatio: round(storedSweepSeconds / Math.max(options.floorSeconds, storageCeilingSeconds), 2),
+      tableRoundTripsPerCluster: round(tableRoundTrips / clusters, 3),
+      tableRoundTrips,
+      entitiesPerCluster: round(written.entities / clusters, 2),
+      storedEntitiesPerTransaction: written.writeRequests > 0 ? round(written.entities / written.writeRequests, 2) : 0,
+      storedPeakRssMB: peak.peakRssMB,
+      digestPeakRssMB,
+      storedDigestMessages: mails.length,
+      tableLatencyMs: options.tableLatencyMs,
+    };
+  } finally {
+    counter.restore();
+    await tables.close();
+  }
+}
+
+/**
+ * Inserts one entity per recorded size, 100 to a transaction, spread over as many partitions as
+ * the store uses, with the store's concurrency: no reads, no conflicts, every transaction full.
+ */
+async function measureCeiling(connectionString: string, sizes: readonly number[], concurrency: number): Promise<number> {
+  const table = TableClient.fromConnectionString(connectionString, "ceiling", { allowInsecureConnection: true });
+  await table.createTable();
+  // Entity i goes to partition i mod 8; a batch is built just before it is sent, and fillers of one
+  // length are shared, so the ceiling's own memory stays small however many entities it writes.
+  const fillers = new Map<number, string>();
+  const filler = (length: number): string => {
+    let text = fillers.get(length);
+    if (text === undefined) fillers.set(length, (text = "x".repeat(length)));
+    return text;
+  };
+  const batchAt = (partition: number, first: number): TransactionAction[] => {
+    const batch: TransactionAction[] = [];
+    for (let i = first; i < sizes.length && batch.length < 100; i += CEILING_BUCKETS) {
+      const partitionKey = `b${String(partition).padStart(2, "0")}`;
+      const rowKey = String(i).padStart(10, "0");
+      const bare = JSON.stringify({ partitionKey, rowKey, d00: "" }).length;
+      batch.push(["create", { partitionKey, rowKey, d00: filler(Math.max(0, sizes[i]! - bare)) }]);
+    }
+    return batch;
+  };
+  const partitions = Array.from({ length: CEILING_BUCKETS }, (_, p) => p);
+  const started = performance.now();
+  await mapLimit(partitions, concurrency, async (partition) => {
+    for (let first = partition; first < sizes.length; first += 100 * CEILING_BUCKETS) await table.submitTransaction(batchAt(partition, first));
+  });
+  return (performance.now() - started) / 1000;
+}
