@@ -251,7 +251,7 @@ class TableStore implements TableHistoryStore {
 
     // The run's index rows describe what the chain holds for this run (normally what was given).
     // One row per cluster: an upsert, so a retried run that classified differently replaces it whole.
-    const actions = outcomes.map(({ key, outcome }) => indexAction(rk, key, JSON.parse(outcome.canonical) as ClusterReport, sha256Hex(outcome.canonical)));
+    const actions = outcomes.map(({ key, outcome }) => indexAction(rk, key, JSON.parse(outcome.canonical) as ClusterReport, sha256Hex(outcome.canonical), outcome.chainHash));
     await submitBatches(runIndex, actions, this.concurrency, { distinctRows: true });
   }
 
@@ -603,7 +603,7 @@ function findingsOf(entity: StoredEntity): [string, string][] {
  * The cluster's one row in the run's index: membership (runReport, fleet as of) and the
  * (severity, tier) pairs the fleet query filters on, so no row per finding is needed.
  */
-function indexAction(rk: string, key: string, cluster: ClusterReport, contentHash: string): TransactionAction {
+function indexAction(rk: string, key: string, cluster: ClusterReport, contentHash: string, chainHash: string): TransactionAction {
   return [
     "upsert",
     {
@@ -613,6 +613,9 @@ function indexAction(rk: string, key: string, cluster: ClusterReport, contentHas
       clusterId: cluster.id,
       name: cluster.name,
       contentHash,
+      // The link's chain hash as this run left it: the run root is sealed over these, so sealing
+      // reads the index (a range) instead of one link per cluster.
+      chainHash,
       worstSeverity: worstSeverity(cluster),
       integrations: cluster.integrations.length,
       findings: JSON.stringify(findingPairs(cluster)),

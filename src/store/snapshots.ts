@@ -41,6 +41,8 @@ export interface AppendOutcome {
   canonical: string;
   /** The canonical report this write replaced, when a retried run changed its own last link. */
   replaced: string | null;
+  /** The chain hash of the run's link as it now stands (the pair the run root is sealed over). */
+  chainHash: string;
 }
 
 export interface AppendOptions {
@@ -224,13 +226,13 @@ async function planAppend(table: TableClient, run: RunKeys, item: Item): Promise
   if (head && head.lastStem === run.stem) {
     // This run is already the last link: same content is a no-op; new content (a retry that
     // classified differently) replaces the link in place, keeping its position and predecessor.
-    if (head.lastContentHash === write.contentHash) return { canonical: write.canonical, replaced: null };
+    if (head.lastContentHash === write.contentHash) return { canonical: write.canonical, replaced: null, chainHash: head.lastChainHash };
     const existing = await readGroup(table, key, run.stem);
     if (chunks.length > 1 || (existing?.entities.length ?? 0) > 1) {
       // A multi-entity payload's extra entities are written before the transaction that moves the
       // head: replacing one in place could leave old and new parts mixed after a crash or a refusal.
       // Keep the first write, as a link already followed by another run's does.
-      return { canonical: existing?.canonical ?? write.canonical, replaced: null };
+      return { canonical: existing?.canonical ?? write.canonical, replaced: null, chainHash: head.lastChainHash };
     }
     const previousHash = existing ? String(existing.main["previousHash"]) : "";
     const previousChainHash = existing ? String(existing.main["previousChainHash"]) : "";
@@ -250,7 +252,7 @@ async function planAppend(table: TableClient, run: RunKeys, item: Item): Promise
         ["update", newHead, "Replace", { etag: head.etag }],
       ],
       surplus,
-      outcome: { canonical: write.canonical, replaced: existing?.canonical ?? null },
+      outcome: { canonical: write.canonical, replaced: existing?.canonical ?? null, chainHash: linkHash },
     };
   }
 
@@ -261,7 +263,7 @@ async function planAppend(table: TableClient, run: RunKeys, item: Item): Promise
     if (existing) {
       // Linked earlier and since followed by another run's link: first write wins, as rewriting
       // it would break every later link.
-      return { canonical: existing.canonical ?? write.canonical, replaced: null };
+      return { canonical: existing.canonical ?? write.canonical, replaced: null, chainHash: String(existing.main["chainHash"]) };
     }
   }
 
@@ -289,7 +291,7 @@ async function planAppend(table: TableClient, run: RunKeys, item: Item): Promise
     extras: extraEntities(item, run.stem),
     link: [["create", main], head ? ["update", newHead, "Replace", { etag: head.etag }] : ["create", newHead]],
     surplus: [],
-    outcome: { canonical: write.canonical, replaced: null },
+    outcome: { canonical: write.canonical, replaced: null, chainHash: linkHash },
   };
 }
 
