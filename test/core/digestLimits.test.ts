@@ -131,6 +131,6 @@ describe("a fleet with more causes than any message can list", () => {
     const alertMail = renderAlertMail({ runId: r.runId, asOf: ASOF, recipient: PLATFORM, alerts: alerts!.alerts });
     expect(byteLength(alertMail.html)).toBeLessThan(MAX_PART_BYTES);
     expect(byteLength(alertMail.text)).toBeLessThan(MAX_PART_BYTES);
-    expect(alertMail.text).toMatch(/and \d+ more causes; the full list: \/api\/audits\/run-stress/);
+    expect(alertMail.text).toMatch(/and \d+ more causes; the full list: aks-audit history --run run-stress \(or GET \/api\/audits\/run-stress/);
   });
 });
