@@ -112,7 +112,8 @@ export const SETTINGS = {
   MAIL_ROUTING_TAG: { default: "", doc: "Cluster tag whose value lists the team's recipients, e.g. `owner`." },
   MAIL_ALLOWED_DOMAINS: { default: "", doc: "Comma-separated domains tag- and subscription-routed mail may go to (subdomains included); others are dropped and reported. Empty = any (a warning at start when tag routing is on)." },
   MAIL_MAX_RECIPIENTS_PER_TAG: { default: "10", doc: "Most addresses taken from one routing-tag value; the rest are dropped and reported." },
-  CONSOLE_BASE_URL: { default: "", doc: "Public base URL of the Function app (the console is `<it>/api/console/`), for links in digests and alerts; https, or http only to a loopback address; no query, fragment or key. Empty = `https://<WEBSITE_HOSTNAME>` in Azure, no links elsewhere." },
+  // Secret only so that a URL pasted with its ?code= key is not echoed by the error that refuses it.
+  CONSOLE_BASE_URL: { default: "", secret: true, doc: "Public base URL of the Function app (the console is `<it>/api/console/`), for links in digests and alerts; https, or http only to a loopback address; no query, fragment or key. Empty = `https://<WEBSITE_HOSTNAME>` in Azure, no links elsewhere." },
   MAIL_OUTBOX: { default: "", doc: "Folder the outbox writes to when SENDGRID_API_KEY is empty (default `<AKS_AUDIT_HOME>/outbox`). In Azure it must be set, to a durable folder, or the app does not start without a key." },
   SWEEP_SCHEDULE: { default: "0 0 6 * * *", doc: "NCRONTAB schedule of the sweep (UTC)." },
   DIGEST_SCHEDULE: { default: "0 0 7 * * Mon", doc: "NCRONTAB schedule of the weekly digest (UTC)." },
