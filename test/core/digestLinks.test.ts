@@ -115,6 +115,29 @@ describe("digest links with the console's address known", () => {
   });
 });
 
+describe("a cause's link finds the rows the console shows for it", () => {
+  it("a node OS rule, which lands on the Kubernetes finding, links to the Kubernetes rows on its day", () => {
+    const pools = Array.from({ length: 12 }, (_, i) =>
+      cluster(`pool-${String(i).padStart(2, "0")}`, {
+        integrations: [
+          integration("kubernetes", {
+            kind: "kubernetes",
+            version: "1.31.2",
+            deadlines: [deadline(ASOF, 20, "retirement")],
+            severity: "warning",
+            reasons: [`Node pool "np1" uses Ubuntu 20.04: retires on ${deadline(ASOF, 20).date}; move to Ubuntu 22.04.`],
+          }),
+        ],
+      }),
+    );
+    const [mail] = buildDigests({ report: report(ASOF, pools, "run-os"), recipients: ops, consoleBase: BASE });
+    expect(mail!.text).toContain("* Node OS retirement");
+    const more = /and 2 more clusters: <a href="[^"]+"/.exec(mail!.html);
+    expect(more).not.toBeNull();
+    expect(Object.fromEntries(consoleRoute(hrefs(more![0])[0]!).params)).toEqual({ asOf: ASOF, q: "kubernetes", from: "20", within: "20" });
+  });
+});
+
 describe("alert links", () => {
   const clusters = Array.from({ length: 61 }, (_, i) => on134(`aks-${String(i).padStart(2, "0")}`, 46));
   const alerts = dueCauseAlerts(clusters, { asOf: ASOF });

@@ -30,9 +30,13 @@ export function fleetLink(base: string | null, asOf: IsoDate): string | null {
 /**
  * The fleet view narrowed to one cause: its integration (the view's text filter) with its next
  * deadline on the cause's day (the view's `from`/`within` days-left range, relative to `asOf`).
+ * A cluster whose same integration has an earlier deadline still ahead shows that one as its next,
+ * so it drops out of this view; that earlier deadline is a cause of its own, listed before this one.
  */
-export function causeLink(base: string | null, asOf: IsoDate, cause: Pick<Cause, "subject" | "daysLeft">): string | null {
-  return base ? hashRoute(base, "fleet", { asOf, q: cause.subject, from: cause.daysLeft, within: cause.daysLeft }) : null;
+export function causeLink(base: string | null, asOf: IsoDate, cause: Pick<Cause, "subject" | "integrationKind" | "daysLeft">): string | null {
+  // Node OS and image rules land on the cluster's Kubernetes finding (causes.ts): that is the row to find.
+  const integration = cause.integrationKind === "kubernetes" ? "kubernetes" : cause.subject;
+  return base ? hashRoute(base, "fleet", { asOf, q: integration, from: cause.daysLeft, within: cause.daysLeft }) : null;
 }
 
 /** One cluster's history, snapshots and chain check; `clusterId` is its ARM id. */
