@@ -101,6 +101,9 @@ export interface FullListAt {
   console: string | null;
 }
 
+/** What a renderer needs to say where the rest of a list is: the run's full lists and the console's address. */
+export type MailWhere = Pick<DigestModel, "fullListAt" | "consoleBase" | "asOf">;
+
 export function fullListAt(runId: string, asOf: IsoDate, consoleBase: string | null): FullListAt {
   return { api: `/api/audits/${encodeURIComponent(runId)}`, cli: `aks-audit history --run ${runId}`, console: fleetLink(consoleBase, asOf) };
 }

@@ -10,10 +10,7 @@ import type { RouteReason } from "../routing.js";
 import type { Cause, CauseCluster } from "./causes.js";
 import { cut, type Limits } from "./limits.js";
 import { causeLink, clusterLink } from "./links.js";
-import { inDays, plural, type DigestFinding, type DigestModel, type OutOfSupportGroup } from "./model.js";
-
-/** What a block needs to say where the rest is: the run's full lists and the console's address. */
-type Where = Pick<DigestModel, "fullListAt" | "consoleBase" | "asOf">;
+import { inDays, plural, type DigestFinding, type DigestModel, type MailWhere as Where, type OutOfSupportGroup } from "./model.js";
 
 const FONT = "font-family:'Segoe UI',Helvetica,Arial,sans-serif;";
 // Mid-tone accents with enough contrast on white and on the dark background below.

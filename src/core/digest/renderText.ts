@@ -9,11 +9,8 @@ import type { RouteReason } from "../routing.js";
 import type { Cause, CauseCluster } from "./causes.js";
 import { cut, type Limits } from "./limits.js";
 import { causeLink, clusterLink } from "./links.js";
-import { inDays, plural, type DigestFinding, type DigestModel, type OutOfSupportGroup } from "./model.js";
+import { inDays, plural, type DigestFinding, type DigestModel, type MailWhere as Where, type OutOfSupportGroup } from "./model.js";
 import { viaText } from "./renderHtml.js";
-
-/** The same as the HTML's: the run's full lists and the console's address. */
-type Where = Pick<DigestModel, "fullListAt" | "consoleBase" | "asOf">;
 
 const t = plainText;
 
