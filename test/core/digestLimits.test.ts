@@ -10,6 +10,7 @@ import { escapeHtml } from "../../src/core/html.js";
 import type { OutgoingMail } from "../../src/core/ports.js";
 import type { AuditReport } from "../../src/core/report.js";
 import { routeClusters, type Recipients } from "../../src/core/routing.js";
+import { hrefs, textUrls } from "../helpers/mailLinks.js";
 import { simulatedReport } from "../helpers/simulatedReport.js";
 import { cluster, deadline, integration, recipients, report as fixtureReport } from "../notify/reportFixtures.js";
 
@@ -43,9 +44,9 @@ function expectSameStory(mail: OutgoingMail) {
   const htmlMore = [...mail.html.matchAll(/and (\d+) more (\w+)/g)].map((m) => `${m[1]} ${m[2]}`).sort();
   expect(htmlMore).toEqual(facts.more);
   // Both parts offer the same links (escaping undone), and none is relative.
-  const hrefs = [...mail.html.matchAll(/href="([^"]*)"/g)].map((m) => m[1]!.replace(/&amp;/g, "&"));
-  for (const h of hrefs) expect(h).toMatch(/^https:\/\//);
-  expect(new Set(mail.text.match(/https:\/\/\S+/g) ?? [])).toEqual(new Set(hrefs));
+  const links = hrefs(mail.html);
+  for (const h of links) expect(h).toMatch(/^https:\/\//);
+  expect(new Set(textUrls(mail.text))).toEqual(new Set(links));
   return facts;
 }
 

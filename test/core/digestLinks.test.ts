@@ -10,6 +10,7 @@ import { dueCauseAlerts } from "../../src/core/alerts.js";
 import type { OutgoingMail } from "../../src/core/ports.js";
 import type { ClusterReport } from "../../src/core/report.js";
 import { armIdKey } from "../../src/core/types.js";
+import { hrefs, textUrls } from "../helpers/mailLinks.js";
 import { cluster, deadline, integration, recipients, report } from "../notify/reportFixtures.js";
 
 const ASOF = "2026-11-23";
@@ -43,13 +44,6 @@ function fleetWithOddCluster(): ClusterReport[] {
   ];
 }
 
-const ENTITIES: Record<string, string> = { "&amp;": "&", "&quot;": '"', "&lt;": "<", "&gt;": ">", "&#39;": "'", "&#96;": "`" };
-function hrefs(html: string): string[] {
-  return [...html.matchAll(/href="([^"]*)"/g)].map((m) => m[1]!.replace(/&(amp|quot|lt|gt|#39|#96);/g, (e) => ENTITIES[e]!));
-}
-function textUrls(text: string): string[] {
-  return text.match(/https?:\/\/\S+/g) ?? [];
-}
 /** What the console reads from a link: its view and parameters, parsed as src/console/assets/dom.js route() does. */
 function consoleRoute(url: string): { view: string; params: URLSearchParams } {
   expect(url.startsWith(CONSOLE), url).toBe(true);

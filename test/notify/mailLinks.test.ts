@@ -7,9 +7,9 @@ import { describe, expect, it } from "vitest";
 import type { OutgoingMail } from "../../src/core/ports.js";
 import { sweep } from "../../src/functions/sweep.js";
 import { weeklyDigest } from "../../src/functions/weeklyDigest.js";
+import { hrefs } from "../helpers/mailLinks.js";
 import { invocation, SIM_AS_OF, timerAt, useFunctionsHarness } from "../functions/harness.js";
 
-const hrefs = (html: string) => [...html.matchAll(/href="([^"]*)"/g)].map((m) => m[1]!.replace(/&amp;/g, "&"));
 
 describe("console links in the mail the app sends", () => {
   const h = useFunctionsHarness({ clusters: 8 });
