@@ -40,6 +40,11 @@ export interface AuditorConfig {
     recipients: Recipients;
     /** Where mail goes without a SendGrid key. */
     outboxDir: string;
+    /**
+     * The app's public base URL, under which the console is /api/console/: mail links point there.
+     * CONSOLE_BASE_URL, else https://<WEBSITE_HOSTNAME> in Azure, else null (mail names the CLI instead).
+     */
+    consoleBase: string | null;
   };
   /** True when the Functions host's instance settings say this runs in Azure. */
   inAzure: boolean;
@@ -107,6 +112,8 @@ export const SETTINGS = {
   MAIL_ROUTING_TAG: { default: "", doc: "Cluster tag whose value lists the team's recipients, e.g. `owner`." },
   MAIL_ALLOWED_DOMAINS: { default: "", doc: "Comma-separated domains tag- and subscription-routed mail may go to (subdomains included); others are dropped and reported. Empty = any (a warning at start when tag routing is on)." },
   MAIL_MAX_RECIPIENTS_PER_TAG: { default: "10", doc: "Most addresses taken from one routing-tag value; the rest are dropped and reported." },
+  // Secret only so that a URL pasted with its ?code= key is not echoed by the error that refuses it.
+  CONSOLE_BASE_URL: { default: "", secret: true, doc: "Public base URL of the Function app (the console is `<it>/api/console/`), for links in digests and alerts; https, or http only to a loopback address; no query, fragment or key. Empty = `https://<WEBSITE_HOSTNAME>` in Azure, no links elsewhere." },
   MAIL_OUTBOX: { default: "", doc: "Folder the outbox writes to when SENDGRID_API_KEY is empty (default `<AKS_AUDIT_HOME>/outbox`). In Azure it must be set, to a durable folder, or the app does not start without a key." },
   SWEEP_SCHEDULE: { default: "0 0 6 * * *", doc: "NCRONTAB schedule of the sweep (UTC)." },
   DIGEST_SCHEDULE: { default: "0 0 7 * * Mon", doc: "NCRONTAB schedule of the weekly digest (UTC)." },
@@ -130,6 +137,8 @@ export const PLATFORM_VARIABLES = {
   /** Set on every App Service / Functions instance in Azure; never by Core Tools or the CLI. */
   WEBSITE_INSTANCE_ID: "The instance the app runs on: present only in Azure.",
   WEBSITE_SITE_NAME: "The app's name: present only in Azure.",
+  /** The app's default host name (`<app>.azurewebsites.net`): the console's address when CONSOLE_BASE_URL is empty. */
+  WEBSITE_HOSTNAME: "The app's default host name: present only in Azure.",
 } as const;
 
 const GUID = GUID_PATTERN;
@@ -238,6 +247,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     warnings.push(`MAIL_ROUTING_TAG is set but MAIL_ALLOWED_DOMAINS is empty: a cluster tag can route that cluster's digest and alerts to any address`);
   }
   const maxPerTag = int("MAIL_MAX_RECIPIENTS_PER_TAG", 1, 100);
+  const consoleBase = readConsoleBase(raw("CONSOLE_BASE_URL"), platform("WEBSITE_HOSTNAME"), () => fail("CONSOLE_BASE_URL", "an https:// URL with no query, fragment or credentials (http:// only to a loopback address)"), warnings);
 
   const requireRolesText = raw("HTTP_REQUIRE_ROLES").toLowerCase();
   if (!["auto", "true"].includes(requireRolesText)) fail("HTTP_REQUIRE_ROLES", "auto or true");
@@ -271,6 +281,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       from,
       recipients: { defaults, bySubscription: bySubscription ?? {}, tagName, allowedDomains, maxPerTag },
       outboxDir,
+      consoleBase,
     },
     inAzure,
     warnings,
@@ -314,6 +325,33 @@ function readTables(
     return { kind: "endpoint", endpoint: `https://${account}.table.core.windows.net` };
   }
   return { kind: "local" };
+}
+
+/**
+ * The console's base for mail links. Mail is read outside the app, so a link must be absolute and
+ * must not carry a secret: a query (`?code=` is a function key), fragment or user info is refused.
+ */
+function readConsoleBase(setting: string, hostname: string, fail: () => void, warnings: string[]): string | null {
+  if (setting) {
+    let url: URL | null = null;
+    try {
+      url = new URL(setting);
+    } catch {
+      url = null;
+    }
+    if (!url || !isSecureOrLoopback(setting) || url.search !== "" || url.hash !== "" || url.username !== "" || url.password !== "") {
+      fail();
+      return null;
+    }
+    return `${url.origin}${url.pathname}`.replace(/\/+$/, "");
+  }
+  if (!hostname) return null;
+  // Set by the platform; checked anyway, since it becomes part of every link in the mail.
+  if (!/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i.test(hostname)) {
+    warnings.push("WEBSITE_HOSTNAME is not a host name: digests and alerts carry no console links (set CONSOLE_BASE_URL)");
+    return null;
+  }
+  return `https://${hostname.toLowerCase()}`;
 }
 
 function isHttpsUrl(value: string): boolean {

@@ -41,7 +41,7 @@ export async function sendWindowAlerts(ctx: AppContext, report: AuditReport | nu
   const recipients = options.preview && routeClusters(configured, subject.clusters).length === 0 ? { ...configured, defaults: [PREVIEW_RECIPIENT] } : configured;
   const result = await deliverAlerts(
     { transport: ctx.transport(), ledger: createAlertLedger(store.ledgerTable()), now: options.now },
-    { report: subject, recipients, thresholds: ctx.config.alertThresholds, windowDays: ctx.config.alertWindowDays },
+    { report: subject, recipients, thresholds: ctx.config.alertThresholds, windowDays: ctx.config.alertWindowDays, consoleBase: ctx.config.mail.consoleBase },
     { preview: options.preview, previewTo: options.preview ? ctx.previewTransport() : undefined },
   );
   return { ...countAlerts(result), ...(dropped.length > 0 ? { dropped } : {}) };
@@ -94,12 +94,12 @@ export async function sendDigest(ctx: AppContext, options: NotifyOptions): Promi
   const previous = previousRun && previousRun.runId !== latest.runId ? await store.runReport(previousRun.runId) : null;
   if (!options.preview) await recordRoutingDrops(ctx, store, report);
   const configured = ctx.config.mail.recipients;
-  let mails = buildDigests({ report, previous, recipients: configured, windowDays: ctx.config.alertWindowDays, root: latest.root?.hash ?? null });
+  let mails = buildDigests({ report, previous, recipients: configured, windowDays: ctx.config.alertWindowDays, root: latest.root?.hash ?? null, consoleBase: ctx.config.mail.consoleBase });
   let noRecipients: DigestCounts["noRecipients"];
   if (options.preview && mails.length === 0) {
     // A preview is for seeing the mail before anyone gets it: show the whole fleet's digest anyway.
     noRecipients = configured.defaults.length === 0 && Object.keys(configured.bySubscription).length === 0 && !configured.tagName ? "none-configured" : "none-routed";
-    mails = buildDigests({ report, previous, recipients: { ...configured, defaults: [PREVIEW_RECIPIENT] }, windowDays: ctx.config.alertWindowDays, root: latest.root?.hash ?? null });
+    mails = buildDigests({ report, previous, recipients: { ...configured, defaults: [PREVIEW_RECIPIENT] }, windowDays: ctx.config.alertWindowDays, root: latest.root?.hash ?? null, consoleBase: ctx.config.mail.consoleBase });
   }
   const previewTo = options.preview ? ctx.previewTransport() : undefined;
   const result = await deliverMail({ transport: ctx.transport(), ledger: createAlertLedger(store.ledgerTable()), now: options.now }, mails, { preview: options.preview, previewTo });

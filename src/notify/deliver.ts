@@ -98,6 +98,8 @@ export interface AlertRunInput {
   recipients: Recipients;
   thresholds?: readonly number[];
   windowDays?: number;
+  /** The console's public base URL for the mail's links (config.mail.consoleBase); null or absent: none. */
+  consoleBase?: string | null;
 }
 
 /** Sends the window alerts due in `report`: one message per recipient, each cause once per threshold. */
@@ -132,7 +134,7 @@ export async function deliverAlerts(deps: DeliveryDeps, input: AlertRunInput, op
       continue;
     }
     const render = (from: readonly AlertRecord[]) =>
-      renderAlertMail({ runId: p.runId, asOf: p.asOf, recipient: p.recipient, alerts: from.map((r) => r.alert), via: p.via });
+      renderAlertMail({ runId: p.runId, asOf: p.asOf, recipient: p.recipient, alerts: from.map((r) => r.alert), via: p.via, consoleBase: input.consoleBase });
     if (render(rows).messageId !== p.messageId) {
       // Should not happen (ids are derived from run + recipient); never send under a different id.
       deps.log?.("alerts.recover.id-mismatch", { expected: p.messageId });
@@ -172,7 +174,7 @@ export async function deliverAlerts(deps: DeliveryDeps, input: AlertRunInput, op
     const via = viaOf.get(recipient) ?? [];
 
     if (preview) {
-      const mail = renderAlertMail({ runId: report.runId, asOf: report.asOf, recipient, alerts: eligible, via });
+      const mail = renderAlertMail({ runId: report.runId, asOf: report.asOf, recipient, alerts: eligible, via, consoleBase: input.consoleBase });
       result.messages.push(await previewOutcome(options, mail, "alerts", eligible.map((a) => ({ alertId: a.id })), false));
       continue;
     }
@@ -182,7 +184,7 @@ export async function deliverAlerts(deps: DeliveryDeps, input: AlertRunInput, op
     // the same) stays; a later recovery drops it once no row is pending under it.
     if (claimed.length === 0) continue;
     // Render from what was claimed: exactly what a later recovery would rebuild from the ledger.
-    const mail = renderAlertMail({ runId: report.runId, asOf: report.asOf, recipient, alerts: claimed.map((r) => r.alert), via });
+    const mail = renderAlertMail({ runId: report.runId, asOf: report.asOf, recipient, alerts: claimed.map((r) => r.alert), via, consoleBase: input.consoleBase });
     result.messages.push(await sendAlertMessage(deps, ledger!, policy, mail, recipient, claimed, false));
   }
   return result;

@@ -104,6 +104,33 @@ describe("configuration rules between settings", () => {
     expect(loadConfig({ ALERT_WINDOW_DAYS: "30", ALERT_THRESHOLDS: "60,30,14" }, "/tmp").alertThresholds).toEqual([30, 14]);
   });
 
+  it("mail links use CONSOLE_BASE_URL, else the platform's WEBSITE_HOSTNAME over https, else none", () => {
+    expect(loadConfig({}, "/tmp").mail.consoleBase).toBeNull();
+    expect(loadConfig({ WEBSITE_HOSTNAME: "func-aks-audit.azurewebsites.net" }, "/tmp").mail.consoleBase).toBe("https://func-aks-audit.azurewebsites.net");
+    const both = { CONSOLE_BASE_URL: "https://audit.contoso.com/aks/", WEBSITE_HOSTNAME: "func-aks-audit.azurewebsites.net" };
+    expect(loadConfig(both, "/tmp").mail.consoleBase).toBe("https://audit.contoso.com/aks");
+    expect(loadConfig({ CONSOLE_BASE_URL: "http://127.0.0.1:7071" }, "/tmp").mail.consoleBase).toBe("http://127.0.0.1:7071");
+    // A host name that is not one gives no links (and a warning), never a broken one.
+    const odd = loadConfig({ WEBSITE_HOSTNAME: "evil.example/\"><b>" }, "/tmp");
+    expect(odd.mail.consoleBase).toBeNull();
+    expect(odd.warnings.join("\n")).toContain("WEBSITE_HOSTNAME");
+  });
+
+  it.each(["http://audit.contoso.com", "audit.contoso.com", "https://audit.contoso.com/?code=abc", "https://audit.contoso.com/#/runs", "https://user:pw@audit.contoso.com", "javascript:alert(1)"])(
+    "CONSOLE_BASE_URL %s is refused by name, without echoing it",
+    (value) => {
+      expect(problemsOf({ CONSOLE_BASE_URL: value })).toEqual(["CONSOLE_BASE_URL"]);
+      let message = "";
+      try {
+        loadConfig({ CONSOLE_BASE_URL: value }, "/tmp");
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toMatch(/^setting CONSOLE_BASE_URL: expected an https:\/\/ URL/);
+      expect(message).not.toContain(value);
+    },
+  );
+
   it.each(["AzureWebJobsStorage", "AZURE_TABLES_CONNECTION_STRING", "AZURE_TABLES_ENDPOINT", "SENDGRID_ENDPOINT"])(
     "a malformed %s is named but its value, which may hold a key, is not echoed",
     (setting) => {

@@ -254,9 +254,10 @@ describe("window-alert message", () => {
     const mail = renderAlertMail({ runId: "run-1", asOf: ASOF, recipient: "ops@x.com", alerts });
     expect(mail.subject).toBe("AKS: 1.34 support ends in 46 days for 61 clusters");
     expect(mail.text.match(/Kubernetes 1\.34 support ends - /g)).toHaveLength(1);
-    // What is cut is counted and linked to the run's full report.
-    expect(mail.text).toContain("and 51 more clusters: /api/audits/run-1");
-    expect(mail.html).toContain("and 51 more clusters: <code>/api/audits/run-1</code>");
+    // What is cut is counted; with no console address the mail names the CLI and the API path as text.
+    expect(mail.text).toContain("and 51 more clusters: aks-audit history --run run-1 (or GET /api/audits/run-1 on the Function app)");
+    expect(mail.html).toContain("and 51 more clusters: <code>aks-audit history --run run-1</code>");
+    expect(mail.html).not.toMatch(/href="\//);
   });
 
   it("leads with the most urgent cause and counts the rest", () => {

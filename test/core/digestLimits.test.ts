@@ -10,11 +10,14 @@ import { escapeHtml } from "../../src/core/html.js";
 import type { OutgoingMail } from "../../src/core/ports.js";
 import type { AuditReport } from "../../src/core/report.js";
 import { routeClusters, type Recipients } from "../../src/core/routing.js";
+import { hrefs, textUrls } from "../helpers/mailLinks.js";
 import { simulatedReport } from "../helpers/simulatedReport.js";
 import { cluster, deadline, integration, recipients, report as fixtureReport } from "../notify/reportFixtures.js";
 
 const ASOF = "2026-10-15";
 const PLATFORM = "platform@example.com";
+// Console links on: a link per listed cluster and per "and N more" is the larger message.
+const BASE = "https://func-aks-audit.azurewebsites.net";
 // Tag routing on, so clusters show their owner; the default recipient gets the whole fleet.
 const wholeFleet: Recipients = { defaults: [PLATFORM], bySubscription: {}, tagName: "owner" };
 const platformRoute = (r: AuditReport) => routeClusters(wholeFleet, r.clusters).find((x) => x.recipient === PLATFORM)!;
@@ -33,9 +36,17 @@ function textFacts(text: string) {
 function expectSameStory(mail: OutgoingMail) {
   const facts = textFacts(mail.text);
   for (const c of facts.causes) expect(mail.html, `cause "${c}"`).toContain(escapeHtml(c));
-  for (const name of facts.clusters) expect(mail.html, `cluster "${name}"`).toContain(`<td style="padding:1px 12px 1px 0;">${escapeHtml(name)}</td>`);
+  for (const name of facts.clusters) {
+    const cell = `<td style="padding:1px 12px 1px 0;">${escapeHtml(name)}</td>`;
+    const linked = `>${escapeHtml(name)}</a></td>`;
+    expect(mail.html.includes(cell) || mail.html.includes(linked), `cluster "${name}"`).toBe(true);
+  }
   const htmlMore = [...mail.html.matchAll(/and (\d+) more (\w+)/g)].map((m) => `${m[1]} ${m[2]}`).sort();
   expect(htmlMore).toEqual(facts.more);
+  // Both parts offer the same links (escaping undone), and none is relative.
+  const links = hrefs(mail.html);
+  for (const h of links) expect(h).toMatch(/^https:\/\//);
+  expect(new Set(textUrls(mail.text))).toEqual(new Set(links));
   return facts;
 }
 
@@ -46,10 +57,10 @@ describe("mail at 50,000 clusters", () => {
   }, 600_000);
 
   it("the whole-fleet digest stays under 100 KB in both parts, and counts what it leaves out", () => {
-    const mail = platformMail(buildDigests({ report, recipients: wholeFleet }));
+    const mail = platformMail(buildDigests({ report, recipients: wholeFleet, consoleBase: BASE }));
     expect(byteLength(mail!.html)).toBeLessThan(MAX_PART_BYTES);
     expect(byteLength(mail!.text)).toBeLessThan(MAX_PART_BYTES);
-    const m = digestModel(report, platformRoute(report), null, { routingTag: "owner" });
+    const m = digestModel(report, platformRoute(report), null, { routingTag: "owner", consoleBase: BASE });
     expect(m.window.length).toBeGreaterThan(0);
     expect(m.actThisWeek.length).toBeLessThanOrEqual(5);
     expect(mail!.subject).toMatch(/^AKS digest: .* for \d+ clusters/);
@@ -68,13 +79,14 @@ describe("mail at 50,000 clusters", () => {
     const hidden = Number(/and (\d+) more clusters/.exec(block)?.[1] ?? 0);
     expect(rows).toBeGreaterThan(0);
     expect(rows + hidden).toBe(top.clusters.length);
-    expect(mail!.text).toContain("/api/audits/run-50k");
+    expect(mail!.text).toContain(`${BASE}/api/console/#/fleet?asOf=${ASOF}`);
+    expect(mail!.html).toMatch(/href="https:\/\/func-aks-audit\.azurewebsites\.net\/api\/console\/#\/cluster\?id=%2Fsubscriptions%2F/);
   });
 
   it("the window alerts for the whole fleet fit in one message per recipient under 100 KB", () => {
     const due = causeAlertsByRecipient(routeClusters(wholeFleet, report.clusters), { asOf: ASOF, routingTag: "owner" }).find((x) => x.recipient === PLATFORM);
     expect(due!.alerts.length).toBeGreaterThan(0);
-    const mail = renderAlertMail({ runId: report.runId, asOf: ASOF, recipient: due!.recipient, alerts: due!.alerts });
+    const mail = renderAlertMail({ runId: report.runId, asOf: ASOF, recipient: due!.recipient, alerts: due!.alerts, consoleBase: BASE });
     expect(byteLength(mail.html)).toBeLessThan(MAX_PART_BYTES);
     expect(byteLength(mail.text)).toBeLessThan(MAX_PART_BYTES);
     // One entry per cause: the number of alerts is the number of causes, not clusters × integrations.
@@ -131,6 +143,15 @@ describe("a fleet with more causes than any message can list", () => {
     const alertMail = renderAlertMail({ runId: r.runId, asOf: ASOF, recipient: PLATFORM, alerts: alerts!.alerts });
     expect(byteLength(alertMail.html)).toBeLessThan(MAX_PART_BYTES);
     expect(byteLength(alertMail.text)).toBeLessThan(MAX_PART_BYTES);
-    expect(alertMail.text).toMatch(/and \d+ more causes; the full list: \/api\/audits\/run-stress/);
+    expect(alertMail.text).toMatch(/and \d+ more causes; the full list: aks-audit history --run run-stress \(or GET \/api\/audits\/run-stress/);
+    // With console links the same fleet still fits, and what is cut is linked instead of named.
+    const [linked] = buildDigests({ report: r, recipients: recipients({ defaults: [PLATFORM] }), consoleBase: BASE });
+    const linkedAlert = renderAlertMail({ runId: r.runId, asOf: ASOF, recipient: PLATFORM, alerts: alerts!.alerts, consoleBase: BASE });
+    for (const m of [linked!, linkedAlert]) {
+      expect(byteLength(m.html)).toBeLessThan(MAX_PART_BYTES);
+      expect(byteLength(m.text)).toBeLessThan(MAX_PART_BYTES);
+      expect(m.text).toMatch(/and \d+ more causes; the full list: https:\/\/func-aks-audit\.azurewebsites\.net\/api\/console\/#\/fleet\?asOf=2026-10-15\n/);
+      expectSameStory(m);
+    }
   });
 });

@@ -1,8 +1,9 @@
 /// <reference lib="dom" />
 /**
  * The digest and an alert as a reader sees them: rendered in headless Chromium at 600 px (a phone
- * or a narrow reading pane), in the light and the dark scheme. Screenshots go to
- * .scratch/screenshots/ for a person to look at; the assertions are what a reader would notice.
+ * or a narrow reading pane), in the light and the dark scheme, with console links on as in Azure.
+ * Screenshots go to test-results/mail/ (gitignored, beside the console's test-results/console/) for
+ * a person to look at; the assertions are what a reader would notice.
  * Skips with one line when there is no Chromium at CHROMIUM_PATH (default /usr/bin/chromium).
  */
 import { existsSync, mkdirSync } from "node:fs";
@@ -21,14 +22,15 @@ if (!available) console.log(`skipped: mail rendering in Chromium (no Chromium at
 const ASOF = "2026-10-15";
 const PLATFORM = "platform@example.com";
 const everyone: Recipients = { defaults: [PLATFORM], bySubscription: {}, tagName: "owner" };
-const SHOTS = path.resolve(".scratch", "screenshots");
+const SHOTS = path.resolve("test-results", "mail");
+const BASE = "https://func-aks-audit.azurewebsites.net";
 
 describe.skipIf(!available)("mail in a browser at 600 px", () => {
   let browser: Browser;
   const report = simulatedReport({ clusters: 200, asOf: ASOF, runId: "run-200" });
-  const digest = buildDigests({ report, recipients: everyone }).find((m) => m.to[0] === PLATFORM)!;
+  const digest = buildDigests({ report, recipients: everyone, consoleBase: BASE }).find((m) => m.to[0] === PLATFORM)!;
   const due = causeAlertsByRecipient(routeClusters(everyone, report.clusters), { asOf: ASOF, routingTag: "owner" }).find((x) => x.recipient === PLATFORM)!;
-  const alert = renderAlertMail({ runId: report.runId, asOf: ASOF, recipient: PLATFORM, alerts: due.alerts });
+  const alert = renderAlertMail({ runId: report.runId, asOf: ASOF, recipient: PLATFORM, alerts: due.alerts, consoleBase: BASE });
 
   beforeAll(async () => {
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
@@ -63,7 +65,10 @@ describe.skipIf(!available)("mail in a browser at 600 px", () => {
       const ratio = (x: number, y: number) => (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05);
       // The dates and days left are coloured: they must read on the card too.
       const accents = Array.from(document.querySelectorAll(".accent"), (e) => ratio(lum(getComputedStyle(e).color), a));
-      return { ratio: ratio(a, b), accent: Math.min(...accents), background: a, scrollWidth: document.documentElement.scrollWidth };
+      // Cluster names and "and N more" are links now: they must read on the card as well.
+      const links = Array.from(document.links, (e) => ratio(lum(getComputedStyle(e).color), a));
+      const hrefs = Array.from(document.links, (e) => e.getAttribute("href") ?? "");
+      return { ratio: ratio(a, b), accent: Math.min(...accents), link: Math.min(...links), hrefs, background: a, scrollWidth: document.documentElement.scrollWidth };
     });
 
   for (const [name, mail] of [
@@ -78,6 +83,11 @@ describe.skipIf(!available)("mail in a browser at 600 px", () => {
         // WCAG AA for body text.
         expect(c.ratio).toBeGreaterThanOrEqual(4.5);
         expect(c.accent).toBeGreaterThanOrEqual(4.5);
+        expect(c.link).toBeGreaterThanOrEqual(4.5);
+        // Every link opens from a mail client: absolute, into the console, and without a key.
+        expect(c.hrefs.filter((h) => h.startsWith(`${BASE}/api/console/#/`)).length).toBeGreaterThan(1);
+        for (const h of c.hrefs) expect(h).toMatch(/^https:\/\/(func-aks-audit\.azurewebsites\.net\/api\/console\/#\/|learn\.microsoft\.com\/)/);
+        for (const h of c.hrefs) expect(h).not.toMatch(/[?&]code=/);
         if (scheme === "dark") expect(c.background).toBeLessThan(0.1);
         else expect(c.background).toBeGreaterThan(0.8);
         await page.screenshot({ path: path.join(SHOTS, `mail-${name}-600-${scheme}.png`), fullPage: true });

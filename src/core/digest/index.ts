@@ -14,13 +14,14 @@ import type { IsoDate } from "../types.js";
 import { plainText } from "../html.js";
 import { routeClusters, type Recipients, type RouteReason } from "../routing.js";
 import { sortCauseAlerts, stableId, type CauseAlert } from "../alerts.js";
-import { causeShort, digestModel, digestSubject, inDays, plural, type DigestModel } from "./model.js";
+import { causeShort, digestModel, fullListAt, digestSubject, inDays, plural, type DigestModel } from "./model.js";
 import { withinLimits } from "./limits.js";
 import { alertHtml, digestHtml } from "./renderHtml.js";
 import { alertText, digestText } from "./renderText.js";
 
 export * from "./model.js";
 export { causesOf, compareCauses, type CauseOptions } from "./causes.js";
+export { causeLink, clusterLink, fleetLink } from "./links.js";
 export { LIMIT_STEPS, MAX_PART_BYTES, byteLength, type Limits } from "./limits.js";
 export { DEFAULT_WINDOW_DAYS };
 
@@ -43,6 +44,8 @@ export interface DigestInput {
   windowDays?: number;
   /** The run's root hash, shown in the footer (`aks-audit verify --root` checks a copy). */
   root?: string | null;
+  /** The console's public base URL; null or absent: the mail names the CLI and the API path as text. */
+  consoleBase?: string | null;
 }
 
 /** One digest per recipient, in recipient order. */
@@ -51,7 +54,7 @@ export function buildDigests(input: DigestInput): OutgoingMail[] {
   const previousRoutes = input.previous ? routeClusters(input.recipients, input.previous.clusters) : [];
   return routes.map((route) => {
     const prev = input.previous ? { report: input.previous, clusters: previousRoutes.find((r) => r.recipient === route.recipient)?.clusters ?? [] } : null;
-    const model = digestModel(input.report, route, prev, { windowDays: input.windowDays ?? DEFAULT_WINDOW_DAYS, routingTag: input.recipients.tagName });
+    const model = digestModel(input.report, route, prev, { windowDays: input.windowDays ?? DEFAULT_WINDOW_DAYS, routingTag: input.recipients.tagName, consoleBase: input.consoleBase ?? null });
     return renderDigest({ ...model, root: input.root ?? null });
   });
 }
@@ -76,6 +79,8 @@ export interface AlertMailInput {
   alerts: readonly CauseAlert[];
   /** Shown in the footer; optional so a re-send from the ledger renders the same bytes. */
   via?: RouteReason[];
+  /** The console's public base URL; null or absent: the mail names the CLI and the API path as text. */
+  consoleBase?: string | null;
 }
 
 /** "AKS: 1.34 support ends in 46 days for 61 clusters, 3 more deadlines": the most urgent cause first. */
@@ -92,7 +97,8 @@ export function renderAlertMail(input: AlertMailInput): OutgoingMail {
   const subject = alertSubject(alerts);
   const intro = `As of ${input.asOf}. Each cause alerts once per threshold; act before the next one, or it comes back then.`;
   const via = input.via ?? [];
-  const view = { subject, intro, asOf: input.asOf, runId: input.runId, recipient: input.recipient, via, alerts };
+  const consoleBase = input.consoleBase ?? null;
+  const view = { subject, intro, asOf: input.asOf, runId: input.runId, recipient: input.recipient, via, alerts, consoleBase, fullListAt: fullListAt(input.runId, input.asOf, consoleBase) };
   const parts = withinLimits((limits) => ({ html: alertHtml(view, limits), text: alertText(view, limits) }));
   return { messageId: messageIdFor("alerts", input.runId, input.asOf, input.recipient), to: [input.recipient.trim().toLowerCase()], subject, ...parts };
 }

@@ -9,6 +9,7 @@ import { armIdKey } from "../types.js";
 import { daysBetween } from "../dates.js";
 import { minorKey } from "../versions.js";
 import type { Route, RouteReason } from "../routing.js";
+import { fleetLink } from "./links.js";
 import { causeCluster, causesOf, compareClusters, nextMinor, type Cause, type CauseCluster } from "./causes.js";
 
 export type { Cause, CauseCluster, CauseKind, FoldedChange } from "./causes.js";
@@ -87,13 +88,32 @@ export interface DigestModel {
   /** Scope errors of a partial run and per-cluster errors, as `scope: message`. */
   runErrors: string[];
   /** Where everything a message had to leave out can be read in full. */
-  fullListAt: { api: string; cli: string };
+  fullListAt: FullListAt;
+  /** The console's public base URL (links.ts), or null when unknown: then the mail names the CLI and the API path as text. */
+  consoleBase: string | null;
+}
+
+/** The run's full lists: the API path and CLI command (always), and the console's fleet view when its address is known. */
+export interface FullListAt {
+  api: string;
+  cli: string;
+  /** Absolute https URL of the run's fleet view in the console, or null. */
+  console: string | null;
+}
+
+/** What a renderer needs to say where the rest of a list is: the run's full lists and the console's address. */
+export type MailWhere = Pick<DigestModel, "fullListAt" | "consoleBase" | "asOf">;
+
+export function fullListAt(runId: string, asOf: IsoDate, consoleBase: string | null): FullListAt {
+  return { api: `/api/audits/${encodeURIComponent(runId)}`, cli: `aks-audit history --run ${runId}`, console: fleetLink(consoleBase, asOf) };
 }
 
 export interface ModelOptions {
   windowDays?: number;
   /** MAIL_ROUTING_TAG: shown per cluster when set. */
   routingTag?: string | null;
+  /** The console's public base URL (config.ts: CONSOLE_BASE_URL or WEBSITE_HOSTNAME); null or absent: no links. */
+  consoleBase?: string | null;
 }
 
 export function digestModel(
@@ -105,6 +125,7 @@ export function digestModel(
   const options = typeof windowDaysOrOptions === "number" ? { windowDays: windowDaysOrOptions } : windowDaysOrOptions;
   const windowDays = options.windowDays ?? DEFAULT_WINDOW_DAYS;
   const routingTag = options.routingTag ?? null;
+  const consoleBase = options.consoleBase ?? null;
   const clusters = route.clusters;
   const window = causesOf(clusters, { asOf: report.asOf, windowDays, routingTag });
   const outOfSupport = outOfSupportGroups(clusters, report.asOf, routingTag);
@@ -133,7 +154,8 @@ export function digestModel(
       ...(route.wholeFleet ? report.errors.map((e) => `${e.scope}: ${e.message}`) : []),
       ...clusters.flatMap((c) => c.errors.map((e) => `${c.name}: ${e}`)),
     ],
-    fullListAt: { api: `/api/audits/${report.runId}`, cli: `aks-audit history --run ${report.runId}` },
+    fullListAt: fullListAt(report.runId, report.asOf, consoleBase),
+    consoleBase,
   };
 }
 

@@ -9,7 +9,8 @@ import { html, link, safeUrl, trusted, type SafeHtml } from "../html.js";
 import type { RouteReason } from "../routing.js";
 import type { Cause, CauseCluster } from "./causes.js";
 import { cut, type Limits } from "./limits.js";
-import { inDays, plural, type DigestFinding, type DigestModel, type OutOfSupportGroup } from "./model.js";
+import { causeLink, clusterLink } from "./links.js";
+import { inDays, plural, type DigestFinding, type DigestModel, type MailWhere as Where, type OutOfSupportGroup } from "./model.js";
 
 const FONT = "font-family:'Segoe UI',Helvetica,Arial,sans-serif;";
 // Mid-tone accents with enough contrast on white and on the dark background below.
@@ -55,22 +56,22 @@ ${more(unsupported.more, "component", m)}`);
 <p style="margin:0 0 6px 0;">Parts of this run could not be read; the figures above leave them out.</p>
 <ul style="margin:0;padding-left:20px;">${errors.shown.map((e) => html`<li>${e}</li>`)}</ul>${more(errors.more, "error", m)}`);
   }
-  return page(subject, m.verdict, sections, footer(m.recipient, m.via, m.runId, m.catalogVersion, m.root ?? null));
+  return page(subject, m.verdict, sections, footer(m.recipient, m.via, m.runId, m.catalogVersion, m.root ?? null, m));
 }
 
-export function alertHtml(input: { subject: string; intro: string; asOf: string; runId: string; recipient: string; via: readonly RouteReason[]; alerts: readonly CauseAlert[] }, limits: Limits): string {
+export function alertHtml(input: { subject: string; intro: string; asOf: string; runId: string; recipient: string; via: readonly RouteReason[]; alerts: readonly CauseAlert[] } & Where, limits: Limits): string {
   const alerts = cut(input.alerts, limits.causes);
-  const at = { fullListAt: { api: `/api/audits/${input.runId}`, cli: `aks-audit history --run ${input.runId}` } };
+  const at: Where = input;
   const sections: SafeHtml[] = [
     html`<h1 style="margin:0 0 4px 0;font-size:20px;">${input.subject}</h1><p class="muted" style="margin:0;color:${MUTED};">${input.intro}</p>`,
     html`${alerts.shown.map((a) => html`<p class="accent" style="margin:12px 0 0 0;font-size:12px;font-weight:600;color:${AMBER};">Within ${a.threshold} days</p>${causeBlock(a.cause, a.clusterCount, limits, at)}`)}${more(alerts.more, "cause", at)}`,
   ];
-  return page(input.subject, input.intro, sections, footer(input.recipient, input.via, input.runId, null));
+  return page(input.subject, input.intro, sections, footer(input.recipient, input.via, input.runId, null, null, at));
 }
 
 // ------------------------------------------------------------------ blocks
 
-function causeBlock(c: Cause, clusterCount: number, limits: Limits, at: Pick<DigestModel, "fullListAt">): SafeHtml {
+function causeBlock(c: Cause, clusterCount: number, limits: Limits, at: Where): SafeHtml {
   const colour = c.daysLeft <= 14 ? RED : AMBER;
   const clusters = cut(c.clusters, limits.clustersPerCause);
   const hidden = clusterCount - clusters.shown.length;
@@ -81,12 +82,12 @@ function causeBlock(c: Cause, clusterCount: number, limits: Limits, at: Pick<Dig
 <p style="margin:4px 0 0 0;"><strong>Do:</strong> ${c.action}${safeUrl(c.source) ? html` ${trusted(link(c.source, "Source", `color:${BLUE};`))}.` : html``}</p>
 ${c.command ? html`<p style="margin:4px 0 0 0;"><code style="font-family:Consolas,Menlo,monospace;font-size:12px;">${c.command}</code></p>` : html``}
 ${c.folded.length > 0 ? html`<p style="margin:4px 0 0 0;">Add-ons and extensions that move with this upgrade: ${folded.shown.map((f, i) => html`${i > 0 ? ", " : ""}${f.name}${f.versions.length ? html` ${f.versions.join("/")}` : html``} (${f.clusters})`)}${folded.more > 0 ? html` and ${folded.more} more` : html``}.</p>` : html``}
-${clusters.shown.length > 0 ? clusterTable(clusters.shown) : html``}
-${hidden > 0 ? html`<p class="muted" style="margin:4px 0 0 0;color:${MUTED};">and ${hidden} more ${hidden === 1 ? "cluster" : "clusters"}: <code>${at.fullListAt.api}</code></p>` : html``}
+${clusters.shown.length > 0 ? clusterTable(clusters.shown, at) : html``}
+${hidden > 0 ? html`<p class="muted" style="margin:4px 0 0 0;color:${MUTED};">and ${hidden} more ${hidden === 1 ? "cluster" : "clusters"}: ${elsewhere(causeLink(at.consoleBase, at.asOf, c), at)}</p>` : html``}
 </div>`;
 }
 
-function outOfSupportBlock(g: OutOfSupportGroup, limits: Limits, m: Pick<DigestModel, "fullListAt">): SafeHtml {
+function outOfSupportBlock(g: OutOfSupportGroup, limits: Limits, m: Where): SafeHtml {
   const clusters = cut(g.clusters, limits.clustersPerCause);
   const reasons = cut(g.reasons, Math.min(3, limits.items));
   return html`<div style="margin:12px 0 0 0;padding:8px 12px;border-left:4px solid ${RED};">
@@ -94,16 +95,16 @@ function outOfSupportBlock(g: OutOfSupportGroup, limits: Limits, m: Pick<DigestM
 ${reasons.shown.length > 0 ? html`<ul style="margin:4px 0 0 0;padding-left:20px;">${reasons.shown.map((r) => html`<li>${r}</li>`)}</ul>` : html``}
 <p style="margin:4px 0 0 0;"><strong>Do:</strong> ${g.action}</p>
 ${g.command ? html`<p style="margin:4px 0 0 0;"><code style="font-family:Consolas,Menlo,monospace;font-size:12px;">${g.command}</code></p>` : html``}
-${clusters.shown.length > 0 ? clusterTable(clusters.shown) : html``}
-${clusters.more > 0 ? html`<p class="muted" style="margin:4px 0 0 0;color:${MUTED};">and ${clusters.more} more ${clusters.more === 1 ? "cluster" : "clusters"}: <code>${m.fullListAt.api}</code></p>` : html``}
+${clusters.shown.length > 0 ? clusterTable(clusters.shown, m) : html``}
+${clusters.more > 0 ? html`<p class="muted" style="margin:4px 0 0 0;color:${MUTED};">and ${clusters.more} more ${clusters.more === 1 ? "cluster" : "clusters"}: ${elsewhere(m.fullListAt.console, m)}</p>` : html``}
 </div>`;
 }
 
-function clusterTable(clusters: readonly CauseCluster[]): SafeHtml {
+function clusterTable(clusters: readonly CauseCluster[], at: Where): SafeHtml {
   const tags = clusters.some((c) => c.routingTag);
   return html`<table role="presentation" cellpadding="0" cellspacing="0" border="0" style="margin:6px 0 0 0;border-collapse:collapse;font-size:12px;">
 <tr><th align="left" style="padding:2px 12px 2px 0;">Cluster</th><th align="left" style="padding:2px 12px 2px 0;">Resource group</th><th align="left" style="padding:2px 12px 2px 0;">Subscription</th>${tags ? html`<th align="left" style="padding:2px 0;">Routing tag</th>` : html``}</tr>
-${clusters.map((c) => html`<tr><td style="padding:1px 12px 1px 0;">${c.name}</td><td style="padding:1px 12px 1px 0;">${c.resourceGroup}</td><td style="padding:1px 12px 1px 0;">${c.subscriptionId}</td>${tags ? html`<td>${c.routingTag ?? ""}</td>` : html``}</tr>`)}
+${clusters.map((c) => html`<tr><td style="padding:1px 12px 1px 0;">${trusted(link(clusterLink(at.consoleBase, c.clusterId), c.name, `color:${BLUE};`))}</td><td style="padding:1px 12px 1px 0;">${c.resourceGroup}</td><td style="padding:1px 12px 1px 0;">${c.subscriptionId}</td>${tags ? html`<td>${c.routingTag ?? ""}</td>` : html``}</tr>`)}
 </table>`;
 }
 
@@ -131,9 +132,18 @@ ${names("New clusters", c.clustersAdded)}
 ${names("No longer reported", c.clustersGone)}`;
 }
 
-function more(n: number, what: string, m: Pick<DigestModel, "fullListAt">): SafeHtml {
+function more(n: number, what: string, m: Where): SafeHtml {
   if (n <= 0) return html``;
-  return html`<p class="muted" style="margin:8px 0 0 0;color:${MUTED};">and ${n} more ${n === 1 ? what : `${what}s`}; the full list: <code>${m.fullListAt.api}</code> or <code>${m.fullListAt.cli}</code></p>`;
+  return html`<p class="muted" style="margin:8px 0 0 0;color:${MUTED};">and ${n} more ${n === 1 ? what : `${what}s`}; the full list: ${elsewhere(m.fullListAt.console, m)}</p>`;
+}
+
+/**
+ * Where the rest is: a console link when its address is known; otherwise the CLI command and the
+ * API path as text (a relative href would open nothing from a mail client).
+ */
+function elsewhere(url: string | null, m: Where): SafeHtml {
+  if (url) return html`${trusted(link(url, "open in the console", `color:${BLUE};`))}`;
+  return html`<code>${m.fullListAt.cli}</code> (or <code>GET ${m.fullListAt.api}</code> on the Function app)`;
 }
 
 function heading(text: string): SafeHtml {
@@ -178,10 +188,12 @@ function viaText(via: readonly RouteReason[]): string {
   return via.map((v) => words[v]).join("; ");
 }
 
-function footer(recipient: string, via: readonly RouteReason[], runId: string, catalogVersion: string | null, root: string | null = null): SafeHtml {
+function footer(recipient: string, via: readonly RouteReason[], runId: string, catalogVersion: string | null, root: string | null, at: Where): SafeHtml {
   const why = viaText(via);
   const anchor = root ? html`<br>Run root ${root} (keep it: <code>aks-audit verify --root</code> checks stored history against it).` : html``;
-  return html`Sent to ${recipient}${why ? html` because ${why}` : html``}. Run ${runId}${catalogVersion ? html`, catalog ${catalogVersion}` : html``}. AKS Integration Auditor.${anchor}`;
+  // The link carries no key: the console asks for the reader's own access.
+  const consoleLine = at.fullListAt.console ? html`<br>${trusted(link(at.fullListAt.console, "This run in the console", `color:${BLUE};`))} (opens with your own access to the auditor).` : html``;
+  return html`Sent to ${recipient}${why ? html` because ${why}` : html``}. Run ${runId}${catalogVersion ? html`, catalog ${catalogVersion}` : html``}. AKS Integration Auditor.${anchor}${consoleLine}`;
 }
 
 export { viaText };

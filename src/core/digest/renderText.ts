@@ -8,7 +8,8 @@ import { plainText, safeUrl } from "../html.js";
 import type { RouteReason } from "../routing.js";
 import type { Cause, CauseCluster } from "./causes.js";
 import { cut, type Limits } from "./limits.js";
-import { inDays, plural, type DigestFinding, type DigestModel, type OutOfSupportGroup } from "./model.js";
+import { causeLink, clusterLink } from "./links.js";
+import { inDays, plural, type DigestFinding, type DigestModel, type MailWhere as Where, type OutOfSupportGroup } from "./model.js";
 import { viaText } from "./renderHtml.js";
 
 const t = plainText;
@@ -50,21 +51,21 @@ export function digestText(m: DigestModel, subject: string, limits: Limits): str
     for (const e of errors.shown) lines.push(`  - ${t(e)}`);
     more(lines, errors.more, "error", m);
   }
-  lines.push("", footer(m.recipient, m.via, m.runId, m.catalogVersion, m.root ?? null));
+  lines.push("", footer(m.recipient, m.via, m.runId, m.catalogVersion, m.root ?? null, m));
   return lines.join("\n") + "\n";
 }
 
-export function alertText(input: { subject: string; intro: string; runId: string; recipient: string; via: readonly RouteReason[]; alerts: readonly CauseAlert[] }, limits: Limits): string {
+export function alertText(input: { subject: string; intro: string; runId: string; recipient: string; via: readonly RouteReason[]; alerts: readonly CauseAlert[] } & Where, limits: Limits): string {
   const alerts = cut(input.alerts, limits.causes);
   const lines: string[] = [t(input.subject), t(input.intro), ""];
-  const at = { fullListAt: { api: `/api/audits/${input.runId}`, cli: `aks-audit history --run ${input.runId}` } };
+  const at: Where = input;
   for (const a of alerts.shown) lines.push(`WITHIN ${a.threshold} DAYS`, ...causeLines(a.cause, a.clusterCount, limits, at), "");
   more(lines, alerts.more, "cause", at);
-  lines.push(footer(input.recipient, input.via, input.runId, null));
+  lines.push(footer(input.recipient, input.via, input.runId, null, null, at));
   return lines.join("\n") + "\n";
 }
 
-function causeLines(c: Cause, clusterCount: number, limits: Limits, at: Pick<DigestModel, "fullListAt">): string[] {
+function causeLines(c: Cause, clusterCount: number, limits: Limits, at: Where): string[] {
   const clusters = cut(c.clusters, limits.clustersPerCause);
   const hidden = clusterCount - clusters.shown.length;
   const folded = cut(c.folded, limits.items);
@@ -75,12 +76,12 @@ function causeLines(c: Cause, clusterCount: number, limits: Limits, at: Pick<Dig
   if (c.folded.length > 0) {
     out.push(`  Add-ons and extensions that move with this upgrade: ${folded.shown.map((f) => `${t(f.name)}${f.versions.length ? ` ${t(f.versions.join("/"))}` : ""} (${f.clusters})`).join(", ")}${folded.more > 0 ? ` and ${folded.more} more` : ""}.`);
   }
-  out.push(...clusterLines(clusters.shown));
-  if (hidden > 0) out.push(`  and ${hidden} more ${hidden === 1 ? "cluster" : "clusters"}: ${t(at.fullListAt.api)}`);
+  out.push(...clusterLines(clusters.shown, at));
+  if (hidden > 0) out.push(`  and ${hidden} more ${hidden === 1 ? "cluster" : "clusters"}: ${elsewhere(causeLink(at.consoleBase, at.asOf, c), at)}`);
   return out;
 }
 
-function outOfSupportLines(g: OutOfSupportGroup, limits: Limits, m: Pick<DigestModel, "fullListAt">): string[] {
+function outOfSupportLines(g: OutOfSupportGroup, limits: Limits, m: Where): string[] {
   const clusters = cut(g.clusters, limits.clustersPerCause);
   const reasons = cut(g.reasons, Math.min(3, limits.items));
   const out = [
@@ -89,15 +90,20 @@ function outOfSupportLines(g: OutOfSupportGroup, limits: Limits, m: Pick<DigestM
   for (const r of reasons.shown) out.push(`  - ${t(r)}`);
   out.push(`  Do: ${t(g.action)}`);
   if (g.command) out.push(`    ${t(g.command)}`);
-  out.push(...clusterLines(clusters.shown));
-  if (clusters.more > 0) out.push(`  and ${clusters.more} more ${clusters.more === 1 ? "cluster" : "clusters"}: ${t(m.fullListAt.api)}`);
+  out.push(...clusterLines(clusters.shown, m));
+  if (clusters.more > 0) out.push(`  and ${clusters.more} more ${clusters.more === 1 ? "cluster" : "clusters"}: ${elsewhere(m.fullListAt.console, m)}`);
   return out;
 }
 
-function clusterLines(clusters: readonly CauseCluster[]): string[] {
+function clusterLines(clusters: readonly CauseCluster[], at: Where): string[] {
   if (clusters.length === 0) return [];
   const tags = clusters.some((c) => c.routingTag);
-  return ["  Cluster | Resource group | Subscription" + (tags ? " | Routing tag" : ""), ...clusters.map((c) => `  ${t(c.name)} | ${t(c.resourceGroup)} | ${t(c.subscriptionId)}${tags ? ` | ${t(c.routingTag ?? "")}` : ""}`)];
+  // The HTML links each name; here the same link follows the row, where a text client makes it clickable.
+  const row = (c: CauseCluster): string => {
+    const url = clusterLink(at.consoleBase, c.clusterId);
+    return `  ${t(c.name)} | ${t(c.resourceGroup)} | ${t(c.subscriptionId)}${tags ? ` | ${t(c.routingTag ?? "")}` : ""}${url ? `\n    ${url}` : ""}`;
+  };
+  return ["  Cluster | Resource group | Subscription" + (tags ? " | Routing tag" : ""), ...clusters.map(row)];
 }
 
 function changesLines(m: DigestModel, limits: Limits): string[] {
@@ -125,12 +131,18 @@ function changesLines(m: DigestModel, limits: Limits): string[] {
   return out;
 }
 
-function more(lines: string[], n: number, what: string, m: Pick<DigestModel, "fullListAt">): void {
-  if (n > 0) lines.push(`  and ${n} more ${n === 1 ? what : `${what}s`}; the full list: ${t(m.fullListAt.api)} or ${t(m.fullListAt.cli)}`);
+function more(lines: string[], n: number, what: string, m: Where): void {
+  if (n > 0) lines.push(`  and ${n} more ${n === 1 ? what : `${what}s`}; the full list: ${elsewhere(m.fullListAt.console, m)}`);
 }
 
-function footer(recipient: string, via: readonly RouteReason[], runId: string, catalogVersion: string | null, root: string | null = null): string {
+/** The console link when its address is known; otherwise the CLI command and the API path. */
+function elsewhere(url: string | null, m: Where): string {
+  return url ?? `${t(m.fullListAt.cli)} (or GET ${t(m.fullListAt.api)} on the Function app)`;
+}
+
+function footer(recipient: string, via: readonly RouteReason[], runId: string, catalogVersion: string | null, root: string | null, at: Where): string {
   const why = viaText(via);
   const anchor = root ? `\nRun root ${t(root)} (keep it: aks-audit verify --root checks stored history against it).` : "";
-  return `-- \nSent to ${t(recipient)}${why ? ` because ${why}` : ""}. Run ${t(runId)}${catalogVersion ? `, catalog ${t(catalogVersion)}` : ""}. AKS Integration Auditor.${anchor}`;
+  const consoleLine = at.fullListAt.console ? `\nThis run in the console (opens with your own access to the auditor): ${at.fullListAt.console}` : "";
+  return `-- \nSent to ${t(recipient)}${why ? ` because ${why}` : ""}. Run ${t(runId)}${catalogVersion ? `, catalog ${t(catalogVersion)}` : ""}. AKS Integration Auditor.${anchor}${consoleLine}`;
 }
