@@ -109,6 +109,8 @@ export interface LegacySpec {
   podIdentity: boolean;
   /** The first pool runs on an availability set. */
   availabilitySet: boolean;
+  /** Flux v1 `sourceControlConfigurations` left on the cluster (served by the Resource Graph query only). */
+  fluxV1Configurations: number;
 }
 
 export interface ClusterSpec {
@@ -180,6 +182,8 @@ export class FleetModel {
   readonly clustersPerSubscription: readonly number[];
   readonly extensionsPerSubscription: readonly number[];
   readonly extensionTotal: number;
+  readonly sourceControlPerSubscription: readonly number[];
+  readonly sourceControlTotal: number;
   private readonly htmlIndex: number | null;
   /** Settable while serving, so one simulator answers a sweep per simulated week. */
   week: number;
@@ -199,11 +203,15 @@ export class FleetModel {
     this.subIndexByIdLower = new Map(this.subscriptions.map((s, i) => [s.id.toLowerCase(), i]));
     const perSub = new Array<number>(options.subscriptions).fill(0);
     const extPerSub = new Array<number>(options.subscriptions).fill(0);
+    const scPerSub = new Array<number>(options.subscriptions).fill(0);
     for (let i = 0; i < options.clusters; i++) {
       const s = this.subscriptionIndexOf(i);
       perSub[s]! += 1;
       extPerSub[s]! += this.extensionCountOf(i);
+      scPerSub[s]! += legacyFeatures(i).fluxV1Configurations;
     }
+    this.sourceControlPerSubscription = scPerSub;
+    this.sourceControlTotal = scPerSub.reduce((a, b) => a + b, 0);
     this.clustersPerSubscription = perSub;
     this.extensionsPerSubscription = extPerSub;
     this.extensionTotal = extPerSub.reduce((a, b) => a + b, 0);
@@ -492,6 +500,7 @@ export function legacyFeatures(index: number): LegacySpec {
     loadBalancerSku: at(8) ? "basic" : "standard",
     podIdentity: at(10),
     availabilitySet: at(12),
+    fluxV1Configurations: at(14) ? 1 : at(15) ? 2 : 0,
   };
 }
 
