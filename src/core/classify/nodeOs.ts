@@ -74,9 +74,11 @@ export function resolveNodeOs(pool: AgentPool, poolVersion: Version | null, ctx:
 }
 
 /**
- * A Windows pool without `osSku` (older API versions and some exports omit it) runs the default
- * Windows release of its own minor: AKS moves such a pool to the new default when it upgrades across
- * the boundary, as it does for generic `Ubuntu`. Where the sources disagree the release is unknown.
+ * A Windows pool without `osSku` (older API versions and some exports omit it) is taken to run the
+ * default Windows release of its own minor, as a generic `Ubuntu` pool is: the API defaults the SKU
+ * by version, and Microsoft's support article on Windows Gen2 pools says an upgrade to 1.25 or later
+ * upgrades the OS. An assumption for pools created before the boundary; the node image, when
+ * present, decides instead. Where the sources disagree the release is unknown.
  */
 function windowsDefault(pool: AgentPool, poolVersion: Version | null, ctx: Ctx): NodeOs {
   const rule = ctx.catalog.policy.windowsOsDefault;
