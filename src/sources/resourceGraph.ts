@@ -418,9 +418,9 @@ export function createResourceGraphFleetSource(options: ResourceGraphSourceOptio
       }
     },
     async *clusterPages(scope, errors): AsyncIterable<ClusterRecord[]> {
-      // Read beside the cluster pages (it shares their quota); awaited only before the first page is handed out.
+      // Read beside the cluster pages (it shares their quota) and awaited before the first page is
+      // handed out. It never rejects: its failures are recorded in `errors` and leave the counts unset.
       const fluxV1 = readFluxV1(scope, errors);
-      fluxV1.catch(() => undefined); // awaited below; this only keeps an early failure from counting as unhandled
       for await (const rows of sweep("clusters", CLUSTER_QUERY, scope, errors)) {
         const page: ClusterRecord[] = [];
         for (const row of rows) {
