@@ -158,11 +158,13 @@ interface FluxV1Index {
   failed: boolean;
 }
 
-function attachFluxV1(cluster: ClusterRecord, index: FluxV1Index): void {
+/** Sets the cluster's count; false when it stays unknown because its part of the query failed. */
+function attachFluxV1(cluster: ClusterRecord, index: FluxV1Index): boolean {
   const found = index.counts.get(armIdKey(cluster.id));
   // A configuration that was read is a finding even when other pages failed; a zero needs a complete read.
   if (found) cluster.fluxV1Configurations = found;
   else if (!index.everywhere && !index.subscriptions.has(cluster.subscriptionId.toLowerCase())) cluster.fluxV1Configurations = 0;
+  return cluster.fluxV1Configurations !== undefined;
 }
 
 class PageFailure extends Error {
@@ -399,10 +401,6 @@ export function createResourceGraphFleetSource(options: ResourceGraphSourceOptio
       index.failed = true;
       errors.push({ scope: scopeLabel(toQueryScope(scope)), message: `Resource Graph sourceControlConfigurations query failed (${describeError(e)})` });
     }
-    if (index.failed) {
-      const where = index.everywhere ? "any cluster" : `clusters in ${index.subscriptions.size} subscription(s)`;
-      errors.push({ scope: scopeLabel(toQueryScope(scope)), message: `Flux v1 source control configurations could not be read for ${where}; their Flux v1 end of support is not judged in this run (configurations that were read still are)` });
-    }
     return index;
   }
 
@@ -421,6 +419,7 @@ export function createResourceGraphFleetSource(options: ResourceGraphSourceOptio
       // Read beside the cluster pages (it shares their quota) and awaited before the first page is
       // handed out. It never rejects: its failures are recorded in `errors` and leave the counts unset.
       const fluxV1 = readFluxV1(scope, errors);
+      let unknown = 0;
       for await (const rows of sweep("clusters", CLUSTER_QUERY, scope, errors)) {
         const page: ClusterRecord[] = [];
         for (const row of rows) {
@@ -429,8 +428,13 @@ export function createResourceGraphFleetSource(options: ResourceGraphSourceOptio
           else errors.push({ scope: "cluster-row", message: `unusable cluster row skipped: ${parsed.reason}` });
         }
         const index = await fluxV1;
-        for (const cluster of page) attachFluxV1(cluster, index);
+        for (const cluster of page) if (!attachFluxV1(cluster, index) && index.failed) unknown += 1;
         yield page;
+      }
+      // Said once, after the clusters, so it counts only clusters that are in the run (a refusal is
+      // reported as the refused scope, and a sweep that read no clusters needs no Flux v1 note).
+      if (unknown > 0) {
+        errors.push({ scope: scopeLabel(toQueryScope(scope)), message: `Flux v1 source control configurations could not be read for ${unknown} cluster(s); their Flux v1 end of support is not judged in this run (configurations that were read still are)` });
       }
     },
   };

@@ -83,7 +83,7 @@ describe("Resource Graph fleet source", () => {
     expect(extensions.length).toBe(sim.fleet.extensions);
     expect(errors.map((e) => e.message)).toEqual([
       expect.stringMatching(/^Resource Graph sourceControlConfigurations page 1 failed after retries/),
-      expect.stringMatching(/^Flux v1 source control configurations could not be read for any cluster; their Flux v1 end of support is not judged/),
+      expect.stringMatching(/^Flux v1 source control configurations could not be read for 48 cluster\(s\); their Flux v1 end of support is not judged/),
     ]);
     // Not read is not "none": no cluster claims zero configurations.
     expect(clusters.every((c) => c.fluxV1Configurations === undefined)).toBe(true);
@@ -95,7 +95,7 @@ describe("Resource Graph fleet source", () => {
     expectEachOnce(clusters, sim.fleet.clusterIds());
     expect(errors.map((e) => e.message)).toEqual([
       expect.stringMatching(/^Resource Graph sourceControlConfigurations page 2 failed after retries .*1 earlier page\(s\) of this scope were kept/),
-      expect.stringMatching(/^Flux v1 source control configurations could not be read/),
+      expect.stringMatching(/^Flux v1 source control configurations could not be read for 47 cluster\(s\)/),
     ]);
     const counts = fluxV1Of(clusters);
     expect(counts.get(14)).toBe(1); // page 1

@@ -48,9 +48,11 @@ export interface PoolSpec {
   vmSize: string;
   orchestratorVersion: string;
   currentOrchestratorVersion: string;
-  nodeImageVersion: string;
+  /** null = absent from the payload (an older API version's shape). */
+  nodeImageVersion: string | null;
   osType: "Linux" | "Windows";
-  osSKU: string;
+  /** null = absent from the payload (an older API version's shape). */
+  osSKU: string | null;
   powerState: "Running" | "Stopped";
 }
 
@@ -111,6 +113,8 @@ export interface LegacySpec {
   availabilitySet: boolean;
   /** Flux v1 `sourceControlConfigurations` left on the cluster (served by the Resource Graph query only). */
   fluxV1Configurations: number;
+  /** An extra Windows pool whose payload has neither osSKU nor nodeImageVersion (its minor's default applies). */
+  bareWindowsPool: boolean;
 }
 
 export interface ClusterSpec {
@@ -291,6 +295,10 @@ export class FleetModel {
     const skuTier = lts ? "Premium" : skuName === "Automatic" ? "Standard" : r.weighted([["Free", 35], ["Standard", 55], ["Premium", 3]] as const);
 
     const pools = makePools(r, minor, current, index);
+    // Appended without a random draw, so the rest of the cluster is as before.
+    if (legacyFeatures(index).bareWindowsPool) {
+      pools.push({ name: "winold", mode: "User", count: 2, vmSize: "Standard_D4ds_v5", orchestratorVersion: current, currentOrchestratorVersion: current, nodeImageVersion: null, osType: "Windows", osSKU: null, powerState: "Running" });
+    }
     const addons = makeAddons(r, index, sub.id, team);
     const istio = r.chance(0.1)
       ? ((): string[] => {
@@ -501,6 +509,7 @@ export function legacyFeatures(index: number): LegacySpec {
     podIdentity: at(10),
     availabilitySet: at(12),
     fluxV1Configurations: at(14) ? 1 : at(15) ? 2 : 0,
+    bareWindowsPool: at(16),
   };
 }
 

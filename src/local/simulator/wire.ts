@@ -85,14 +85,16 @@ export function renderCluster(spec: ClusterSpec, tenantId: string): JsonObject {
       poolName: pool.name,
       orchestratorVersion: pool.orchestratorVersion,
       currentOrchestratorVersion: pool.currentOrchestratorVersion,
-      nodeImageVersion: pool.nodeImageVersion,
+      nodeImageVersion: pool.nodeImageVersion ?? "",
       eTag: etag(spec.index, 100 + i),
     }) as unknown as JsonObject;
     out.count = pool.count;
     out.vmSize = pool.vmSize;
     out.mode = pool.mode;
     out.osType = pool.osType;
-    out.osSKU = pool.osSKU;
+    if (pool.osSKU === null) delete out.osSKU;
+    else out.osSKU = pool.osSKU;
+    if (pool.nodeImageVersion === null) delete out.nodeImageVersion;
     out.powerState = { code: pool.powerState };
     if (pool.osType === "Windows") delete out.osDiskType;
     return out;
