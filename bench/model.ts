@@ -10,6 +10,8 @@ export const ARG_PAGE_SIZE = 1000;
 export interface QuotaFloor {
   clusterPages: number;
   extensionPages: number;
+  /** The Flux v1 configurations query: at least one page even when the fleet has none. */
+  sourceControlPages: number;
   /** Requests that spend Resource Graph quota. */
   quotaRequests: number;
   /** Region version lookups: Container Service, outside the Resource Graph quota. */
@@ -27,13 +29,14 @@ export interface QuotaFloor {
  * client processing time is left out on purpose: the floor is what the quota and the network
  * alone impose.
  */
-export function quotaFloor(shape: Pick<FleetShape, "clusters" | "extensions" | "regions">, quota: { requests: number; windowMs: number } | null, latencyMs: number): QuotaFloor {
+export function quotaFloor(shape: Pick<FleetShape, "clusters" | "extensions" | "sourceControlConfigurations" | "regions">, quota: { requests: number; windowMs: number } | null, latencyMs: number): QuotaFloor {
   const clusterPages = Math.max(1, Math.ceil(shape.clusters / ARG_PAGE_SIZE));
   const extensionPages = Math.max(1, Math.ceil(shape.extensions / ARG_PAGE_SIZE));
-  const quotaRequests = clusterPages + extensionPages;
+  const sourceControlPages = Math.max(1, Math.ceil(shape.sourceControlConfigurations / ARG_PAGE_SIZE));
+  const quotaRequests = clusterPages + extensionPages + sourceControlPages;
   const windowsWaited = quota ? Math.floor((quotaRequests - 1) / quota.requests) : 0;
   const floorMs = windowsWaited * (quota?.windowMs ?? 0) + latencyMs;
-  return { clusterPages, extensionPages, quotaRequests, versionRequests: shape.regions.length, windowsWaited, floorSeconds: floorMs / 1000 };
+  return { clusterPages, extensionPages, sourceControlPages, quotaRequests, versionRequests: shape.regions.length, windowsWaited, floorSeconds: floorMs / 1000 };
 }
 
 export interface NaiveShape {

@@ -32,6 +32,8 @@ export interface BenchSimulatorOptions {
 export interface FleetShape {
   clusters: number;
   extensions: number;
+  /** Flux v1 configurations: the third Resource Graph query's rows. */
+  sourceControlConfigurations: number;
   regions: string[];
   subscriptionIds: string[];
   /** Clusters per subscription, in subscription order (the naive baseline's list pages). */

@@ -24,6 +24,7 @@ export async function startSimulatorPair(options: BenchSimulatorOptions): Promis
     fleet: {
       clusters: measured.fleet.clusters,
       extensions: measured.fleet.extensions,
+      sourceControlConfigurations: measured.fleet.sourceControlConfigurations,
       regions: measured.fleet.regions,
       subscriptionIds: measured.fleet.subscriptions.map((s) => s.id),
       clustersPerSubscription: measured.fleet.subscriptions.map((s) => s.clusters),

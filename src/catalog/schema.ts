@@ -280,6 +280,11 @@ export interface CatalogPolicy {
   osSkuByMinor: Sourced & { rules: OsSkuRule[] };
   /** Long-term support from `fromMinor` needs `requires` pools; pools on `notWith` are a finding. */
   ltsNodeOs: Sourced & { fromMinor: string; requires: string; notWith: string[] };
+  /**
+   * What a Windows pool without `osSku` runs, by the pool's minor: the last band whose `fromMinor` is
+   * at or below it. `os` null where the sources disagree (the release stays unknown).
+   */
+  windowsOsDefault: Sourced & { bands: { fromMinor: string; os: string | null }[] };
 }
 
 export interface OsSkuRule {

@@ -517,6 +517,7 @@ const POLICY_KEYS = [
   "nodeImageAge",
   "osSkuByMinor",
   "ltsNodeOs",
+  "windowsOsDefault",
 ] as const satisfies readonly (keyof CatalogPolicy)[];
 
 function readPolicyItem<K extends keyof CatalogPolicy>(c: Checker, key: K, value: unknown): CatalogPolicy[K] {
@@ -555,6 +556,16 @@ function readPolicyItem<K extends keyof CatalogPolicy>(c: Checker, key: K, value
         return { osSku: c.string(ro, "osSku", at), fromMinor: c.pattern(ro, "fromMinor", at, MINOR, MINOR_EXPECTED), from: c.string(ro, "from", at), before: c.string(ro, "before", at) };
       });
       return { ...base, rules } as CatalogPolicy[K];
+    }
+    case "windowsOsDefault": {
+      c.known(o, [...SOURCED_KEYS, "bands"], key);
+      const bands = c.array(o, "bands", key).map((b, i) => {
+        const at = `${key}.bands[${i}]`;
+        const bo = c.object(b, at) ?? {};
+        c.known(bo, ["fromMinor", "os"], at);
+        return { fromMinor: c.pattern(bo, "fromMinor", at, MINOR, MINOR_EXPECTED), os: bo.os === null ? null : c.string(bo, "os", at) };
+      });
+      return { ...base, bands } as CatalogPolicy[K];
     }
     default:
       c.known(o, SOURCED_KEYS, key);

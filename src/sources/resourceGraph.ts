@@ -8,12 +8,14 @@
  * - Partial failure: a scope that is refused (403/404) or a page that still fails after retries
  *   becomes a ScopeError and the sweep moves on to the next batch; a refused batch of several
  *   subscriptions is split until the refused ones are isolated, so the others are still read.
+ * - Three queries per scope, each paged on its own: clusters, extensions, and Flux v1 source control
+ *   configurations (one fleet-wide query, not one per cluster; a fleet without any costs one page).
  */
 import { ResourceGraphClient, type ResourceGraphClientOptionalParams } from "@azure/arm-resourcegraph";
 import type { TokenCredential } from "@azure/identity";
 import type { FleetSource } from "../core/ports.js";
-import type { AuditScope, ClusterRecord, ExtensionRecord, ScopeError } from "../core/types.js";
-import { parseClusterRow, parseExtensionRow } from "./parse.js";
+import { armIdKey, type AuditScope, type ClusterRecord, type ExtensionRecord, type ScopeError } from "../core/types.js";
+import { clusterIdOfSourceControl, parseClusterRow, parseExtensionRow } from "./parse.js";
 import { describeError, isTransientNetworkError, limiterPolicy, QuotaLimiter, realClock, statusOf, timeoutPolicy, type Clock } from "./throttle.js";
 
 /**
@@ -73,8 +75,19 @@ export const EXTENSION_QUERY = [
   "    provisioningState = coalesce(tostring(properties.provisioningState), tostring(properties.ProvisioningState))",
 ].join("\n");
 
+/**
+ * Flux v1 configurations (`Microsoft.KubernetesConfiguration/sourceControlConfigurations`, retired):
+ * only their ids are needed, since each cluster's count feeds the Flux v1 end of support. Separate
+ * from EXTENSION_QUERY although the table is the same, so a failure here costs only this judgement.
+ */
+export const SOURCE_CONTROL_QUERY = [
+  "kubernetesconfigurationresources",
+  "| where type =~ 'microsoft.kubernetesconfiguration/sourcecontrolconfigurations'",
+  "| project id, name, type",
+].join("\n");
+
 export interface ResourceGraphProgress {
-  kind: "clusters" | "extensions";
+  kind: "clusters" | "extensions" | "sourceControlConfigurations";
   scope: string;
   page: number;
   rows: number;
@@ -128,6 +141,31 @@ export interface ResourceGraphFleetSource extends FleetSource {
 }
 
 type QueryScope = { subscriptions?: string[]; managementGroups?: string[] };
+/**
+ * Told which scope a stream could not (fully) read; `refused` when Resource Graph denied the scope,
+ * which it does for every query, so that scope's clusters are missing from the run as well.
+ */
+type Gap = (scope: QueryScope, refused?: boolean) => void;
+
+interface FluxV1Index {
+  /** Configurations per cluster (armIdKey). */
+  counts: Map<string, number>;
+  /** True when part of a tenant- or group-wide answer is missing, so no cluster's "none" can be trusted. */
+  everywhere: boolean;
+  /** Lower-cased subscriptions whose configurations were not read. */
+  subscriptions: Set<string>;
+  /** Whether any gap is not a refusal (those are reported once, as the refused scope). */
+  failed: boolean;
+}
+
+/** Sets the cluster's count; false when it stays unknown because its part of the query failed. */
+function attachFluxV1(cluster: ClusterRecord, index: FluxV1Index): boolean {
+  const found = index.counts.get(armIdKey(cluster.id));
+  // A configuration that was read is a finding even when other pages failed; a zero needs a complete read.
+  if (found) cluster.fluxV1Configurations = found;
+  else if (!index.everywhere && !index.subscriptions.has(cluster.subscriptionId.toLowerCase())) cluster.fluxV1Configurations = 0;
+  return cluster.fluxV1Configurations !== undefined;
+}
 
 class PageFailure extends Error {
   constructor(
@@ -144,6 +182,12 @@ function scopeLabel(scope: QueryScope): string {
   if (scope.subscriptions?.length) return list("subscription", scope.subscriptions);
   if (scope.managementGroups?.length) return list("managementGroup", scope.managementGroups);
   return "tenant";
+}
+
+function toQueryScope(scope: AuditScope): QueryScope {
+  if (scope.subscriptions.length > 0) return { subscriptions: scope.subscriptions };
+  if (scope.managementGroups.length > 0) return { managementGroups: scope.managementGroups };
+  return {};
 }
 
 function chunk<T>(items: T[], size: number): T[][] {
@@ -234,7 +278,7 @@ export function createResourceGraphFleetSource(options: ResourceGraphSourceOptio
    * known, while the caller works on the current one, so quota waits overlap with the caller's
    * work; at most two pages are held. Throws PageFailure when a page cannot be read.
    */
-  async function* pages(kind: ResourceGraphProgress["kind"], query: string, scope: QueryScope, errors: ScopeError[]): AsyncGenerator<unknown[]> {
+  async function* pages(kind: ResourceGraphProgress["kind"], query: string, scope: QueryScope, errors: ScopeError[], gap?: Gap): AsyncGenerator<unknown[]> {
     const request = (skipToken: string | undefined, page: number) => {
       const p = fetchPage(query, scope, skipToken, page);
       p.catch(() => undefined); // awaited below; this only keeps a failed prefetch from counting as unhandled
@@ -247,6 +291,7 @@ export function createResourceGraphFleetSource(options: ResourceGraphSourceOptio
       pending = null;
       const rows: unknown[] = Array.isArray(response.data) ? response.data : [];
       if (!Array.isArray(response.data)) {
+        gap?.(scope);
         errors.push({ scope: scopeLabel(scope), message: `Resource Graph ${kind} page ${page}: answer had no row array (resultFormat must be objectArray)` });
       }
       stats.pages += 1;
@@ -261,6 +306,7 @@ export function createResourceGraphFleetSource(options: ResourceGraphSourceOptio
       options.onProgress?.({ kind, scope: scopeLabel(scope), page, rows: rows.length, totalRecords: typeof response.totalRecords === "number" ? response.totalRecords : null });
       if (response.resultTruncated === "true") {
         // Never silently: a truncated answer means clusters are missing from this run.
+        gap?.(scope);
         errors.push({
           scope: scopeLabel(scope),
           message: `Resource Graph truncated the ${kind} result on page ${page} (${rows.length} of ${response.totalRecords ?? "?"} rows, no continuation token); the rest of this scope is missing from the run`,
@@ -274,10 +320,10 @@ export function createResourceGraphFleetSource(options: ResourceGraphSourceOptio
   }
 
   /** A scope's pages; a refused multi-subscription batch is split to find who refused. */
-  async function* sweepBatch(kind: ResourceGraphProgress["kind"], query: string, scope: QueryScope, errors: ScopeError[]): AsyncGenerator<unknown[]> {
+  async function* sweepBatch(kind: ResourceGraphProgress["kind"], query: string, scope: QueryScope, errors: ScopeError[], gap?: Gap): AsyncGenerator<unknown[]> {
     let yielded = 0;
     try {
-      for await (const rows of pages(kind, query, scope, errors)) {
+      for await (const rows of pages(kind, query, scope, errors, gap)) {
         yielded += 1;
         yield rows;
       }
@@ -289,10 +335,11 @@ export function createResourceGraphFleetSource(options: ResourceGraphSourceOptio
       if (denial && yielded === 0 && items.length > 1) {
         const mid = Math.ceil(items.length / 2);
         const key = scope.subscriptions ? "subscriptions" : "managementGroups";
-        yield* sweepBatch(kind, query, { [key]: items.slice(0, mid) }, errors);
-        yield* sweepBatch(kind, query, { [key]: items.slice(mid) }, errors);
+        yield* sweepBatch(kind, query, { [key]: items.slice(0, mid) }, errors, gap);
+        yield* sweepBatch(kind, query, { [key]: items.slice(mid) }, errors, gap);
         return;
       }
+      gap?.(scope, denial && yielded === 0);
       if (denial && yielded === 0 && items.length === 1) {
         // The cluster and extension streams run side by side and may both meet the refusal first.
         const key = items[0]!.toLowerCase();
@@ -307,17 +354,54 @@ export function createResourceGraphFleetSource(options: ResourceGraphSourceOptio
     }
   }
 
-  async function* sweep(kind: ResourceGraphProgress["kind"], query: string, scope: AuditScope, errors: ScopeError[]): AsyncGenerator<unknown[]> {
+  async function* sweep(kind: ResourceGraphProgress["kind"], query: string, scope: AuditScope, errors: ScopeError[], gap?: Gap): AsyncGenerator<unknown[]> {
     const skip = refused(errors);
     if (scope.subscriptions.length > 0) {
-      const subs = [...new Set(scope.subscriptions.map((s) => s.trim()).filter(Boolean))].filter((s) => !skip.has(s.toLowerCase()));
-      for (const batch of chunk(subs, batchSize)) yield* sweepBatch(kind, query, { subscriptions: batch }, errors);
+      const all = [...new Set(scope.subscriptions.map((s) => s.trim()).filter(Boolean))];
+      const skipped = all.filter((s) => skip.has(s.toLowerCase()));
+      if (skipped.length > 0) gap?.({ subscriptions: skipped }, true);
+      const subs = all.filter((s) => !skip.has(s.toLowerCase()));
+      for (const batch of chunk(subs, batchSize)) yield* sweepBatch(kind, query, { subscriptions: batch }, errors, gap);
     } else if (scope.managementGroups.length > 0) {
       const groups = [...new Set(scope.managementGroups)].filter((g) => !skip.has(g.toLowerCase()));
-      if (groups.length > 0) yield* sweepBatch(kind, query, { managementGroups: groups }, errors);
+      if (groups.length < scope.managementGroups.length) gap?.({ managementGroups: scope.managementGroups }, true);
+      if (groups.length > 0) yield* sweepBatch(kind, query, { managementGroups: groups }, errors, gap);
     } else {
-      yield* sweepBatch(kind, query, {}, errors);
+      yield* sweepBatch(kind, query, {}, errors, gap);
     }
+  }
+
+  /**
+   * Flux v1 configurations per cluster, read once for the whole scope. Where the query could not be
+   * read (a failed page, a refused subscription), clusters keep `fluxV1Configurations` unset: not
+   * looked at, rather than a wrong "none".
+   */
+  async function readFluxV1(scope: AuditScope, errors: ScopeError[]): Promise<FluxV1Index> {
+    const index: FluxV1Index = { counts: new Map(), everywhere: false, subscriptions: new Set(), failed: false };
+    const gap: Gap = (missing, refusal) => {
+      if (!refusal) index.failed = true;
+      if (missing.subscriptions?.length) for (const s of missing.subscriptions) index.subscriptions.add(s.toLowerCase());
+      else index.everywhere = true; // a tenant or management-group page: which subscriptions it held is unknown
+    };
+    try {
+      for await (const rows of sweep("sourceControlConfigurations", SOURCE_CONTROL_QUERY, scope, errors, gap)) {
+        for (const row of rows) {
+          const clusterId = clusterIdOfSourceControl(row);
+          if (!clusterId) {
+            errors.push({ scope: "source-control-row", message: "unusable Flux v1 configuration row skipped: its id does not name a cluster's sourceControlConfigurations" });
+            continue;
+          }
+          const key = armIdKey(clusterId);
+          index.counts.set(key, (index.counts.get(key) ?? 0) + 1);
+        }
+      }
+    } catch (e) {
+      // Whatever went wrong here, the clusters are still swept; only the Flux v1 judgement is lost.
+      index.everywhere = true;
+      index.failed = true;
+      errors.push({ scope: scopeLabel(toQueryScope(scope)), message: `Resource Graph sourceControlConfigurations query failed (${describeError(e)})` });
+    }
+    return index;
   }
 
   return {
@@ -332,6 +416,10 @@ export function createResourceGraphFleetSource(options: ResourceGraphSourceOptio
       }
     },
     async *clusterPages(scope, errors): AsyncIterable<ClusterRecord[]> {
+      // Read beside the cluster pages (it shares their quota) and awaited before the first page is
+      // handed out. It never rejects: its failures are recorded in `errors` and leave the counts unset.
+      const fluxV1 = readFluxV1(scope, errors);
+      let unknown = 0;
       for await (const rows of sweep("clusters", CLUSTER_QUERY, scope, errors)) {
         const page: ClusterRecord[] = [];
         for (const row of rows) {
@@ -339,7 +427,14 @@ export function createResourceGraphFleetSource(options: ResourceGraphSourceOptio
           if (parsed.ok) page.push(parsed.value);
           else errors.push({ scope: "cluster-row", message: `unusable cluster row skipped: ${parsed.reason}` });
         }
+        const index = await fluxV1;
+        for (const cluster of page) if (!attachFluxV1(cluster, index) && index.failed) unknown += 1;
         yield page;
+      }
+      // Said once, after the clusters, so it counts only clusters that are in the run (a refusal is
+      // reported as the refused scope, and a sweep that read no clusters needs no Flux v1 note).
+      if (unknown > 0) {
+        errors.push({ scope: scopeLabel(toQueryScope(scope)), message: `Flux v1 source control configurations could not be read for ${unknown} cluster(s); their Flux v1 end of support is not judged in this run (configurations that were read still are)` });
       }
     },
   };

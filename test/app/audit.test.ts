@@ -59,6 +59,18 @@ describe("an audit run", () => {
     expect(stored?.summary).toEqual(report.summary);
   });
 
+  it("through the live sweep finds the Flux v1 configurations left on a cluster and dates their end of support", async () => {
+    const ids = [...sim.fleet.clusterIds()];
+    // The simulator leaves Flux v1 configurations on clusters 14 and 15 (of every 50); cluster 0 has none.
+    const [withFlux, without] = [ids[14]!, ids[0]!];
+    const { report } = await runAudit({ fleet: ctx.fleet(), versions: ctx.versions(), catalog: ctx.catalog, store: null }, request(newRunId(new Date("2026-11-24T06:30:00Z")), [withFlux, without]));
+    const kubernetesOf = (id: string) => report.clusters.find((c) => c.id.toLowerCase() === id.toLowerCase())!.integrations.find((i) => i.kind === "kubernetes")!;
+    const flux = kubernetesOf(withFlux);
+    expect(flux.deadlines).toContainEqual(expect.objectContaining({ date: "2025-05-24", kind: "end-of-support" }));
+    expect(flux.reasons.join("\n")).toMatch(/Flux v1 sourceControlConfigurations/);
+    expect(kubernetesOf(without).deadlines.some((d) => d.date === "2025-05-24")).toBe(false);
+  });
+
   it("of the whole fleet keeps only the alerting part when asked, while summarising and storing all of them", async () => {
     const store = await ctx.store();
     const runId = newRunId(new Date("2026-11-24T07:00:00Z"), "timer");

@@ -28,10 +28,16 @@ describe("bench", () => {
     expect(result.subscriptions).toBe(500);
     expect(result.regions).toBeGreaterThanOrEqual(8);
 
-    // Requests against the fleet's shape: one Resource Graph page of clusters and one of extensions
-    // (1,000 rows a page), and one version list per region, never one call per cluster.
-    expect(result.requestsByKind).toEqual({ clusters: Math.ceil(result.clusters / 1000), extensions: Math.ceil(result.extensions / 1000), versions: result.regions });
-    expect(result.argRequests).toBe(result.requestsByKind.clusters! + result.requestsByKind.extensions!);
+    // Requests against the fleet's shape: Resource Graph pages of clusters and of extensions (1,000
+    // rows a page), one page of Flux v1 configurations (the third query costs a page even for a fleet
+    // with few or none; 1,000 clusters hold 60), and one version list per region, never one call per cluster.
+    expect(result.requestsByKind).toEqual({
+      clusters: Math.ceil(result.clusters / 1000),
+      extensions: Math.ceil(result.extensions / 1000),
+      "source-control": 1,
+      versions: result.regions,
+    });
+    expect(result.argRequests).toBe(result.requestsByKind.clusters! + result.requestsByKind.extensions! + result.requestsByKind["source-control"]!);
     expect(result.argPages).toBe(result.argRequests);
     expect(result.argRequests).toBe(result.quotaRequestsAtFloor);
     expect(result.armRequests).toBe(result.regions);
@@ -112,16 +118,19 @@ describe("bench", () => {
   }, 300_000);
 
   it("computes the quota floor and the naive baseline from the fleet's shape", () => {
-    // 76 queries at 15 per 5 s: the 76th waits five windows, then one round trip.
-    expect(quotaFloor({ clusters: 50_000, extensions: 25_700, regions: ["a", "b"] }, { requests: 15, windowMs: 5000 }, 150)).toMatchObject({
+    // 91 queries at 15 per 5 s (50 + 26 + 15 pages of Flux v1 configurations): the 91st waits six windows, then one round trip.
+    expect(quotaFloor({ clusters: 50_000, extensions: 25_700, sourceControlConfigurations: 14_200, regions: ["a", "b"] }, { requests: 15, windowMs: 5000 }, 150)).toMatchObject({
       clusterPages: 50,
       extensionPages: 26,
-      quotaRequests: 76,
-      windowsWaited: 5,
-      floorSeconds: 25.15,
+      sourceControlPages: 15,
+      quotaRequests: 91,
+      windowsWaited: 6,
+      floorSeconds: 30.15,
     });
-    // Fifteen queries fit one window: only the round trip remains.
-    expect(quotaFloor({ clusters: 10_000, extensions: 5_000, regions: [] }, { requests: 15, windowMs: 5000 }, 150).floorSeconds).toBe(0.15);
+    // The one Flux v1 page a fleet without any still costs makes 10 + 5 + 1 = 16 queries, one past a
+    // window; 9 + 5 + 1 fit one window, and only the round trip remains.
+    expect(quotaFloor({ clusters: 10_000, extensions: 5_000, sourceControlConfigurations: 0, regions: [] }, { requests: 15, windowMs: 5000 }, 150)).toMatchObject({ quotaRequests: 16, floorSeconds: 5.15 });
+    expect(quotaFloor({ clusters: 9_000, extensions: 5_000, sourceControlConfigurations: 0, regions: [] }, { requests: 15, windowMs: 5000 }, 150)).toMatchObject({ quotaRequests: 15, floorSeconds: 0.15 });
     // An empty subscription still costs its list call; 250 clusters take three pages of 100.
     expect(naiveRequests({ clustersPerSubscription: [0, 250, 1], armPageSize: 100 })).toEqual({ listRequests: 5, getRequests: 251, upgradeRequests: 251, total: 507 });
   });

@@ -87,10 +87,11 @@ describe("configuration", () => {
 
 describe("README", () => {
   it("shows the exact Resource Graph queries the auditor sends, for exports", async () => {
-    const { CLUSTER_QUERY, EXTENSION_QUERY } = await import("../../src/sources/resourceGraph.js");
+    const { CLUSTER_QUERY, EXTENSION_QUERY, SOURCE_CONTROL_QUERY } = await import("../../src/sources/resourceGraph.js");
     const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
     expect(readme).toContain(CLUSTER_QUERY);
     expect(readme).toContain(EXTENSION_QUERY);
+    expect(readme).toContain(SOURCE_CONTROL_QUERY);
   });
 });
 

@@ -72,6 +72,46 @@ describe("node pool OS resolution", () => {
   });
 });
 
+describe("a Windows pool without osSku runs its minor's default Windows release", () => {
+  const bare = { osType: "Windows", osSku: null };
+
+  it("below 1.25 it is Windows Server 2019, past its 2026-03-01 end of support", () => {
+    const i = k8s(withPool("1.24.10", bare), "2026-06-01");
+    expect(i.deadlines).toContainEqual(expect.objectContaining({ date: "2026-03-01" }));
+    expect(reasons(i)).toMatch(/"np1" runs Windows2019, told by no osSku on a Windows pool: Windows2019 is the default on Kubernetes 1\.24/);
+  });
+
+  it("from 1.25 to 1.35 it is Windows Server 2022: its 2028-06-30 end, and no Windows Server 2019 date", () => {
+    for (const version of ["1.25.6", "1.35.1"]) {
+      const i = k8s(withPool(version, bare), "2026-06-01");
+      expect(i.deadlines, version).toContainEqual(expect.objectContaining({ date: "2028-06-30" }));
+      expect(i.deadlines.some((d) => d.date === "2026-03-01"), version).toBe(false);
+    }
+  });
+
+  it("on 1.36 the sources disagree (2022 or 2025), so no Windows retirement is claimed and a reason says why", () => {
+    const i = k8s(withPool("1.36.2", bare), "2026-06-01");
+    expect(i.deadlines.some((d) => d.date === "2028-06-30" || d.date === "2026-03-01")).toBe(false);
+    expect(reasons(i)).toMatch(/"np1" is a Windows pool without osSku on Kubernetes 1\.36, where the sources disagree/);
+  });
+
+  it("from 1.37 it is Windows Server 2025, which is not barred there", () => {
+    const i = k8s(withPool("1.37.1", bare), "2026-11-01");
+    expect(reasons(i)).toMatch(/"np1" runs Windows2025/);
+    expect(reasons(i)).not.toMatch(/does not allow/);
+  });
+
+  it("the node image, when present, still decides over the default", () => {
+    const i = k8s(withPool("1.30.4", { ...bare, nodeImageVersion: "AKSWindows-2019-containerd-17763.6414.241010" }), "2026-06-01");
+    expect(i.deadlines).toContainEqual(expect.objectContaining({ date: "2026-03-01" }));
+  });
+
+  it("a Linux pool without osSku is still left unresolved", () => {
+    const i = k8s(withPool("1.30.4", { osType: "Linux", osSku: null }), "2026-06-01");
+    expect(reasons(i)).not.toMatch(/"np1" runs/);
+  });
+});
+
 describe("node image age", () => {
   it("an image older than 90 days is a finding naming the pool and the image date", () => {
     // Built 2026-05-10: supported until 2026-08-08.

@@ -37,6 +37,7 @@ describe("the simulated fleet has clusters of each kind", () => {
     ["past platform support", /Platform support for .* ended|past its support/],
     ["a generic Ubuntu SKU resolved", /told by its node image AKSUbuntu-2404|osSku Ubuntu on/],
     ["a node image past 90 days", /older than the 90 days AKS supports/],
+    ["a Windows pool without osSku", /no osSku on a Windows pool|Windows pool without osSku/],
   ])("%s", (_kind, re) => {
     expect(said(re)).toBeGreaterThan(0);
   });

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { armIdKey, TENANT_SCOPE, type AuditScope, type ClusterRecord, type ExtensionRecord, type ScopeError } from "../../src/core/types.js";
 import { startFleetSimulator, type FleetSimulator, type FleetSimulatorOptions } from "../../src/local/simulator/index.js";
 import { createStaticCredential } from "../../src/sources/credential.js";
-import { CLUSTER_QUERY, createResourceGraphFleetSource, EXTENSION_QUERY, type ResourceGraphSourceOptions } from "../../src/sources/resourceGraph.js";
+import { CLUSTER_QUERY, createResourceGraphFleetSource, EXTENSION_QUERY, SOURCE_CONTROL_QUERY, type ResourceGraphSourceOptions } from "../../src/sources/resourceGraph.js";
 
 const running: FleetSimulator[] = [];
 afterEach(async () => {
@@ -56,6 +56,51 @@ describe("Resource Graph fleet source", () => {
     expect(CLUSTER_QUERY).toContain("project id,");
     expect(CLUSTER_QUERY).not.toMatch(/project[^|]*\bproperties\s*(,|$)/); // never the whole properties bag
     expect(EXTENSION_QUERY).toMatch(/^kubernetesconfigurationresources\s*\n\| where type =~ 'microsoft\.kubernetesconfiguration\/extensions'/);
+    expect(SOURCE_CONTROL_QUERY).toMatch(/^kubernetesconfigurationresources\s*\n\| where type =~ 'microsoft\.kubernetesconfiguration\/sourcecontrolconfigurations'\s*\n\| project id,/);
+  });
+
+  // The simulator leaves Flux v1 configurations on clusters 14 (one) and 15 (two) of every 50.
+  const fluxV1Of = (clusters: ClusterRecord[]) => new Map(clusters.map((c) => [Number(/-(\d{5})$/.exec(c.name)?.[1] ?? -1), c.fluxV1Configurations]));
+
+  it("reads Flux v1 configurations with one paged query for the fleet and counts them per cluster", async () => {
+    const sim = await simulator({ clusters: 48, seed: 7 });
+    expect(sim.fleet.sourceControlConfigurations).toBe(3);
+    const { errors, clusters } = await sweep(source(sim, { pageSize: 2 }));
+    expect(errors).toEqual([]);
+    const counts = fluxV1Of(clusters);
+    expect(counts.get(14)).toBe(1);
+    expect(counts.get(15)).toBe(2);
+    // Every other cluster was looked at and has none (0, not "unknown").
+    expect(clusters.filter((c) => c.fluxV1Configurations === 0)).toHaveLength(clusters.length - 2);
+    // Three rows at two a page: two requests for the whole fleet, not one per cluster.
+    expect(sim.stats.byKind["source-control"]).toBe(2);
+  });
+
+  it("a Flux v1 query that keeps failing is reported, and clusters and extensions are all still read", async () => {
+    const sim = await simulator({ clusters: 48, seed: 7, faults: { serverError: [{ kind: "source-control", status: 500, times: Infinity }] } });
+    const { errors, clusters, extensions } = await sweep(source(sim, { pageSize: 10, maxAttempts: 2 }));
+    expectEachOnce(clusters, sim.fleet.clusterIds());
+    expect(extensions.length).toBe(sim.fleet.extensions);
+    expect(errors.map((e) => e.message)).toEqual([
+      expect.stringMatching(/^Resource Graph sourceControlConfigurations page 1 failed after retries/),
+      expect.stringMatching(/^Flux v1 source control configurations could not be read for 48 cluster\(s\); their Flux v1 end of support is not judged/),
+    ]);
+    // Not read is not "none": no cluster claims zero configurations.
+    expect(clusters.every((c) => c.fluxV1Configurations === undefined)).toBe(true);
+  });
+
+  it("configurations read before a later Flux v1 page failed still count; the rest stay unknown", async () => {
+    const sim = await simulator({ clusters: 48, seed: 7, faults: { serverError: [{ kind: "source-control", page: 2, status: 500, times: Infinity }] } });
+    const { errors, clusters } = await sweep(source(sim, { pageSize: 1, maxAttempts: 2 }));
+    expectEachOnce(clusters, sim.fleet.clusterIds());
+    expect(errors.map((e) => e.message)).toEqual([
+      expect.stringMatching(/^Resource Graph sourceControlConfigurations page 2 failed after retries .*1 earlier page\(s\) of this scope were kept/),
+      expect.stringMatching(/^Flux v1 source control configurations could not be read for 47 cluster\(s\)/),
+    ]);
+    const counts = fluxV1Of(clusters);
+    expect(counts.get(14)).toBe(1); // page 1
+    expect(counts.get(15)).toBeUndefined(); // its rows were on the failed pages
+    expect(counts.get(0)).toBeUndefined();
   });
 
   it("sees every cluster of a multi-page fleet exactly once, a page at a time", async () => {

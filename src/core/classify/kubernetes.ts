@@ -364,6 +364,7 @@ export function checkNodePools(cluster: ClusterRecord, control: Version, lts: bo
 function judgeNodeOs(pool: AgentPool, pv: Version | null, f: Finding, ctx: Ctx, worsen: (d: Drift) => void): void {
   const os = resolveNodeOs(pool, pv, ctx);
   if (os.key && os.how) f.reason(`Node pool "${pool.name}" runs ${osLabel(os.key)}, told by ${os.how}.`, 0);
+  if (os.unknown) f.reason(os.unknown, 0);
   for (const change of ctx.catalog.changes) {
     const a = change.appliesTo;
     // The resolved release decides (an image name beats a SKU that says otherwise); the raw SKU only when unresolved.

@@ -13,6 +13,8 @@ export interface NodeOs {
   key: string | null;
   /** How it was told, for a reason; null when the SKU already names the release. */
   how: string | null;
+  /** Why the release stays unknown, when that is worth saying (a reason); absent otherwise. */
+  unknown?: string;
 }
 
 const OS_LABELS: Record<string, string> = {
@@ -59,7 +61,7 @@ export function resolveNodeOs(pool: AgentPool, poolVersion: Version | null, ctx:
   const fromImage = osFromImage(pool.nodeImageVersion);
   if (fromImage) return { key: fromImage, how: `its node image ${pool.nodeImageVersion}` };
   const sku = pool.osSku?.trim() ?? "";
-  if (sku === "") return { key: null, how: null };
+  if (sku === "") return eqi(pool.osType, "Windows") ? windowsDefault(pool, poolVersion, ctx) : { key: null, how: null };
   const rule = ctx.catalog.policy.osSkuByMinor.rules.find((r) => eqi(r.osSku, sku));
   if (!rule) return { key: sku, how: null };
   const from = parseVersion(rule.fromMinor);
@@ -69,6 +71,29 @@ export function resolveNodeOs(pool: AgentPool, poolVersion: Version | null, ctx:
     key: after ? rule.from : rule.before,
     how: `osSku ${sku} on Kubernetes ${poolVersion.major}.${poolVersion.minor} (${sku} means ${osLabel(rule.before)} below ${rule.fromMinor} and ${osLabel(rule.from)} from it)`,
   };
+}
+
+/**
+ * A Windows pool without `osSku` (older API versions and some exports omit it) is taken to run the
+ * default Windows release of its own minor, as a generic `Ubuntu` pool is: the API defaults the SKU
+ * by version, and Microsoft's support article on Windows Gen2 pools says an upgrade to 1.25 or later
+ * upgrades the OS. An assumption for pools created before the boundary; the node image, when
+ * present, decides instead. Where the sources disagree the release is unknown.
+ */
+function windowsDefault(pool: AgentPool, poolVersion: Version | null, ctx: Ctx): NodeOs {
+  const rule = ctx.catalog.policy.windowsOsDefault;
+  if (!poolVersion) return { key: null, how: null };
+  let band: { fromMinor: string; os: string | null } | null = null;
+  for (const b of rule.bands) {
+    const from = parseVersion(b.fromMinor);
+    if (from && compareMinor(poolVersion, from) >= 0) band = b;
+  }
+  if (!band) return { key: null, how: null };
+  const minor = `${poolVersion.major}.${poolVersion.minor}`;
+  if (band.os === null) {
+    return { key: null, how: null, unknown: `Node pool "${pool.name}" is a Windows pool without osSku on Kubernetes ${minor}, where the sources disagree on the default Windows release (${rule.source}); its node-OS retirements are not judged.` };
+  }
+  return { key: band.os, how: `no osSku on a Windows pool: ${band.os} is the default on Kubernetes ${minor} (${rule.source})` };
 }
 
 /** The day a node image leaves support (its build date plus the policy's age limit). */

@@ -22,6 +22,8 @@
 export type RequestKind =
   | "clusters"
   | "extensions"
+  /** Flux v1 `sourceControlConfigurations` in kubernetesconfigurationresources. */
+  | "source-control"
   | "graph-other"
   | "versions"
   | "cluster-get"
@@ -31,7 +33,7 @@ export type RequestKind =
   | "cluster-credentials"
   | "unknown";
 
-const GRAPH_KINDS: readonly RequestKind[] = ["clusters", "extensions", "graph-other"];
+const GRAPH_KINDS: readonly RequestKind[] = ["clusters", "extensions", "source-control", "graph-other"];
 
 export interface FaultWhen {
   /**

@@ -48,9 +48,11 @@ export interface PoolSpec {
   vmSize: string;
   orchestratorVersion: string;
   currentOrchestratorVersion: string;
-  nodeImageVersion: string;
+  /** null = absent from the payload (an older API version's shape). */
+  nodeImageVersion: string | null;
   osType: "Linux" | "Windows";
-  osSKU: string;
+  /** null = absent from the payload (an older API version's shape). */
+  osSKU: string | null;
   powerState: "Running" | "Stopped";
 }
 
@@ -109,6 +111,10 @@ export interface LegacySpec {
   podIdentity: boolean;
   /** The first pool runs on an availability set. */
   availabilitySet: boolean;
+  /** Flux v1 `sourceControlConfigurations` left on the cluster (served by the Resource Graph query only). */
+  fluxV1Configurations: number;
+  /** An extra Windows pool whose payload has neither osSKU nor nodeImageVersion (its minor's default applies). */
+  bareWindowsPool: boolean;
 }
 
 export interface ClusterSpec {
@@ -180,6 +186,8 @@ export class FleetModel {
   readonly clustersPerSubscription: readonly number[];
   readonly extensionsPerSubscription: readonly number[];
   readonly extensionTotal: number;
+  readonly sourceControlPerSubscription: readonly number[];
+  readonly sourceControlTotal: number;
   private readonly htmlIndex: number | null;
   /** Settable while serving, so one simulator answers a sweep per simulated week. */
   week: number;
@@ -199,11 +207,15 @@ export class FleetModel {
     this.subIndexByIdLower = new Map(this.subscriptions.map((s, i) => [s.id.toLowerCase(), i]));
     const perSub = new Array<number>(options.subscriptions).fill(0);
     const extPerSub = new Array<number>(options.subscriptions).fill(0);
+    const scPerSub = new Array<number>(options.subscriptions).fill(0);
     for (let i = 0; i < options.clusters; i++) {
       const s = this.subscriptionIndexOf(i);
       perSub[s]! += 1;
       extPerSub[s]! += this.extensionCountOf(i);
+      scPerSub[s]! += legacyFeatures(i).fluxV1Configurations;
     }
+    this.sourceControlPerSubscription = scPerSub;
+    this.sourceControlTotal = scPerSub.reduce((a, b) => a + b, 0);
     this.clustersPerSubscription = perSub;
     this.extensionsPerSubscription = extPerSub;
     this.extensionTotal = extPerSub.reduce((a, b) => a + b, 0);
@@ -283,6 +295,10 @@ export class FleetModel {
     const skuTier = lts ? "Premium" : skuName === "Automatic" ? "Standard" : r.weighted([["Free", 35], ["Standard", 55], ["Premium", 3]] as const);
 
     const pools = makePools(r, minor, current, index);
+    // Appended without a random draw, so the rest of the cluster is as before.
+    if (legacyFeatures(index).bareWindowsPool) {
+      pools.push({ name: "winold", mode: "User", count: 2, vmSize: "Standard_D4ds_v5", orchestratorVersion: current, currentOrchestratorVersion: current, nodeImageVersion: null, osType: "Windows", osSKU: null, powerState: "Running" });
+    }
     const addons = makeAddons(r, index, sub.id, team);
     const istio = r.chance(0.1)
       ? ((): string[] => {
@@ -492,6 +508,8 @@ export function legacyFeatures(index: number): LegacySpec {
     loadBalancerSku: at(8) ? "basic" : "standard",
     podIdentity: at(10),
     availabilitySet: at(12),
+    fluxV1Configurations: at(14) ? 1 : at(15) ? 2 : 0,
+    bareWindowsPool: at(16),
   };
 }
 

@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createLocalTls, type LocalTls } from "../tls.js";
 import { FaultInjector, type FaultPlan, type RequestKind } from "./faults.js";
-import { DEFAULT_REGIONS, defaultSubscriptionCount, FleetModel, MANAGEMENT_GROUPS } from "./fleet.js";
+import { DEFAULT_REGIONS, defaultSubscriptionCount, FleetModel, legacyFeatures, MANAGEMENT_GROUPS } from "./fleet.js";
 import { KqlError, parseQuery, shapeRow, type ParsedQuery } from "./kql.js";
 import { formatTimeSpan, SlidingWindowQuota, TokenBuckets } from "./quota.js";
 import { hashString } from "./random.js";
@@ -25,6 +25,7 @@ import {
   renderClusterGraphRow,
   renderExtension,
   renderExtensionGraphRow,
+  renderSourceControlGraphRow,
   publicApiServer,
   renderUpgradeProfile,
   renderUserKubeconfig,
@@ -88,6 +89,8 @@ export interface FleetSummary {
   seed: number;
   clusters: number;
   extensions: number;
+  /** Flux v1 configurations the Resource Graph query returns (a few clusters by position; see legacyFeatures). */
+  sourceControlConfigurations: number;
   tenantId: string;
   regions: string[];
   subscriptions: { id: string; displayName: string; managementGroup: string; clusters: number; extensions: number }[];
@@ -123,6 +126,7 @@ export interface FleetSimulator {
 
 const CLUSTER_TYPE = "microsoft.containerservice/managedclusters";
 const EXTENSION_TYPE = "microsoft.kubernetesconfiguration/extensions";
+const SOURCE_CONTROL_TYPE = "microsoft.kubernetesconfiguration/sourcecontrolconfigurations";
 const MAX_TOP = 1000;
 
 interface PageToken {
@@ -262,7 +266,9 @@ export async function startFleetSimulator(options: FleetSimulatorOptions = {}): 
         ? "clusters"
         : query.table === "kubernetesconfigurationresources" && (query.types === null || query.types.includes(EXTENSION_TYPE))
           ? "extensions"
-          : "graph-other";
+          : query.table === "kubernetesconfigurationresources" && query.types?.includes(SOURCE_CONTROL_TYPE)
+            ? "source-control"
+            : "graph-other";
     if (!["resources", "kubernetesconfigurationresources"].includes(query.table)) {
       return error(400, "InvalidQuery", { reason: `Table '${query.table}' is not simulated (resources and kubernetesconfigurationresources are).` });
     }
@@ -324,7 +330,7 @@ export async function startFleetSimulator(options: FleetSimulatorOptions = {}): 
     return { query, queryText: body.query, kind, allowed, denied, subscriptionsInScope: inScope, subscriptionLimitHit, top, skip, token, tokenError, hash };
   };
 
-  /** Row positions from a cursor, in a stable order: cluster index, then extension index. */
+  /** Row positions from a cursor, in a stable order: cluster index, then extension (or configuration) index. */
   function* positions(req: GraphRequest, from: { c: number; e: number }): Generator<{ c: number; e: number }> {
     if (req.kind === "graph-other") return;
     for (let c = from.c; c < model.size; c++) {
@@ -333,14 +339,14 @@ export async function startFleetSimulator(options: FleetSimulatorOptions = {}): 
         yield { c, e: 0 };
         continue;
       }
-      const n = model.extensionCountOf(c);
+      const n = req.kind === "source-control" ? legacyFeatures(c).fluxV1Configurations : model.extensionCountOf(c);
       for (let e = c === from.c ? from.e : 0; e < n; e++) yield { c, e };
     }
   }
 
   const totalFor = (req: GraphRequest): number => {
     if (req.kind === "graph-other") return 0;
-    const perSub = req.kind === "clusters" ? model.clustersPerSubscription : model.extensionsPerSubscription;
+    const perSub = req.kind === "clusters" ? model.clustersPerSubscription : req.kind === "source-control" ? model.sourceControlPerSubscription : model.extensionsPerSubscription;
     let total = 0;
     req.allowed.forEach((ok, i) => {
       if (ok) total += perSub[i]!;
@@ -350,7 +356,12 @@ export async function startFleetSimulator(options: FleetSimulatorOptions = {}): 
 
   const renderRow = (req: GraphRequest, pos: { c: number; e: number }): JsonObject => {
     const spec = model.cluster(pos.c);
-    const full = req.kind === "clusters" ? renderClusterGraphRow(spec, model.tenantId) : renderExtensionGraphRow(spec, spec.extensions[pos.e]!, asOf, model.tenantId);
+    const full =
+      req.kind === "clusters"
+        ? renderClusterGraphRow(spec, model.tenantId)
+        : req.kind === "source-control"
+          ? renderSourceControlGraphRow(spec, pos.e, asOf, model.tenantId)
+          : renderExtensionGraphRow(spec, spec.extensions[pos.e]!, asOf, model.tenantId);
     return shapeRow(req.query, full) as JsonObject;
   };
 
@@ -650,6 +661,7 @@ export async function startFleetSimulator(options: FleetSimulatorOptions = {}): 
     seed,
     clusters,
     extensions: model.extensionTotal,
+    sourceControlConfigurations: model.sourceControlTotal,
     tenantId: model.tenantId,
     regions,
     subscriptions: model.subscriptions.map((s, i) => ({

@@ -12,6 +12,7 @@ import graphColumnsTemplate from "./templates/graphColumns.json" with { type: "j
 import clusterTemplate from "./templates/managedCluster.json" with { type: "json" };
 import credentialResultsTemplate from "./templates/credentialResults.json" with { type: "json" };
 import queryResponseTemplate from "./templates/queryResponse.json" with { type: "json" };
+import sourceControlTemplate from "./templates/sourceControlConfiguration.json" with { type: "json" };
 import upgradeProfileTemplate from "./templates/upgradeProfile.json" with { type: "json" };
 import type { ClusterSpec, ExtensionSpec } from "./fleet.js";
 import { hash32 } from "./random.js";
@@ -84,14 +85,16 @@ export function renderCluster(spec: ClusterSpec, tenantId: string): JsonObject {
       poolName: pool.name,
       orchestratorVersion: pool.orchestratorVersion,
       currentOrchestratorVersion: pool.currentOrchestratorVersion,
-      nodeImageVersion: pool.nodeImageVersion,
+      nodeImageVersion: pool.nodeImageVersion ?? "",
       eTag: etag(spec.index, 100 + i),
     }) as unknown as JsonObject;
     out.count = pool.count;
     out.vmSize = pool.vmSize;
     out.mode = pool.mode;
     out.osType = pool.osType;
-    out.osSKU = pool.osSKU;
+    if (pool.osSKU === null) delete out.osSKU;
+    else out.osSKU = pool.osSKU;
+    if (pool.nodeImageVersion === null) delete out.nodeImageVersion;
     out.powerState = { code: pool.powerState };
     if (pool.osType === "Windows") delete out.osDiskType;
     return out;
@@ -263,6 +266,23 @@ export function renderExtensionGraphRow(spec: ClusterSpec, ext: ExtensionSpec, a
   }
   const columns = fill(graphColumnsTemplate, { tenantId, resourceGroup: spec.resourceGroup, subscriptionId: spec.subscriptionId }) as unknown as JsonObject;
   delete resource.systemData;
+  return { ...resource, ...columns, location: "", tags: null, identity: null, sku: null, type: String(resource.type).toLowerCase() };
+}
+
+/**
+ * A Flux v1 configuration as a `kubernetesconfigurationresources` row. The resource's shape follows
+ * the REST example GetSourceControlConfiguration (Microsoft.KubernetesConfiguration 2023-05-01).
+ * Assumptions, since no public Resource Graph sample shows this type: the row carries the same table
+ * columns as an extension row, `type` lower-cased and the bag in camelCase; the id keeps the cluster's
+ * casing variant, as extension ids do; configurations made before the Flux v1 retirement are still listed.
+ */
+export function renderSourceControlGraphRow(spec: ClusterSpec, k: number, asOf: string, tenantId: string): JsonObject {
+  const resource = fill(sourceControlTemplate, {
+    clusterId: extensionParentId(spec),
+    name: k === 0 ? "cluster-config" : `cluster-config-${k + 1}`,
+    appliedAt: isoDaysBefore(asOf, Math.floor(spec.ageDays / 2)),
+  }) as unknown as JsonObject;
+  const columns = fill(graphColumnsTemplate, { tenantId, resourceGroup: spec.resourceGroup, subscriptionId: spec.subscriptionId }) as unknown as JsonObject;
   return { ...resource, ...columns, location: "", tags: null, identity: null, sku: null, type: String(resource.type).toLowerCase() };
 }
 
