@@ -47,6 +47,7 @@ const MALFORMED: Partial<Record<SettingName, string[]>> = {
   MAIL_ALLOWED_DOMAINS: ["not a domain", "contoso", "a@contoso.com"],
   MAIL_MAX_RECIPIENTS_PER_TAG: ["0", "101", "ten"],
   CATALOG_OVERRIDE_SHA256: ["abc", "z".repeat(64)],
+  CONSOLE_BASE_URL: ["http://auditor.example.com", "console.example.com", "https://auditor.example.com/?code=key", "https://user:pw@auditor.example.com"],
   SENDGRID_API_KEY: ["@Microsoft.KeyVault(VaultName=kv;SecretName=sendgrid-api-key)", "not-a-sendgrid-key"],
 };
 
