@@ -12,7 +12,7 @@ export interface FleetFilter {
   subscription?: string;
   /** Resource group name; Azure compares them case-insensitively, and so does this. */
   resourceGroup?: string;
-  /** Free text, lower case: a substring of the cluster's name or id, or of an integration's name. */
+  /** Free text, lower case: a substring of the cluster's name, id or a tag (`key=value`), or of an integration's name. */
   q?: string;
   /** Only integrations with a deadline from `deadlineFromDays` (default 0) to this many days after the run's asOf. */
   deadlineWithinDays?: number;
@@ -63,14 +63,14 @@ function deadlineInRange(filter: FleetFilter, integration: Integration): boolean
 
 /**
  * The cluster with only the integrations the filter keeps, or null when none is left (or the
- * cluster is outside the subscription / resource group). Text that matches the cluster's name or id
- * keeps all its integrations; otherwise it keeps those whose name holds it.
+ * cluster is outside the subscription / resource group). Text that matches the cluster's name, id
+ * or a tag keeps all its integrations; otherwise it keeps those whose name holds it.
  */
 export function filterCluster(filter: FleetFilter, cluster: ClusterReport): ClusterReport | null {
   if (filter.subscription !== undefined && cluster.subscriptionId.toLowerCase() !== filter.subscription) return null;
   if (filter.resourceGroup !== undefined && cluster.resourceGroup.toLowerCase() !== filter.resourceGroup.toLowerCase()) return null;
   const q = filter.q;
-  const clusterText = q !== undefined && (cluster.name.toLowerCase().includes(q) || cluster.id.toLowerCase().includes(q));
+  const clusterText = q !== undefined && clusterTexts(cluster).some((text) => text.toLowerCase().includes(q));
   const keep = (i: Integration): boolean =>
     (filter.severity === undefined || i.severity === filter.severity) &&
     (filter.supportTier === undefined || i.supportTier === filter.supportTier) &&
@@ -81,4 +81,9 @@ export function filterCluster(filter: FleetFilter, cluster: ClusterReport): Clus
   if (!narrowsIntegrations) return cluster;
   const integrations = cluster.integrations.filter(keep);
   return integrations.length > 0 ? { ...cluster, integrations } : null;
+}
+
+/** What free text is looked for in, at the cluster level. Tags are where teams write owners and notes. */
+function clusterTexts(cluster: ClusterReport): string[] {
+  return [cluster.name, cluster.id, ...Object.entries(cluster.tags ?? {}).map(([k, v]) => `${k}=${v}`)];
 }

@@ -57,7 +57,7 @@ const fleetFilterParameters: Json[] = [
   { name: "supportTier", in: "query", required: false, schema: { type: "string", enum: [...SUPPORT_TIERS] } },
   { name: "subscription", in: "query", required: false, schema: { type: "string", format: "uuid", description: "Clusters in this subscription." } },
   { name: "resourceGroup", in: "query", required: false, schema: { type: "string", maxLength: 90, description: "Clusters in a resource group of this name (case-insensitive)." } },
-  { name: "q", in: "query", required: false, schema: { type: "string", maxLength: 100, description: "Text in the cluster's name or id (all its integrations) or an integration's name (case-insensitive)." } },
+  { name: "q", in: "query", required: false, schema: { type: "string", maxLength: 100, description: "Text in the cluster's name, id or a tag written key=value (all its integrations), or in an integration's name (only those); case-insensitive." } },
   { name: "deadlineWithinDays", in: "query", required: false, schema: days("Integrations with a deadline from deadlineFromDays (default 0) to this many days after the run's asOf.") },
   { name: "deadlineFromDays", in: "query", required: false, schema: days("With deadlineWithinDays: the first day of the range (a week of the deadlines chart).") },
 ];

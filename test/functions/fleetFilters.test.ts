@@ -60,21 +60,29 @@ describe("fleet filters on the server", () => {
     for (const c of byGroup.clusters) expect(c.integrations.length).toBe(everything.find((e) => e.id === c.id)!.integrations.length);
   });
 
-  it("text matches a cluster's name (all its integrations) or an integration's name (only those)", async () => {
+  it("text matches a cluster's name or tag (all its integrations) or an integration's name (only those)", async () => {
     const target = everything[5]!;
     const byName = await allPages(`q=${encodeURIComponent(target.name.toUpperCase())}`, 50);
     expect(byName.clusters.map((c) => c.id)).toContain(target.id);
     expect(byName.clusters.find((c) => c.id === target.id)!.integrations).toHaveLength(target.integrations.length);
 
+    // A tag value: teams write owners and notes there.
+    const tagged = everything.find((c) => c.tags?.["costCenter"])!;
+    const byTag = await allPages(`q=${encodeURIComponent(`costCenter=${tagged.tags!["costCenter"]}`)}`, 50);
+    expect(byTag.clusters.map((c) => c.id)).toContain(tagged.id);
+    for (const c of byTag.clusters) expect(c.tags?.["costCenter"]).toBe(tagged.tags!["costCenter"]);
+
     // An integration name some clusters have and others lack.
     const names = [...new Set(everything.flatMap((c) => c.integrations.map((i) => i.name)))];
     const partial = names.find((n) => n !== "kubernetes" && everything.some((c) => !c.integrations.some((i) => i.name === n)))!;
     expect(partial).toBeDefined();
-    const withIt = everything.filter((c) => c.integrations.some((i) => i.name.toLowerCase().includes(partial.toLowerCase())) || c.name.toLowerCase().includes(partial.toLowerCase()));
+    const cut = partial.toLowerCase();
+    const clusterHas = (c: ClusterReport) => [c.name, c.id, ...Object.entries(c.tags ?? {}).map(([k, v]) => `${k}=${v}`)].some((t) => t.toLowerCase().includes(cut));
+    const withIt = everything.filter((c) => c.integrations.some((i) => i.name.toLowerCase().includes(cut)) || clusterHas(c));
     const byIntegration = await allPages(`q=${encodeURIComponent(partial)}`, 3);
     expect(byIntegration.clusters.map((c) => c.id).sort()).toEqual(withIt.map((c) => c.id).sort());
     for (const c of byIntegration.clusters) {
-      if (!c.name.toLowerCase().includes(partial.toLowerCase())) for (const i of c.integrations) expect(i.name.toLowerCase()).toContain(partial.toLowerCase());
+      if (!clusterHas(c)) for (const i of c.integrations) expect(i.name.toLowerCase()).toContain(cut);
     }
   });
 
