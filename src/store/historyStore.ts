@@ -68,6 +68,8 @@ export interface TableHistoryStoreOptions {
   allowInsecureConnection?: boolean;
   /** Partitions written or read at once (default 8). */
   concurrency?: number;
+  /** Chains read at most for one fleet page under the text or deadline filters (default FLEET_SCAN_READS). */
+  fleetScanReads?: number;
 }
 
 export interface TableHistoryStore extends HistoryStore {
@@ -84,7 +86,7 @@ export async function createTableHistoryStore(options: TableHistoryStoreOptions)
   const clients = Object.fromEntries(
     (Object.keys(TABLE_SUFFIXES) as TableRole[]).map((role) => [role, make(`${options.tablePrefix}${TABLE_SUFFIXES[role]}`)]),
   ) as Record<TableRole, TableClient>;
-  return new TableStore(clients, Math.max(1, options.concurrency ?? 8));
+  return new TableStore(clients, Math.max(1, options.concurrency ?? 8), Math.max(1, options.fleetScanReads ?? FLEET_SCAN_READS));
 }
 
 class TableStore implements TableHistoryStore {
@@ -94,6 +96,7 @@ class TableStore implements TableHistoryStore {
   constructor(
     private readonly clients: Record<TableRole, TableClient>,
     private readonly concurrency: number,
+    private readonly fleetScanReads: number,
   ) {}
 
   ledgerTable(): TableClient {
@@ -389,7 +392,7 @@ class TableStore implements TableHistoryStore {
    * One page of the run's clusters that match the query, in key order after `after`. The index rows
    * are streamed from there and matched on their id and finding pairs first; only rows that pass are
    * read from their chains (a batch at a time) for the text and deadline filters. A page holds at most
-   * `limit` clusters, and at most FLEET_SCAN_READS chains are read for it: a rare match in a large
+   * `limit` clusters, and about `fleetScanReads` chains are read for it: a rare match in a large
    * run then comes back as a short (even empty) page with a token to go on from, never as one long
    * request. `last` is the key of the last row looked at, where the next page starts.
    */
@@ -440,7 +443,7 @@ class TableStore implements TableHistoryStore {
       candidates.push(key);
       if (candidates.length === limit) {
         if (await drain()) return { clusters: page, last, more: true };
-        if (reads >= FLEET_SCAN_READS) return { clusters: page, last, more: true };
+        if (reads >= this.fleetScanReads) return { clusters: page, last, more: true };
       }
     }
     if (!slow) return { clusters: await this.pageOf(run, query, candidates), last: candidates[candidates.length - 1] ?? last, more: false };
