@@ -191,7 +191,6 @@ function holdingStore(store: HistoryStore, onComplete: (run: RunRecord) => Promi
     runClusterPages: (runId, pageSize) => store.runClusterPages(runId, pageSize),
     clusterHistory: (clusterId, query) => store.clusterHistory(clusterId, query),
     fleetAsOf: (asOf, query) => store.fleetAsOf(asOf, query),
-    fleetRunAsOf: (asOf) => store.fleetRunAsOf(asOf),
     verify: (clusterId, options) => store.verify(clusterId, options),
     evidence: (runId) => store.evidence(runId),
     purge: (before) => store.purge(before),

@@ -192,8 +192,6 @@ export interface HistoryStore {
    * with that asOf or earlier, skipping runs limited to named clusters; filters narrow the integrations.
    */
   fleetAsOf(asOf: IsoDate, query: FleetQuery): Promise<{ run: RunRecord; clusters: ClusterReport[]; continuationToken: string | null } | null>;
-  /** The run fleetAsOf would answer from, without reading any cluster; null when there is none. */
-  fleetRunAsOf(asOf: IsoDate): Promise<RunRecord | null>;
   /** Walks every snapshot bucket (not only the registry) and checks each chain, or one cluster's. */
   verify(clusterId?: string, options?: VerifyOptions): Promise<VerifyResult>;
   /** One run's evidence bundle (core/evidence.ts): record, report, links and root chain; null when unknown. */

@@ -1,7 +1,7 @@
 /**
  * GET /api/fleet/deadlines?asOf&weeks&<the fleet filters> — clusters with a deadline in each week
  * ahead of the latest fleet run at or before asOf, and the whole run's counts under the filters.
- * Reads every cluster of the run (a page at a time): a chart's worth of numbers, not a page.
+ * Walks the run's filtered pages to the end (a page at a time): a chart's worth of numbers, not a page.
  */
 import { app } from "@azure/functions";
 import { fleetDeadlines as computeDeadlines } from "../app/fleetDeadlines.js";

@@ -211,7 +211,7 @@ export function openApiDocument(): Json {
             "404": problem("No run was recorded on or before asOf."),
           },
           {
-            description: "Reads every cluster of the run, a page at a time (memory stays one page).",
+            description: "Walks every filtered page of the run on the server, one at a time (memory stays one page); rows outside the subscription, resource group, severity or tier are dropped before their snapshots are read.",
             parameters: [
               queryDate("asOf", "Default: today (UTC)."),
               { name: "weeks", in: "query", required: false, schema: { type: "integer", minimum: 1, maximum: 104, default: 26 } },

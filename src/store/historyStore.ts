@@ -384,10 +384,6 @@ class TableStore implements TableHistoryStore {
     return { run, clusters, continuationToken: more ? encodeContinuation(`${run.runId}\n${last}`) : null };
   }
 
-  fleetRunAsOf(asOf: IsoDate): Promise<RunRecord | null> {
-    return isIsoDate(asOf) ? this.latestFleetRun(asOf) : Promise.resolve(null);
-  }
-
   /**
    * One page of the run's clusters that match the query, in key order after `after`. The index rows
    * are streamed from there and matched on their id and finding pairs first; only rows that pass are
