@@ -160,6 +160,18 @@ describe.skipIf(!available)("the auditors' console in Chromium", () => {
     await page.close();
   });
 
+  it("counts speak for the whole run while only some pages are loaded, and Load more fetches the next", async () => {
+    const { page, errors } = await open(`#/fleet?asOf=${AS_OF}&limit=30`);
+    const caption = async () => (await page.locator("caption").first().textContent()) ?? "";
+    expect(await page.getByTestId("counts").textContent()).toMatch(/^100 clusters/);
+    expect(await caption()).toContain("30 of 100 clusters loaded");
+    await page.getByRole("button", { name: "Load more clusters" }).click();
+    await expect.poll(caption).toContain("60 of 100 clusters loaded");
+    expect(await page.getByTestId("counts").textContent()).toMatch(/^100 clusters/);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it("a cluster page shows what changed between two snapshots, and its chain is verified", async () => {
     const fleet = await api<{ clusters: { id: string }[] }>(`fleet?asOf=${AS_OF}&limit=200`);
     let changedId: string | null = null;

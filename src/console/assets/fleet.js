@@ -42,7 +42,8 @@ export function serverFilters(params) {
 
 /** The next page of the fleet API, following the continuation token. */
 export async function loadFleet(params, state) {
-  const { body } = await api("fleet", { ...serverFilters(params), limit: PAGE, continuationToken: state.token });
+  // `limit` in the view's URL picks the page size (the API's 1–1000); the default suits a screen.
+  const { body } = await api("fleet", { ...serverFilters(params), limit: params.get("limit") || PAGE, continuationToken: state.token });
   state.run = { runId: body.runId, asOf: body.asOf };
   state.clusters.push(...body.clusters);
   state.token = body.continuationToken;
