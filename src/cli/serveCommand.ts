@@ -4,9 +4,10 @@
  * On the embedded store, the queues the app hands work to (a wide POST /api/audits, the in-cluster
  * scan) are an in-memory Azurite Queue service worked by the app's own queue handlers in this
  * process: a 202 is then worked here, as the deployed app would. Work still queued at Ctrl-C is
- * lost with the queue; its run is closed as abandoned by the next sweep's upkeep.
+ * lost with the queue; the next serve closes its run as abandoned (failed, with the reason).
  */
 import { createAppContext, type ContextOverrides } from "../app/context.js";
+import { closeAbandonedRuns } from "../app/runs.js";
 import type { AuditorConfig } from "../config.js";
 import { provideAppContext } from "../functions/runtime.js";
 import { startLocalQueues, type LocalQueues } from "../local/azuriteQueue.js";
@@ -49,7 +50,14 @@ export async function startServing(
   };
   try {
     // Open the store before listening, so a broken store stops the command rather than the first page.
-    await ctx.store();
+    const store = await ctx.store();
+    if (queues) {
+      // On the embedded store only serve queues HTTP audits, and its queue lived in memory: a run of
+      // an earlier serve still "running" can never be worked now, and would hold the wide-run slot.
+      for (const run of await closeAbandonedRuns(store, new Date(), { olderThanHours: 0, windowDays: config.alertWindowDays, trigger: "http" })) {
+        process.stderr.write(`aks-audit: closed audit ${run.runId} as failed: its queued request ended with the previous serve\n`);
+      }
+    }
     provideAppContext(ctx);
     const registrations = await captureHttpRegistrations();
     if (queues) {

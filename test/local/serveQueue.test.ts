@@ -8,18 +8,22 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startServing, type ServingConsole } from "../../src/cli/serveCommand.js";
-import { loadConfig } from "../../src/config.js";
+import { createAppContext } from "../../src/app/context.js";
+import { ABANDONED_MESSAGE } from "../../src/app/runs.js";
+import { loadConfig, type AuditorConfig } from "../../src/config.js";
+import { emptySummary } from "../../src/core/report.js";
 import { startFleetSimulator, type FleetSimulator } from "../../src/local/simulator/index.js";
 import { SIM_AS_OF, stubCredential } from "../functions/harness.js";
 
 let sim: FleetSimulator;
 let serving: ServingConsole;
 let home: string;
+let config: AuditorConfig;
 
 beforeAll(async () => {
   sim = await startFleetSimulator({ seed: 11, clusters: 6, asOf: SIM_AS_OF, quota: null, armQuota: null });
   home = await mkdtemp(path.join(tmpdir(), "aks-audit-serve-queue-"));
-  const config = loadConfig({ AKS_AUDIT_HOME: home, ARM_ENDPOINT: sim.endpoint, HTTP_MAX_SYNC_CLUSTERS: "1" });
+  config = loadConfig({ AKS_AUDIT_HOME: home, ARM_ENDPOINT: sim.endpoint, HTTP_MAX_SYNC_CLUSTERS: "1" });
   // The worker's log lines go to stderr; keep the test output readable.
   vi.spyOn(process.stderr, "write").mockImplementation(() => true);
   serving = await startServing({ port: 0, host: "127.0.0.1" }, config, { credential: stubCredential, armCa: sim.ca });
@@ -62,6 +66,31 @@ describe("aks-audit serve's queue workers", () => {
     // Recorded as a finished run, listed with the others.
     const runs = (await (await call("/api/runs")).json()) as { items: { runId: string; status: string }[] };
     expect(runs.items.find((r) => location.endsWith(r.runId))?.status).toBe("succeeded");
+  }, 60_000);
+});
+
+describe("a restarted serve", () => {
+  it("records an HTTP audit left running by the previous serve as failed, freeing the wide-audit slot", async () => {
+    await serving.stop();
+    // What a serve stopped mid-queue leaves behind: a wide HTTP run begun and never worked.
+    const ctx = await createAppContext(config);
+    const startedAt = new Date(Date.now() - 60_000).toISOString();
+    const runId = `${startedAt.slice(0, 19).replace(/[-:]/g, "")}Z-http`;
+    const store = await ctx.store();
+    expect(await store.claimWideRun(runId, new Date())).toBeNull();
+    await store.beginRun({
+      runId, trigger: "http", scope: { subscriptions: ["00000000-0000-0000-0000-000000000001"], managementGroups: [], clusterIds: [] },
+      asOf: startedAt.slice(0, 10), startedAt, endedAt: null, status: "running", summary: emptySummary(), errors: [],
+      catalogVersion: ctx.catalog.version, catalogCheckedAt: ctx.catalog.checkedAt, fleet: false,
+    });
+    await ctx.close();
+    serving = await startServing({ port: 0, host: "127.0.0.1" }, config, { credential: stubCredential, armCa: sim.ca });
+    const run = (await (await call(`/api/runs/${runId}`)).json()) as { status: string; errors: { message: string }[] };
+    expect(run.status).toBe("failed");
+    expect(run.errors.map((e) => e.message)).toContain(ABANDONED_MESSAGE);
+    // The slot is free again: a new subscription audit is accepted, not 409.
+    const subscription = /^\/subscriptions\/([^/]+)\//i.exec([...sim.fleet.clusterIds()][0]!)![1]!;
+    expect((await call("/api/audits", { method: "POST", body: JSON.stringify({ subscriptions: [subscription] }) })).status).toBe(202);
   }, 60_000);
 });
 
