@@ -1,5 +1,5 @@
 // The fleet as of a date: the latest fleet run at or before it, filtered and paged.
-import { api } from "./api.js";
+import { api, ApiError } from "./api.js";
 import { $view, el, href, sev, SEVERITIES, status, TIERS } from "./dom.js";
 import { exportButtons, setExport, table } from "./table.js";
 
@@ -51,8 +51,6 @@ export async function loadFleet(params, state) {
 
 export async function fleetView(params) {
   const state = { clusters: [], token: null, run: null };
-  // The first page and the whole run's counts under the same filters (one pass over the run on the server).
-  const [, totals] = await Promise.all([loadFleet(params, state), api("fleet/deadlines", { ...serverFilters(params), weeks: 1 }).then((r) => r.body.matched)]);
   const form = el(
     "form",
     { class: "filters", role: "search", "aria-label": "Fleet filters" },
@@ -73,6 +71,17 @@ export async function fleetView(params) {
     location.hash = href("fleet", data);
   });
 
+  // The first page and the whole run's counts under the same filters (one pass over the run on the server).
+  let totals;
+  try {
+    [, totals] = await Promise.all([loadFleet(params, state), api("fleet/deadlines", { ...serverFilters(params), weeks: 1 }).then((r) => r.body.matched)]);
+  } catch (error) {
+    // A filter the API refused: keep the form so it can be corrected, and say which one.
+    if (!(error instanceof ApiError) || error.status !== 400) throw error;
+    $view.replaceChildren(el("h2", {}, "Fleet as of a date"), form, el("p", { class: "verify-broken", role: "alert" }, error.message));
+    status("A filter was refused");
+    return;
+  }
   const sortState = { column: "daysLeft", dir: 1 };
   const holder = el("div");
   const more = el("button", { type: "button" }, "Load more clusters");
