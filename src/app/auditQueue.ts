@@ -7,6 +7,9 @@ import type { QueueClient } from "@azure/storage-queue";
 
 export const AUDIT_QUEUE = "aksaudit-requests";
 
+/** The host's default queues.maxDequeueCount (host.json does not change it); `aks-audit serve` follows it too. */
+export const MAX_DEQUEUE_COUNT = 5;
+
 export interface AuditMessage {
   runId: string;
 }

@@ -4,7 +4,7 @@
  * need to see that it never finished, with what it did store.
  */
 import { addDays, toIsoDate } from "../core/dates.js";
-import type { HistoryStore, RunRecord } from "../core/ports.js";
+import type { HistoryStore, RunRecord, RunTrigger } from "../core/ports.js";
 import { addToSummary, emptySummary } from "../core/report.js";
 
 export interface AbandonedRunOptions {
@@ -13,6 +13,8 @@ export interface AbandonedRunOptions {
   windowDays: number;
   /** How far back to look, in days of asOf. */
   lookBackDays?: number;
+  /** Only runs of this trigger (`aks-audit serve` closes the HTTP runs its previous queue took with it). */
+  trigger?: RunTrigger;
 }
 
 export const ABANDONED_MESSAGE = "the run never recorded its end (the host stopped or the store was unreachable); its stored snapshots are kept";
@@ -27,6 +29,7 @@ export async function closeAbandonedRuns(store: HistoryStore, now: Date, options
     const page = await store.listRuns({ from, continuationToken: token, limit: 100 });
     for (const run of page.items) {
       if (run.status !== "running" || Date.parse(run.startedAt) > cutoff) continue;
+      if (options.trigger !== undefined && run.trigger !== options.trigger) continue;
       // Summarised a page of clusters at a time: a tenant-scale run is never held whole.
       const summary = emptySummary();
       for await (const clusters of store.runClusterPages(run.runId)) for (const cluster of clusters) addToSummary(summary, cluster, options.windowDays);

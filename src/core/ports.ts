@@ -4,7 +4,8 @@
  * and mail transports (SendGrid, local outbox).
  */
 import type { EvidenceBundle } from "./evidence.js";
-import type { AuditReport, ClusterReport, ReportSummary, Severity, SupportTier } from "./report.js";
+import type { FleetFilter } from "./fleetFilter.js";
+import type { AuditReport, ClusterReport, ReportSummary } from "./report.js";
 import type { AuditScope, ClusterRecord, ExtensionRecord, IsoDate, LocationVersions, ScopeError } from "./types.js";
 
 // ---------------------------------------------------------------- sources
@@ -149,9 +150,8 @@ export interface VerifyOptions {
   chains?: boolean;
 }
 
-export interface FleetQuery {
-  severity?: Severity;
-  supportTier?: SupportTier;
+/** The fleet view's filters (core/fleetFilter.ts) and its page. */
+export interface FleetQuery extends FleetFilter {
   /** Clusters per page (default 50, at most MAX_PAGE_SIZE). */
   limit?: number;
   continuationToken?: string;

@@ -5,12 +5,12 @@
  * The message names the run; the request is read from the run record.
  */
 import { app, type InvocationContext } from "@azure/functions";
+import { MAX_DEQUEUE_COUNT } from "../app/auditQueue.js";
 import { runQueuedAudit } from "../app/onDemand.js";
 import { AUDIT_QUEUE, parseAuditMessage, storedAuditRequest } from "../http/auditRequest.js";
 import { appContext, auditDeps } from "./runtime.js";
 
-/** The host's default queues.maxDequeueCount (host.json does not change it). */
-export const MAX_DEQUEUE_COUNT = 5;
+export { MAX_DEQUEUE_COUNT };
 
 export async function auditWorker(message: unknown, invocation: InvocationContext): Promise<void> {
   const ctx = await appContext(invocation);

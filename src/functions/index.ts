@@ -9,6 +9,7 @@ import "./run.js";
 import "./runEvidence.js";
 import "./clusterHistory.js";
 import "./fleet.js";
+import "./fleetDeadlines.js";
 import "./verify.js";
 import "./openapi.js";
 import "./console.js";

@@ -50,6 +50,18 @@ const armClusterId = {
   description: "ARM id: /subscriptions/{guid}/resourceGroups/{group}/providers/Microsoft.ContainerService/managedClusters/{name} (case-insensitive).",
 };
 
+/** The fleet view's filters (src/http/fleetQuery.ts), shared by /fleet and /fleet/deadlines. */
+const days = (description: string): Json => ({ type: "integer", minimum: 0, maximum: 3650, description });
+const fleetFilterParameters: Json[] = [
+  { name: "severity", in: "query", required: false, schema: { type: "string", enum: [...SEVERITIES] } },
+  { name: "supportTier", in: "query", required: false, schema: { type: "string", enum: [...SUPPORT_TIERS] } },
+  { name: "subscription", in: "query", required: false, schema: { type: "string", format: "uuid", description: "Clusters in this subscription." } },
+  { name: "resourceGroup", in: "query", required: false, schema: { type: "string", maxLength: 90, description: "Clusters in a resource group of this name (case-insensitive)." } },
+  { name: "q", in: "query", required: false, schema: { type: "string", maxLength: 100, description: "Text in the cluster's name, id or a tag written key=value (all its integrations), or in an integration's name (only those); case-insensitive." } },
+  { name: "deadlineWithinDays", in: "query", required: false, schema: days("Integrations with a deadline from deadlineFromDays (default 0) to this many days after the run's asOf.") },
+  { name: "deadlineFromDays", in: "query", required: false, schema: days("With deadlineWithinDays: the first day of the range (a week of the deadlines chart).") },
+];
+
 /** Errors every operation can answer, after its own. */
 const commonErrors: Json = {
   "400": problem("A parameter is malformed or out of range; `parameter` names it."),
@@ -158,13 +170,52 @@ export function openApiDocument(): Json {
             "404": problem("No run was recorded on or before asOf."),
           },
           {
+            description:
+              "Filters are applied by the server over the whole run while it pages, so every page holds only matches. `summary` counts the clusters and integrations of this page as the filters kept them (`summaryCovers` is `page`); whole-run counts under the same filters come from /fleet/deadlines. With `q` or `deadlineWithinDays` at most 2,000 clusters are read for one page: a page may then be short, even empty, with a continuationToken to go on.",
+            parameters: [queryDate("asOf", "Default: today (UTC)."), ...fleetFilterParameters, format, limit, token],
+          },
+        ),
+      },
+      "/fleet/deadlines": {
+        get: operation(
+          "Clusters with a deadline in each week ahead, and whole-run counts, for the fleet as of a date",
+          ["Audit.Read"],
+          {
+            "200": json("Weeks from the run's asOf (week 1 is days 0–6), each with the clusters that have a deadline in it; `matched` counts the whole run under the filters.", {
+              type: "object",
+              required: ["runId", "asOf", "filters", "covers", "matched", "weeks"],
+              properties: {
+                runId: { type: "string" },
+                asOf: date("The run's asOf; weeks count from it."),
+                filters: { type: "object", description: "The filters applied, as parsed." },
+                covers: { type: "string", enum: ["run"] },
+                matched: ref("ReportSummary"),
+                weeks: {
+                  type: "array",
+                  items: {
+                    type: "object",
+                    required: ["week", "fromDay", "toDay", "start", "end", "clusters", "deadlines"],
+                    properties: {
+                      week: { type: "integer", minimum: 1 },
+                      fromDay: { type: "integer" },
+                      toDay: { type: "integer" },
+                      start: date("First day of the week."),
+                      end: date("Last day of the week."),
+                      clusters: { type: "integer", description: "Clusters with at least one deadline in this week." },
+                      deadlines: { type: "integer", description: "Integration deadlines in this week." },
+                    },
+                  },
+                },
+              },
+            }),
+            "404": problem("No run was recorded on or before asOf."),
+          },
+          {
+            description: "Walks every filtered page of the run on the server, one at a time (memory stays one page); rows outside the subscription, resource group, severity or tier are dropped before their snapshots are read.",
             parameters: [
               queryDate("asOf", "Default: today (UTC)."),
-              { name: "severity", in: "query", required: false, schema: { type: "string", enum: [...SEVERITIES] } },
-              { name: "supportTier", in: "query", required: false, schema: { type: "string", enum: [...SUPPORT_TIERS] } },
-              format,
-              limit,
-              token,
+              { name: "weeks", in: "query", required: false, schema: { type: "integer", minimum: 1, maximum: 104, default: 26 } },
+              ...fleetFilterParameters,
             ],
           },
         ),

@@ -148,3 +148,27 @@ export function rootHashParam(value: string, parameter = "root"): string {
   if (!/^[0-9a-fA-F]{64}$/.test(value)) throw badParameter(parameter, `${parameter} ${quote(value)} is not a run root (64 hex digits)`);
   return value.toLowerCase();
 }
+
+/** Resource group names as Azure allows them: letters, digits, `_ - . ( )`, 1–90, not ending in a period. */
+const RESOURCE_GROUP = /^[\p{L}\p{N}_.()-]{0,89}[\p{L}\p{N}_()-]$/u;
+
+export function resourceGroupName(value: string, parameter: string): string {
+  plain(value, parameter, 90);
+  if (!RESOURCE_GROUP.test(value)) throw badParameter(parameter, `${parameter} ${quote(value)} is not a resource group name`);
+  return value;
+}
+
+/** Free text to search for: bounded, no control characters, trimmed; compared case-insensitively. */
+export function searchText(value: string, parameter: string, maxLength = 100): string {
+  const text = plain(value, parameter, maxLength).trim();
+  if (text.length === 0) throw badParameter(parameter, `${parameter} is blank`);
+  return text.toLowerCase();
+}
+
+/** A whole number of days from 0 to `max`. */
+export function dayCount(value: string, parameter: string, max = 3650): number {
+  plain(value, parameter, 8);
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(n) || n > max) throw badParameter(parameter, `${parameter} must be a whole number of days from 0 to ${max}`);
+  return n;
+}

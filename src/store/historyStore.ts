@@ -10,6 +10,7 @@ import { verifyChains } from "./verify.js";
 import { reportOfRun, worstSeverity, type AuditReport, type ClusterReport, type Integration } from "../core/report.js";
 import { armIdKey, type IsoDate } from "../core/types.js";
 import { isIsoDate } from "../core/dates.js";
+import { filterCluster, isFiltered, needsCluster, rowMayMatch } from "../core/fleetFilter.js";
 import { canonicalJson, sha256Hex } from "./hashChain.js";
 import {
   clusterKey as toClusterKey,
@@ -55,6 +56,9 @@ import {
   type StoredEntity,
 } from "./tables.js";
 
+/** Chains read at most for one filtered fleet page (text or deadline filters), so a request stays short. */
+export const FLEET_SCAN_READS = 2000;
+
 export interface TableHistoryStoreOptions {
   connectionString?: string;
   endpoint?: string;
@@ -64,6 +68,8 @@ export interface TableHistoryStoreOptions {
   allowInsecureConnection?: boolean;
   /** Partitions written or read at once (default 8). */
   concurrency?: number;
+  /** Chains read at most for one fleet page under the text or deadline filters (default FLEET_SCAN_READS). */
+  fleetScanReads?: number;
 }
 
 export interface TableHistoryStore extends HistoryStore {
@@ -80,7 +86,7 @@ export async function createTableHistoryStore(options: TableHistoryStoreOptions)
   const clients = Object.fromEntries(
     (Object.keys(TABLE_SUFFIXES) as TableRole[]).map((role) => [role, make(`${options.tablePrefix}${TABLE_SUFFIXES[role]}`)]),
   ) as Record<TableRole, TableClient>;
-  return new TableStore(clients, Math.max(1, options.concurrency ?? 8));
+  return new TableStore(clients, Math.max(1, options.concurrency ?? 8), Math.max(1, options.fleetScanReads ?? FLEET_SCAN_READS));
 }
 
 class TableStore implements TableHistoryStore {
@@ -90,6 +96,7 @@ class TableStore implements TableHistoryStore {
   constructor(
     private readonly clients: Record<TableRole, TableClient>,
     private readonly concurrency: number,
+    private readonly fleetScanReads: number,
   ) {}
 
   ledgerTable(): TableClient {
@@ -369,49 +376,84 @@ class TableStore implements TableHistoryStore {
   async fleetAsOf(asOf: IsoDate, query: FleetQuery): Promise<{ run: RunRecord; clusters: ClusterReport[]; continuationToken: string | null } | null> {
     if (!isIsoDate(asOf)) return null;
     // A later page stays on the run the first page found (a run landing meanwhile does not mix in):
-    // the token carries that run's id and the last cluster key handed out.
+    // the token carries that run's id and the last cluster key looked at.
     const resume = query.continuationToken === undefined ? null : decodeFleetToken(query.continuationToken);
     const run = resume ? await this.getRun(resume.runId) : await this.latestFleetRun(asOf);
     if (!run) return null;
-    const { pageKeys, more } = await this.fleetPageKeys(run, query, resume?.after ?? null);
-    const continuationToken = more ? encodeContinuation(`${run.runId}\n${pageKeys[pageKeys.length - 1]!}`) : null;
-    const clusters = await this.readClusters(run, pageKeys);
-    if (query.severity === undefined && query.supportTier === undefined) return { run, clusters, continuationToken };
-    const matches = (i: Integration): boolean =>
-      (query.severity === undefined || i.severity === query.severity) && (query.supportTier === undefined || i.supportTier === query.supportTier);
-    return {
-      run,
-      clusters: clusters.map((c) => ({ ...c, integrations: c.integrations.filter(matches) })).filter((c) => c.integrations.length > 0),
-      continuationToken,
-    };
+    const { clusters, last, more } = await this.fleetPage(run, query, resume?.after ?? null);
+    return { run, clusters, continuationToken: more ? encodeContinuation(`${run.runId}\n${last}`) : null };
   }
 
   /**
-   * One page of the run's cluster keys that have findings matching the query, in key order after
-   * `after`: the membership rows are streamed from there and matched on their `findings`, so a
-   * page holds at most `limit` keys however large the fleet.
+   * One page of the run's clusters that match the query, in key order after `after`. The index rows
+   * are streamed from there and matched on their id and finding pairs first; only rows that pass are
+   * read from their chains (a batch at a time) for the text and deadline filters. A page holds at most
+   * `limit` clusters, and about `fleetScanReads` chains are read for it: a rare match in a large
+   * run then comes back as a short (even empty) page with a token to go on from, never as one long
+   * request. `last` is the key of the last row looked at, where the next page starts.
    */
-  private async fleetPageKeys(run: RunRecord, query: FleetQuery, after: string | null): Promise<{ pageKeys: string[]; more: boolean }> {
+  private async fleetPage(run: RunRecord, query: FleetQuery, after: string | null): Promise<{ clusters: ClusterReport[]; last: string; more: boolean }> {
     const limit = pageSize(query.limit);
     const runIndex = await this.table("runIndex");
-    const range = prefixRange(RUN_CLUSTER_PREFIX);
-    const filtered = query.severity !== undefined || query.supportTier !== undefined;
-    const pageKeys: string[] = [];
+    const filtered = isFiltered(query);
+    const slow = needsCluster(query);
+    const page: ClusterReport[] = [];
+    let candidates: string[] = [];
+    let last = after ?? "";
+    let reads = 0;
+    // Reads the buffered candidates and keeps the matches, up to the page; true when the page filled
+    // before the batch ran out (so there is more to hand out after `last`).
+    const drain = async (): Promise<boolean> => {
+      const batch = candidates;
+      candidates = [];
+      reads += batch.length;
+      const byKey = new Map((await this.readClusters(run, batch)).map((c) => [toClusterKey(c.id), c]));
+      for (const key of batch) {
+        const cluster = byKey.get(key);
+        const kept = cluster ? filterCluster(query, cluster) : null;
+        if (!kept) continue;
+        if (page.length === limit) return true;
+        page.push(kept);
+        last = key;
+      }
+      last = batch[batch.length - 1] ?? last;
+      return false;
+    };
     for await (const entity of queryRange(runIndex, {
       partitionKey: toRunKey(run.runId),
-      ...range,
-      // A later page starts after the last key handed out.
+      ...prefixRange(RUN_CLUSTER_PREFIX),
+      // A later page starts after the last key looked at.
       ...(after === null ? {} : { where: odata`RowKey gt ${runClusterRow(after)}` }),
-      select: ["RowKey", "clusterKey", "findings"],
+      select: ["RowKey", "clusterKey", "clusterId", "findings"],
       pageSize: filtered ? 1000 : limit + 1,
     })) {
-      const matches = ([severity, tier]: [string, string]): boolean =>
-        (query.severity === undefined || severity === query.severity) && (query.supportTier === undefined || tier === query.supportTier);
-      if (filtered && !findingsOf(entity).some(matches)) continue;
-      if (pageKeys.length === limit) return { pageKeys, more: true };
-      pageKeys.push(String(entity["clusterKey"]));
+      const key = String(entity["clusterKey"]);
+      if (!rowMayMatch(query, String(entity["clusterId"] ?? ""), findingsOf(entity))) continue;
+      if (!slow) {
+        if (candidates.length === limit) return { clusters: await this.pageOf(run, query, candidates), last: candidates[limit - 1]!, more: true };
+        candidates.push(key);
+        continue;
+      }
+      // The slow filters: read a page's worth of candidates at a time.
+      if (page.length === limit) return { clusters: page, last, more: true };
+      candidates.push(key);
+      if (candidates.length === limit) {
+        if (await drain()) return { clusters: page, last, more: true };
+        if (reads >= this.fleetScanReads) return { clusters: page, last, more: true };
+      }
     }
-    return { pageKeys, more: false };
+    if (!slow) return { clusters: await this.pageOf(run, query, candidates), last: candidates[candidates.length - 1] ?? last, more: false };
+    if (candidates.length > 0 && (await drain())) return { clusters: page, last, more: true };
+    return { clusters: page, last, more: false };
+  }
+
+  /** The clusters of these keys, narrowed to the integrations the filters keep. */
+  private async pageOf(run: RunRecord, filter: FleetQuery, keys: string[]): Promise<ClusterReport[]> {
+    const clusters = await this.readClusters(run, keys);
+    return clusters.flatMap((c) => {
+      const kept = filterCluster(filter, c);
+      return kept ? [kept] : [];
+    });
   }
 
   /** Newest run dated on or before asOf that finished with data and covered the fleet, not a handful of named clusters. */

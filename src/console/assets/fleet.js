@@ -1,5 +1,5 @@
 // The fleet as of a date: the latest fleet run at or before it, filtered and paged.
-import { api } from "./api.js";
+import { api, ApiError } from "./api.js";
 import { $view, el, href, sev, SEVERITIES, status, TIERS } from "./dom.js";
 import { exportButtons, setExport, table } from "./table.js";
 
@@ -28,41 +28,60 @@ export function fleetRows(clusters) {
   return rows;
 }
 
-/** Pages of the fleet API, following continuation tokens; `all` keeps going to the end. */
-export async function loadFleet(params, state, all = false) {
-  do {
-    const { body } = await api("fleet", { asOf: params.get("asOf") || today(), severity: params.get("severity"), supportTier: params.get("tier"), limit: PAGE, continuationToken: state.token });
-    state.run = { runId: body.runId, asOf: body.asOf };
-    state.clusters.push(...body.clusters);
-    state.token = body.continuationToken;
-    // A whole large fleet takes many pages: say how far it has got.
-    if (all && state.token) status(`Loading the fleet: ${state.clusters.length} clusters so far…`);
-  } while (all && state.token);
+/**
+ * The filters as the API takes them: the server applies them over the whole run while paging, so
+ * every page holds only matches and the counts below can speak for the run, not the loaded pages.
+ */
+export function serverFilters(params) {
+  return {
+    asOf: params.get("asOf") || today(), severity: params.get("severity"), supportTier: params.get("tier"),
+    subscription: params.get("subscription"), resourceGroup: params.get("resourceGroup"), q: params.get("q"),
+    deadlineWithinDays: params.get("within"), deadlineFromDays: params.get("within") ? params.get("from") : null,
+  };
+}
+
+/** The next page of the fleet API, following the continuation token. */
+export async function loadFleet(params, state) {
+  // `limit` in the view's URL picks the page size (the API's 1–1000); the default suits a screen.
+  const { body } = await api("fleet", { ...serverFilters(params), limit: params.get("limit") || PAGE, continuationToken: state.token });
+  state.run = { runId: body.runId, asOf: body.asOf };
+  state.clusters.push(...body.clusters);
+  state.token = body.continuationToken;
 }
 
 export async function fleetView(params) {
   const state = { clusters: [], token: null, run: null };
-  // The week chart links here with a deadline week; it needs every page to be complete.
-  await loadFleet(params, state, params.has("from") || params.has("within"));
   const form = el(
     "form",
     { class: "filters", role: "search", "aria-label": "Fleet filters" },
     el("label", {}, "As of", el("input", { type: "date", name: "asOf", value: params.get("asOf") || today() })),
     el("label", {}, "Severity", el("select", { name: "severity" }, el("option", { value: "" }, "any"), SEVERITIES.map((s) => el("option", { value: s, selected: params.get("severity") === s }, s)))),
     el("label", {}, "Support tier", el("select", { name: "tier" }, el("option", { value: "" }, "any"), TIERS.map((t) => el("option", { value: t, selected: params.get("tier") === t }, t)))),
-    el("label", {}, "Subscription", el("input", { name: "subscription", value: params.get("subscription") ?? "", size: 12 })),
+    el("label", {}, "Subscription (GUID)", el("input", { name: "subscription", value: params.get("subscription") ?? "", size: 12, pattern: "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}" })),
     el("label", {}, "Resource group", el("input", { name: "resourceGroup", value: params.get("resourceGroup") ?? "", size: 12 })),
-    el("label", {}, "Text", el("input", { type: "search", name: "q", value: params.get("q") ?? "", size: 14 })),
+    el("label", {}, "Text", el("input", { type: "search", name: "q", value: params.get("q") ?? "", size: 14, maxlength: 100 })),
     el("label", {}, "Deadline within (days)", el("input", { type: "number", min: 0, max: 3650, name: "within", value: params.get("within") ?? "", size: 5 })),
     params.get("from") ? el("input", { type: "hidden", name: "from", value: params.get("from") }) : null,
     el("button", { type: "submit" }, "Apply"),
   );
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    const data = Object.fromEntries(new FormData(form));
+    // Empty fields are no filter: left out of the URL, so the API sees only what was asked.
+    const data = Object.fromEntries([...new FormData(form)].filter(([, v]) => v !== ""));
     location.hash = href("fleet", data);
   });
 
+  // The first page and the whole run's counts under the same filters (one pass over the run on the server).
+  let totals;
+  try {
+    [, totals] = await Promise.all([loadFleet(params, state), api("fleet/deadlines", { ...serverFilters(params), weeks: 1 }).then((r) => r.body.matched)]);
+  } catch (error) {
+    // A filter the API refused: keep the form so it can be corrected, and say which one.
+    if (!(error instanceof ApiError) || error.status !== 400) throw error;
+    $view.replaceChildren(el("h2", {}, "Fleet as of a date"), form, el("p", { class: "verify-broken", role: "alert" }, error.message));
+    status("A filter was refused");
+    return;
+  }
   const sortState = { column: "daysLeft", dir: 1 };
   const holder = el("div");
   const more = el("button", { type: "button" }, "Load more clusters");
@@ -77,17 +96,17 @@ export async function fleetView(params) {
     { key: "severity", label: "Severity" }, { key: "deadline", label: "Next deadline" }, { key: "daysLeft", label: "Days left", num: true }, { key: "tags", label: "Tags" },
   ];
   const draw = () => {
-    const rows = filterRows(fleetRows(state.clusters), params);
+    const rows = fleetRows(state.clusters);
     setExport({ name: `fleet-${state.run?.asOf ?? ""}`, rows, columns: ["cluster", "clusterId", "subscription", "resourceGroup", "kubernetes", "kind", "integration", "version", "tier", "drift", "severity", "deadline", "deadlineKind", "daysLeft", "tags"] });
-    const counts = Object.fromEntries(SEVERITIES.map((s) => [s, rows.filter((r) => r.severity === s).length]));
-    const clusters = new Set(rows.map((r) => r.clusterId)).size;
     more.disabled = false;
     holder.replaceChildren(
+      // The whole run as filtered, from the server; the table below holds the pages loaded so far.
       el("p", { class: "counts", "data-testid": "counts" },
-        el("span", {}, `${clusters} clusters`), el("span", {}, `${rows.length} integrations`),
-        SEVERITIES.map((s) => el("span", { class: `sev-${s}` }, `${s} ${counts[s]}`))),
+        el("span", {}, `${totals.clusters} clusters`), el("span", {}, `${totals.integrations} integrations`),
+        SEVERITIES.map((s) => el("span", { class: `sev-${s}` }, `${s} ${totals.bySeverity[s] ?? 0}`)),
+        el("span", {}, "in the whole run as filtered")),
       exportButtons(),
-      table(`Run ${state.run?.runId ?? ""} as of ${state.run?.asOf ?? ""}${state.token ? " (more pages on the server)" : ""}`, columns, rows, (r, k) => {
+      table(`Run ${state.run?.runId ?? ""} as of ${state.run?.asOf ?? ""}: ${state.clusters.length} of ${totals.clusters} clusters loaded`, columns, rows, (r, k) => {
         if (k === "cluster") return el("a", { href: href("cluster", { id: r.clusterId }) }, r.cluster);
         if (k === "severity") return sev(r.severity);
         if (k === "daysLeft") return r.daysLeft === null ? "" : r.daysLeft;
@@ -95,24 +114,8 @@ export async function fleetView(params) {
       }, sortState),
       state.token ? more : null,
     );
-    status(`${rows.length} integrations on ${clusters} clusters`);
+    status(`${rows.length} integrations on ${state.clusters.length} clusters loaded, of ${totals.integrations} on ${totals.clusters} in the run`);
   };
   $view.replaceChildren(el("h2", {}, "Fleet as of a date"), form, holder);
   draw();
 }
-
-function filterRows(rows, params) {
-  const sub = (params.get("subscription") ?? "").toLowerCase();
-  const rg = (params.get("resourceGroup") ?? "").toLowerCase();
-  const q = (params.get("q") ?? "").toLowerCase();
-  const within = params.get("within");
-  const from = Number(params.get("from") ?? 0);
-  return rows.filter(
-    (r) =>
-      (!sub || r.subscription.toLowerCase().includes(sub)) &&
-      (!rg || r.resourceGroup.toLowerCase().includes(rg)) &&
-      (!q || [r.cluster, r.integration, r.version, r.tags, r.resourceGroup].some((v) => v.toLowerCase().includes(q))) &&
-      (within === null || within === "" || (r.daysLeft !== null && r.daysLeft >= from && r.daysLeft <= Number(within))),
-  );
-}
-
