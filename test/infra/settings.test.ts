@@ -72,6 +72,7 @@ const DEFAULT_IN_AZURE: SettingName[] = [
   "CATALOG_OVERRIDE",
   "CATALOG_MAX_AGE_DAYS",
   "CATALOG_OVERRIDE_SHA256",
+  "CONSOLE_BASE_URL", // unset: mail links use the platform's WEBSITE_HOSTNAME (https://<host>)
   "UPGRADE_PROFILES",
   "UPGRADE_PROFILE_CONCURRENCY",
   "ARG_PAGE_SIZE",
