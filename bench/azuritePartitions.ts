@@ -4,9 +4,11 @@
  * this process and no latency, so the process's CPU time is Azurite's work (plus the SDK's, the
  * same in every layout) and the shared machine's load barely moves it. Layouts: all rows in one
  * partition (as a run's `runindex` rows and the `clusters` registry land) or spread over 8 (as the
- * storage ceiling spreads them), each measured three times, alternating. Azurite finds a row by a
- * binary index on PartitionKey and then a scan of that partition's rows, so inserts slow as their
- * partition grows; Azure Table Storage indexes PartitionKey + RowKey.
+ * storage ceiling spreads them), written with `create` (as the ceiling writes) or `upsert` (as the
+ * store writes them, so a retried page is idempotent); each measured three times, in rotating
+ * order. Azurite finds a row by a binary index on PartitionKey and then a scan of that partition's
+ * rows, once for a create and twice for an upsert (a look-up, then the insert's own check), so
+ * writes slow as their partition grows; Azure Table Storage indexes PartitionKey + RowKey.
  *
  *   npm run build && node dist/bench/azuritePartitions.js [rows=10000]
  */
@@ -22,7 +24,18 @@ interface Cost {
   lastTenthCpuMs: number;
 }
 
-async function insertRows(connectionString: string, table: string, rows: number, partitions: number): Promise<Cost> {
+interface Layout {
+  partitions: number;
+  verb: "create" | "upsert";
+}
+
+const LAYOUTS: Layout[] = [
+  { partitions: 1, verb: "upsert" },
+  { partitions: 1, verb: "create" },
+  { partitions: 8, verb: "create" },
+];
+
+async function insertRows(connectionString: string, table: string, rows: number, { partitions, verb }: Layout): Promise<Cost> {
   const client = TableClient.fromConnectionString(connectionString, table, { allowInsecureConnection: true });
   await client.createTable();
   const filler = "x".repeat(ROW_CHARS);
@@ -37,7 +50,7 @@ async function insertRows(connectionString: string, table: string, rows: number,
   for (let b = 0; b < batches; b++) {
     if (b === lastTenth) lastTenthStarted = cpu();
     const partitionKey = `p${b % partitions}`;
-    const batch: TransactionAction[] = Array.from({ length: Math.min(100, rows - b * 100) }, (_, i) => ["create", { partitionKey, rowKey: String(b * 100 + i).padStart(10, "0"), d00: filler }]);
+    const batch: TransactionAction[] = Array.from({ length: Math.min(100, rows - b * 100) }, (_, i) => [verb, { partitionKey, rowKey: String(b * 100 + i).padStart(10, "0"), d00: filler }]);
     await client.submitTransaction(batch);
   }
   const ended = cpu();
@@ -49,9 +62,10 @@ async function main(): Promise<void> {
   const tables = await startBenchTables(0, "in-process");
   try {
     for (let round = 0; round < ROUNDS; round++) {
-      for (const partitions of round % 2 === 0 ? [1, 8] : [8, 1]) {
-        const cost = await insertRows(tables.connectionString, `partitions${partitions}r${round}`, rows, partitions);
-        console.log(`${rows} rows in ${partitions} partition(s): ${cost.cpuSeconds.toFixed(2)} s CPU; last tenth of the transactions ${cost.lastTenthCpuMs.toFixed(1)} ms CPU each`);
+      for (let k = 0; k < LAYOUTS.length; k++) {
+        const layout = LAYOUTS[(round + k) % LAYOUTS.length]!;
+        const cost = await insertRows(tables.connectionString, `p${layout.partitions}${layout.verb}r${round}`, rows, layout);
+        console.log(`${rows} rows, ${layout.verb}, ${layout.partitions} partition(s): ${cost.cpuSeconds.toFixed(2)} s CPU; last tenth of the transactions ${cost.lastTenthCpuMs.toFixed(1)} ms CPU each`);
       }
     }
   } finally {
