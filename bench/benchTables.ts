@@ -41,7 +41,10 @@ export async function startInProcess(latencyMs: number): Promise<BenchTables> {
 }
 
 async function startChild(latencyMs: number): Promise<BenchTables> {
-  const child = fork(new URL("./tablesProcess.js", import.meta.url), [String(latencyMs)], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  // execArgv: [] so Node flags given to the measured process (a heap limit, --expose-gc) do not
+  // reach Azurite, which keeps every entity in its own heap: a heap limit meant for the stored
+  // sweep once ran Azurite out of memory and was read as the sweep's.
+  const child = fork(new URL("./tablesProcess.js", import.meta.url), [String(latencyMs)], { execArgv: [], stdio: ["ignore", "inherit", "inherit", "ipc"] });
   let nextId = 0;
   const waiting = new Map<number, (message: FromTables) => void>();
   const ready = new Promise<string>((resolve, reject) => {

@@ -251,7 +251,7 @@ class TableStore implements TableHistoryStore {
           registry,
           list.map((c): TransactionAction => ["upsert", { partitionKey: CLUSTERS_PARTITION, rowKey: c.clusterKey, clusterId: c.clusterId }, "Replace"]),
           this.concurrency,
-          { distinctRows: true },
+          { distinctRows: true, mostlyNew: true },
         ),
     });
     const outcomes = appended.map((outcome, i) => ({ key: writes[i]!.clusterKey, outcome }));
@@ -259,7 +259,8 @@ class TableStore implements TableHistoryStore {
     // The run's index rows describe what the chain holds for this run (normally what was given).
     // One row per cluster: an upsert, so a retried run that classified differently replaces it whole.
     const actions = outcomes.map(({ key, outcome }) => indexAction(rk, key, JSON.parse(outcome.canonical) as ClusterReport, sha256Hex(outcome.canonical), outcome.chainHash));
-    await submitBatches(runIndex, actions, this.concurrency, { distinctRows: true });
+    // Rows are new unless the page is retried, so they go out as creates first (submitBatches).
+    await submitBatches(runIndex, actions, this.concurrency, { distinctRows: true, mostlyNew: true });
   }
 
   async runReport(runId: string): Promise<AuditReport | null> {

@@ -201,8 +201,18 @@ export function packGroups<T>(items: readonly T[], actionsOf: (item: T) => reado
  * A key may appear once per transaction, so later actions on the same row start a new batch.
  * With `distinctRows` (the caller names every row once), order cannot matter, so a partition's
  * batches go out side by side too: a page's run index or registry rows all share one partition.
+ * With `mostlyNew` (upserts of rows that normally do not exist yet), a batch's upserts go out as
+ * creates first and the batch is resent as given only if a row exists (409, e.g. a retried page):
+ * the rows end the same either way. Azure prices both alike, but Azurite looks a row up by scanning
+ * its partition, once for a create and twice for an upsert, which on a 10,000-row partition (a
+ * run's index, the registry) made upserts several times slower (bench/azuritePartitions.ts).
  */
-export async function submitBatches(client: TableClient, actions: readonly TransactionAction[], concurrency: number, options: { distinctRows?: boolean } = {}): Promise<void> {
+export async function submitBatches(
+  client: TableClient,
+  actions: readonly TransactionAction[],
+  concurrency: number,
+  options: { distinctRows?: boolean; mostlyNew?: boolean } = {},
+): Promise<void> {
   const byPartition = new Map<string, TransactionAction[]>();
   for (const action of actions) {
     const pk = action[1].partitionKey;
@@ -230,7 +240,17 @@ export async function submitBatches(client: TableClient, actions: readonly Trans
     if (batch.length > 0) batches.push(batch);
     return batches;
   };
-  const send = (batch: TransactionAction[]): Promise<unknown> => withRetry(() => client.submitTransaction(batch));
+  const submit = (batch: TransactionAction[]): Promise<unknown> => withRetry(() => client.submitTransaction(batch));
+  const send = async (batch: TransactionAction[]): Promise<unknown> => {
+    if (!options.mostlyNew || !batch.some(([verb]) => verb === "upsert")) return submit(batch);
+    try {
+      return await submit(batch.map((action): TransactionAction => (action[0] === "upsert" ? ["create", action[1]] : action)));
+    } catch (error) {
+      // A transaction commits whole or not at all, so after a 409 nothing of it was written.
+      if (!isStatus(error, 409)) throw error;
+      return submit(batch);
+    }
+  };
   if (options.distinctRows) {
     await mapLimit([...byPartition.values()].flatMap(batchesOf), concurrency, send);
     return;
