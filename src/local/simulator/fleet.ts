@@ -302,9 +302,11 @@ export class FleetModel {
     const addons = makeAddons(r, index, sub.id, team);
     const istio = r.chance(0.1)
       ? ((): string[] => {
-          const rev = r.weighted([["asm-1-24", 10], ["asm-1-25", 25], ["asm-1-26", 40], ["asm-1-27", 25]] as const);
+          // Revisions of late 2026 (asm-1-30's end is the next dated Istio event): the same draws as
+          // before, so the rest of the fleet is unchanged.
+          const rev = r.weighted([["asm-1-27", 10], ["asm-1-28", 25], ["asm-1-29", 40], ["asm-1-30", 25]] as const);
           // A canary upgrade in progress runs two revisions side by side.
-          if (rev !== "asm-1-27" && r.chance(0.25)) return [rev, `asm-1-${Number(rev.slice(6)) + 1}`];
+          if (rev !== "asm-1-30" && r.chance(0.25)) return [rev, `asm-1-${Number(rev.slice(6)) + 1}`];
           return [rev];
         })()
       : r.chance(0.7)
