@@ -4,6 +4,7 @@
  * scope, however large, can overflow the 64 KiB a Storage Queue message may hold.
  */
 import type { QueueClient } from "@azure/storage-queue";
+import { queueSender } from "./queueSender.js";
 
 export const AUDIT_QUEUE = "aksaudit-requests";
 
@@ -25,16 +26,5 @@ export function encodeAuditMessage(message: AuditMessage): string {
 }
 
 export function createAuditQueue(client: QueueClient): AuditQueue {
-  let ready: Promise<unknown> | null = null;
-  return {
-    name: client.name,
-    async send(message) {
-      ready ??= client.createIfNotExists().catch((error: unknown) => {
-        ready = null;
-        throw error;
-      });
-      await ready;
-      await client.sendMessage(encodeAuditMessage(message));
-    },
-  };
+  return { name: client.name, send: queueSender(client, encodeAuditMessage) };
 }

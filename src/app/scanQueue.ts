@@ -36,6 +36,7 @@ import {
   type OpenSourceScanner,
   type ScanOutcome,
 } from "./audit.js";
+import { queueSender } from "./queueSender.js";
 import { notSelectedReason, outcomeOf, type ClusterScanner, type ClusterScanResult, type ScanSelection } from "./openSourceScan.js";
 
 export const SCAN_QUEUE = "aksaudit-oss-scan";
@@ -107,18 +108,7 @@ export function encodeScanMessage(message: ScanMessage): string {
 }
 
 export function createScanQueue(client: QueueClient): ScanQueue {
-  let ready: Promise<unknown> | null = null;
-  return {
-    name: client.name,
-    async send(message) {
-      ready ??= client.createIfNotExists().catch((error: unknown) => {
-        ready = null;
-        throw error;
-      });
-      await ready;
-      await client.sendMessage(encodeScanMessage(message));
-    },
-  };
+  return { name: client.name, send: queueSender(client, encodeScanMessage) };
 }
 
 /** Everything the queue path needs, built by the app context. */

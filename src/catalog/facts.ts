@@ -4,6 +4,7 @@
  * (src/core/classify) reads it; facts without a rule yet are still listed, so a reader sees what
  * the auditor knows but cannot yet alert on.
  */
+import { DETECTED_CLUSTER_FEATURES } from "../core/classify/clusterFeatures.js";
 import { addDays } from "../core/dates.js";
 import type { IsoDate } from "../core/types.js";
 import type { Catalog, ChangeEntry, DatedFact } from "./schema.js";
@@ -148,21 +149,8 @@ export function changeIsJudged(c: ChangeEntry, catalog: Pick<Catalog, "addons">)
   }
 }
 
-/** Cluster features the classifier detects (src/core/classify/clusterFeatures.ts DETECTED_CLUSTER_FEATURES). */
-export const JUDGED_CLUSTER_FEATURES: readonly string[] = [
-  "kubenet",
-  "networkPolicy.azure.linux",
-  "networkPolicy.azure.windows",
-  "loadBalancerSku.basic",
-  "agentPool.AvailabilitySet",
-  "podIdentityProfile",
-  "sourceControlConfigurations",
-  "enablePodSecurityPolicy",
-  "workloadRuntime.WasmWasi",
-  "enableCustomCATrust",
-  "aks-disable-kubelet-serving-certificate-rotation",
-  "skip-gpu-driver-install",
-];
+/** Cluster features the classifier detects: their catalog changes are judged. */
+export const JUDGED_CLUSTER_FEATURES: readonly string[] = DETECTED_CLUSTER_FEATURES;
 
 /** The facts dated from `asOf` to `days` days after it, inclusive. */
 export function upcomingFacts(facts: readonly CatalogFact[], asOf: IsoDate, days: number): CatalogFact[] {
