@@ -71,10 +71,13 @@ export async function fleetView(params) {
     location.hash = href("fleet", data);
   });
 
-  // The first page and the whole run's counts under the same filters (one pass over the run on the server).
-  let totals;
+  // The first page is drawn as soon as it arrives; the whole run's counts under the same filters
+  // (one pass over the run on the server, long for a large unfiltered run) fill in when they come.
+  let totals = null;
+  const counting = api("fleet/deadlines", { ...serverFilters(params), weeks: 1 }).then((r) => r.body.matched);
+  counting.catch(() => undefined); // handled below, once the page is drawn
   try {
-    [, totals] = await Promise.all([loadFleet(params, state), api("fleet/deadlines", { ...serverFilters(params), weeks: 1 }).then((r) => r.body.matched)]);
+    await loadFleet(params, state);
   } catch (error) {
     // A filter the API refused: keep the form so it can be corrected, and say which one.
     if (!(error instanceof ApiError) || error.status !== 400) throw error;
@@ -101,12 +104,14 @@ export async function fleetView(params) {
     more.disabled = false;
     holder.replaceChildren(
       // The whole run as filtered, from the server; the table below holds the pages loaded so far.
-      el("p", { class: "counts", "data-testid": "counts" },
-        el("span", {}, `${totals.clusters} clusters`), el("span", {}, `${totals.integrations} integrations`),
-        SEVERITIES.map((s) => el("span", { class: `sev-${s}` }, `${s} ${totals.bySeverity[s] ?? 0}`)),
-        el("span", {}, "in the whole run as filtered")),
+      totals
+        ? el("p", { class: "counts", "data-testid": "counts" },
+            el("span", {}, `${totals.clusters} clusters`), el("span", {}, `${totals.integrations} integrations`),
+            SEVERITIES.map((s) => el("span", { class: `sev-${s}` }, `${s} ${totals.bySeverity[s] ?? 0}`)),
+            el("span", {}, "in the whole run as filtered"))
+        : el("p", { class: "counts" }, "Counting the whole run as filtered…"),
       exportButtons(),
-      table(`Run ${state.run?.runId ?? ""} as of ${state.run?.asOf ?? ""}: ${state.clusters.length} of ${totals.clusters} clusters loaded`, columns, rows, (r, k) => {
+      table(`Run ${state.run?.runId ?? ""} as of ${state.run?.asOf ?? ""}: ${state.clusters.length}${totals ? ` of ${totals.clusters}` : ""} clusters loaded`, columns, rows, (r, k) => {
         if (k === "cluster") return el("a", { href: href("cluster", { id: r.clusterId }) }, r.cluster);
         if (k === "severity") return sev(r.severity);
         if (k === "daysLeft") return r.daysLeft === null ? "" : r.daysLeft;
@@ -114,8 +119,15 @@ export async function fleetView(params) {
       }, sortState),
       state.token ? more : null,
     );
-    status(`${rows.length} integrations on ${state.clusters.length} clusters loaded, of ${totals.integrations} on ${totals.clusters} in the run`);
+    status(`${rows.length} integrations on ${state.clusters.length} clusters loaded` + (totals ? `, of ${totals.integrations} on ${totals.clusters} in the run` : "; counting the run"));
   };
   $view.replaceChildren(el("h2", {}, "Fleet as of a date"), form, holder);
   draw();
+  counting.then(
+    (matched) => {
+      totals = matched;
+      draw();
+    },
+    (error) => status(`Could not count the whole run: ${error.message}`),
+  );
 }
