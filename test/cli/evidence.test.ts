@@ -3,28 +3,18 @@
  * runs into the local Azurite store, the bundle written to a file and checked from the file alone.
  * Each edit an insider could make to the file (a cluster's report, a link, the root) is named.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi, afterEach } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import { captureCli, tempHome } from "../helpers/cli.js";
 import { main } from "../../src/cli/main.js";
 import type { EvidenceBundle } from "../../src/core/evidence.js";
 import { chainHash } from "../../src/core/hashing.js";
 import type { RunRecord } from "../../src/core/ports.js";
 
-const home = mkdtempSync(path.join(tmpdir(), "aks-audit-evidence-"));
-afterAll(() => rmSync(home, { recursive: true, force: true }));
+const home = tempHome("evidence");
 const env = { AKS_AUDIT_HOME: home };
-
-let stdout = "";
-let stderr = "";
-beforeEach(() => {
-  stdout = "";
-  stderr = "";
-  vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-});
-afterEach(() => vi.restoreAllMocks());
+const io = captureCli();
 
 let latest: RunRecord;
 let previous: RunRecord;
@@ -41,10 +31,10 @@ beforeAll(async () => {
 }, 60_000);
 
 async function runs(): Promise<RunRecord[]> {
-  stdout = "";
+  io.reset();
   expect(await main(["history", "--runs", "--format", "json"], env)).toBe(0);
-  const list = JSON.parse(stdout) as RunRecord[];
-  stdout = "";
+  const list = JSON.parse(io.stdout) as RunRecord[];
+  io.reset();
   return list;
 }
 
@@ -54,9 +44,9 @@ async function checkEdited(edit: (b: EvidenceBundle) => void): Promise<{ code: n
   edit(bundle);
   const file = path.join(home, "edited.json");
   writeFileSync(file, JSON.stringify(bundle));
-  stdout = "";
+  io.reset();
   const code = await main(["verify", "--bundle", file, "--format", "json"], env);
-  return { code, output: JSON.parse(stdout) };
+  return { code, output: JSON.parse(io.stdout) };
 }
 
 describe("evidence bundle", () => {
@@ -65,12 +55,12 @@ describe("evidence bundle", () => {
     expect(previous.root).toMatchObject({ seq: 1, previousRoot: "", clusters: 6 });
     expect(latest.root).toMatchObject({ seq: 2, previousRoot: previous.root!.hash, clusters: 6 });
     expect(await main(["verify", "--root", latest.root!.hash, "--format", "table"], env)).toBe(0);
-    expect(stdout).toContain(`root of run ${latest.runId} (2026-11-24, position 2) ${latest.root!.hash}: in the chain and reproduced by the chains`);
-    stdout = "";
+    expect(io.stdout).toContain(`root of run ${latest.runId} (2026-11-24, position 2) ${latest.root!.hash}: in the chain and reproduced by the chains`);
+    io.reset();
     expect(await main(["verify", "--root", "ab".repeat(32), "--format", "table"], env)).toBe(1);
-    expect(stdout).toContain("root chain, root: this root is not in the stored root chain");
+    expect(io.stdout).toContain("root chain, root: this root is not in the stored root chain");
     expect(await main(["verify", "--root", "nope"], env)).toBe(2);
-    expect(stderr).toContain("--root: expected a run root (64 hex digits), got 'nope'");
+    expect(io.stderr).toContain("--root: expected a run root (64 hex digits), got 'nope'");
   }, 30_000);
 
   it("an exported bundle verifies from the file alone", async () => {
@@ -85,7 +75,7 @@ describe("evidence bundle", () => {
     ]);
     // No store is opened: checked from a home that has no store in it, the answer is the same.
     expect(await main(["verify", "--bundle", bundleFile, "--format", "table"], { AKS_AUDIT_HOME: path.join(home, "nowhere") })).toBe(0);
-    expect(stdout).toContain(`evidence bundle intact: 6 cluster links reproduce run root ${latest.root!.hash}`);
+    expect(io.stdout).toContain(`evidence bundle intact: 6 cluster links reproduce run root ${latest.root!.hash}`);
     expect(existsSync(path.join(home, "nowhere"))).toBe(false);
   }, 30_000);
 
@@ -143,11 +133,11 @@ describe("evidence bundle", () => {
     const garbage = path.join(home, "garbage.json");
     writeFileSync(garbage, "{ not json");
     expect(await main(["verify", "--bundle", garbage], env)).toBe(2);
-    expect(stderr).toContain("garbage.json is unreadable: not JSON");
+    expect(io.stderr).toContain("garbage.json is unreadable: not JSON");
     writeFileSync(garbage, JSON.stringify({ runId: "x" }));
     expect(await main(["verify", "--bundle", garbage], env)).toBe(2);
-    expect(stderr).toContain("not an evidence bundle");
+    expect(io.stderr).toContain("not an evidence bundle");
     expect(await main(["verify", "--bundle", path.join(home, "missing.json")], env)).toBe(2);
-    expect(stderr).toContain("cannot read");
+    expect(io.stderr).toContain("cannot read");
   });
 });
