@@ -88,7 +88,7 @@ export function dueCauseAlerts(clusters: readonly ClusterReport[], options: Caus
       causeKey: cause.key,
       threshold,
       cause: { ...cause, clusters: cause.clusters.slice(0, ALERT_CLUSTERS_KEPT), folded: cause.folded.slice(0, 10) },
-      clusterCount: cause.clusters.length,
+      clusterCount: cause.clusterCount,
     });
   }
   return sortCauseAlerts(out);

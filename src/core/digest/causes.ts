@@ -9,6 +9,7 @@ import type { IsoDate } from "../types.js";
 import { armIdKey } from "../types.js";
 import { minorKey, parseAsmRevision, parseVersion } from "../versions.js";
 import { tagValue } from "../routing.js";
+import { FirstInOrder } from "./firstInOrder.js";
 
 export type CauseKind =
   /** A Kubernetes minor's end of support (community or LTS). */
@@ -73,8 +74,13 @@ export interface Cause {
   /** Upgrade target (next minor, next revision), when one is implied. */
   target: string | null;
   folded: FoldedChange[];
-  /** Affected clusters, sorted by name, resource group, subscription. All of them: renderers cut. */
+  /**
+   * Affected clusters, sorted by name, resource group, subscription: all of them from causesOf
+   * (renderers cut), the first few from a streamed digest (fold.ts); `clusterCount` counts them all.
+   */
   clusters: CauseCluster[];
+  /** How many clusters the cause affects, listed in `clusters` or not. */
+  clusterCount: number;
   severity: Severity;
   source: string;
 }
@@ -93,10 +99,34 @@ interface Hit {
   deadline: Deadline;
 }
 
-/** Causes with a deadline inside the window, ordered by `compareCauses`. */
+/** Causes with a deadline inside the window, ordered by `compareCauses`; every affected cluster listed. */
 export function causesOf(clusters: readonly ClusterReport[], options: CauseOptions): Cause[] {
-  const byKey = new Map<string, { cause: Cause; seen: Set<string>; folded: Map<string, FoldAcc> }>();
-  for (const cluster of clusters) {
+  const causes = new CauseFold(options);
+  for (const cluster of clusters) causes.add(cluster);
+  return causes.result();
+}
+
+interface CauseAcc {
+  cause: Omit<Cause, "clusters" | "folded" | "clusterCount">;
+  clusters: FirstInOrder<CauseCluster>;
+  folded: Map<string, FoldAcc>;
+}
+
+/**
+ * Causes built a cluster at a time, so a run can be folded page by page. `keep` bounds the clusters
+ * listed under each cause (the rest are counted in `clusterCount`); the number of causes is bounded
+ * by the catalog's events, not by the fleet. Each cluster is added once.
+ */
+export class CauseFold {
+  private readonly byKey = new Map<string, CauseAcc>();
+
+  constructor(
+    private readonly options: CauseOptions,
+    private readonly keep: number = Number.POSITIVE_INFINITY,
+  ) {}
+
+  add(cluster: ClusterReport): void {
+    const options = this.options;
     const hits: Hit[] = [];
     for (const integration of cluster.integrations) {
       for (const deadline of integration.deadlines) {
@@ -104,47 +134,56 @@ export function causesOf(clusters: readonly ClusterReport[], options: CauseOptio
         hits.push({ cluster, integration, deadline });
       }
     }
+    if (hits.length === 0) return;
     // Kubernetes first, so its cause exists before the add-ons that fold into it.
     hits.sort((a, b) => Number(a.integration.kind !== "kubernetes") - Number(b.integration.kind !== "kubernetes"));
     // Kubernetes dates on this cluster: an add-on's forced upgrade on one of them is that upgrade's doing.
     const k8sDates = new Map<IsoDate, string>();
     for (const h of hits) if (h.integration.kind === "kubernetes" && isMinorDeadline(h.deadline.kind)) k8sDates.set(h.deadline.date, describe(h, options).key);
+    // A cluster counts once per cause and once per folded add-on, however many of its deadlines hit them.
+    const counted = new Set<string>();
     for (const h of hits) {
       // Add-ons and extensions alike: a forced upgrade on the minor's date is that upgrade's doing.
       const foldInto = h.integration.kind !== "kubernetes" && h.deadline.kind === "forced-upgrade" ? k8sDates.get(h.deadline.date) : undefined;
       if (foldInto) {
-        const entry = byKey.get(foldInto)!;
-        fold(entry.folded, h, cluster);
+        const foldKey = `${foldInto}\n${h.integration.name.toLowerCase()}`;
+        fold(this.byKey.get(foldInto)!.folded, h, !counted.has(foldKey));
+        counted.add(foldKey);
         continue;
       }
       const described = describe(h, options);
-      let entry = byKey.get(described.key);
+      let entry = this.byKey.get(described.key);
       if (!entry) {
-        entry = { cause: { ...described, clusters: [], folded: [] }, seen: new Set(), folded: new Map() };
-        byKey.set(described.key, entry);
+        entry = { cause: described, clusters: new FirstInOrder(compareClusters, this.keep), folded: new Map() };
+        this.byKey.set(described.key, entry);
       }
-      const id = armIdKey(cluster.id);
-      if (!entry.seen.has(id)) {
-        entry.seen.add(id);
-        entry.cause.clusters.push(causeCluster(cluster, h.integration, options.routingTag ?? null));
+      if (!counted.has(described.key)) {
+        counted.add(described.key);
+        entry.clusters.add(causeCluster(cluster, h.integration, options.routingTag ?? null));
       }
       if (SEVERITY_RANK[h.integration.severity] > SEVERITY_RANK[entry.cause.severity]) entry.cause.severity = h.integration.severity;
     }
   }
-  const out: Cause[] = [];
-  for (const { cause, folded } of byKey.values()) {
-    cause.clusters.sort(compareClusters);
-    cause.folded = [...folded.values()]
-      .map((f) => ({ name: f.name, kind: f.kind, versions: [...f.versions].sort(), clusters: f.clusters.size, note: f.note }))
-      .sort((a, b) => b.clusters - a.clusters || cmp(a.name.toLowerCase(), b.name.toLowerCase()));
-    out.push(cause);
+
+  result(): Cause[] {
+    const out: Cause[] = [];
+    for (const { cause, clusters, folded } of this.byKey.values()) {
+      out.push({
+        ...cause,
+        clusterCount: clusters.total,
+        clusters: clusters.list(),
+        folded: [...folded.values()]
+          .map((f) => ({ name: f.name, kind: f.kind, versions: [...f.versions].sort(), clusters: f.clusters, note: f.note }))
+          .sort((a, b) => b.clusters - a.clusters || cmp(a.name.toLowerCase(), b.name.toLowerCase())),
+      });
+    }
+    return out.sort(compareCauses);
   }
-  return out.sort(compareCauses);
 }
 
 /** Soonest first, then the most clusters, then the key: the order of "act this week" and the window. */
 export function compareCauses(a: Cause, b: Cause): number {
-  return a.daysLeft - b.daysLeft || b.clusters.length - a.clusters.length || cmp(a.key, b.key);
+  return a.daysLeft - b.daysLeft || b.clusterCount - a.clusterCount || cmp(a.key, b.key);
 }
 
 export function compareClusters(a: CauseCluster, b: CauseCluster): number {
@@ -169,7 +208,7 @@ export function causeCluster(cluster: ClusterReport, integration: Integration | 
 
 // ------------------------------------------------------------------ what each cause says
 
-type Described = Omit<Cause, "clusters" | "folded">;
+type Described = Omit<Cause, "clusters" | "folded" | "clusterCount">;
 
 const isMinorDeadline = (kind: DeadlineKind): boolean => kind === "end-of-support" || kind === "forced-upgrade";
 
@@ -288,20 +327,21 @@ interface FoldAcc {
   name: string;
   kind: IntegrationKind;
   versions: Set<string>;
-  clusters: Set<string>;
+  /** Clusters whose upgrade moves it. */
+  clusters: number;
   note: string | null;
 }
 
-function fold(into: Map<string, FoldAcc>, h: Hit, cluster: ClusterReport): void {
+function fold(into: Map<string, FoldAcc>, h: Hit, newCluster: boolean): void {
   const key = h.integration.name.toLowerCase();
   let acc = into.get(key);
   if (!acc) {
     const note = h.integration.reasons.find((r) => r.startsWith("When ")) ?? null;
-    acc = { name: h.integration.name, kind: h.integration.kind, versions: new Set(), clusters: new Set(), note };
+    acc = { name: h.integration.name, kind: h.integration.kind, versions: new Set(), clusters: 0, note };
     into.set(key, acc);
   }
   if (h.integration.version) acc.versions.add(h.integration.version);
-  acc.clusters.add(armIdKey(cluster.id));
+  if (newCluster) acc.clusters += 1;
 }
 
 /** The finding's sentence that names the date, which is the one about this deadline. */

@@ -12,15 +12,19 @@ import type { AuditReport } from "../report.js";
 import { DEFAULT_WINDOW_DAYS } from "../report.js";
 import type { IsoDate } from "../types.js";
 import { plainText } from "../html.js";
-import { routeClusters, type Recipients, type RouteReason } from "../routing.js";
+import type { Recipients, RouteReason } from "../routing.js";
 import { sortCauseAlerts, stableId, type CauseAlert } from "../alerts.js";
-import { causeShort, digestModel, fullListAt, digestSubject, inDays, plural, type DigestModel } from "./model.js";
+import { causeShort, fullListAt, digestSubject, inDays, plural, type DigestModel } from "./model.js";
+import { DigestFold, pairsOf } from "./fold.js";
 import { withinLimits } from "./limits.js";
+import type { FoldOptions, RunHeading } from "./fold.js";
 import { alertHtml, digestHtml } from "./renderHtml.js";
 import { alertText, digestText } from "./renderText.js";
 
 export * from "./model.js";
-export { causesOf, compareCauses, type CauseOptions } from "./causes.js";
+export { DigestFold, RecipientDigest, STREAMED_KEEP, compareFindings, digestModel, pairsOf, type ClusterPair, type FoldOptions, type RunHeading } from "./fold.js";
+export { FirstInOrder } from "./firstInOrder.js";
+export { CauseFold, causesOf, compareCauses, type CauseOptions } from "./causes.js";
 export { causeLink, clusterLink, fleetLink } from "./links.js";
 export { LIMIT_STEPS, MAX_PART_BYTES, byteLength, type Limits } from "./limits.js";
 export { DEFAULT_WINDOW_DAYS };
@@ -48,15 +52,30 @@ export interface DigestInput {
   consoleBase?: string | null;
 }
 
-/** One digest per recipient, in recipient order. */
+/** One digest per recipient, in recipient order, from a report (and the previous one) in memory. */
 export function buildDigests(input: DigestInput): OutgoingMail[] {
-  const routes = routeClusters(input.recipients, input.report.clusters);
-  const previousRoutes = input.previous ? routeClusters(input.recipients, input.previous.clusters) : [];
-  return routes.map((route) => {
-    const prev = input.previous ? { report: input.previous, clusters: previousRoutes.find((r) => r.recipient === route.recipient)?.clusters ?? [] } : null;
-    const model = digestModel(input.report, route, prev, { windowDays: input.windowDays ?? DEFAULT_WINDOW_DAYS, routingTag: input.recipients.tagName, consoleBase: input.consoleBase ?? null });
-    return renderDigest({ ...model, root: input.root ?? null });
-  });
+  const fold = new DigestFold(input.recipients, foldOptions(input));
+  fold.add(pairsOf(input.report.clusters, input.previous?.clusters ?? null));
+  return fold.models().map((model) => renderDigest({ ...model, root: input.root ?? null }));
+}
+
+/** The fold's settings for a digest input (the streamed digest passes its own `keep`). */
+export function foldOptions(input: {
+  report: RunHeading;
+  previous?: Pick<AuditReport, "runId" | "asOf"> | null;
+  recipients: Pick<Recipients, "tagName">;
+  windowDays?: number;
+  consoleBase?: string | null;
+  keep?: number;
+}): FoldOptions {
+  return {
+    report: input.report,
+    previous: input.previous ?? null,
+    windowDays: input.windowDays ?? DEFAULT_WINDOW_DAYS,
+    routingTag: input.recipients.tagName ?? null,
+    consoleBase: input.consoleBase ?? null,
+    ...(input.keep !== undefined ? { keep: input.keep } : {}),
+  };
 }
 
 function subjectLine(text: string): string {

@@ -31,6 +31,12 @@ export function cut<T>(list: readonly T[], n: number): Cut<T> {
   return { shown: list.slice(0, Math.max(0, n)), more: Math.max(0, list.length - Math.max(0, n)) };
 }
 
+/** Like cut, for a list that may hold only the first entries of `total`: "more" counts the rest too. */
+export function cutOf<T>(list: readonly T[], total: number, n: number): Cut<T> {
+  const shown = list.slice(0, Math.max(0, n));
+  return { shown, more: Math.max(0, total - shown.length) };
+}
+
 export function byteLength(text: string): number {
   return new TextEncoder().encode(text).length;
 }

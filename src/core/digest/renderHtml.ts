@@ -8,7 +8,7 @@ import type { CauseAlert } from "../alerts.js";
 import { html, link, safeUrl, trusted, type SafeHtml } from "../html.js";
 import type { RouteReason } from "../routing.js";
 import type { Cause, CauseCluster } from "./causes.js";
-import { cut, type Limits } from "./limits.js";
+import { cut, cutOf, type Limits } from "./limits.js";
 import { causeLink, clusterLink } from "./links.js";
 import { inDays, plural, type DigestFinding, type DigestModel, type MailWhere as Where, type OutOfSupportGroup } from "./model.js";
 
@@ -27,12 +27,12 @@ export function digestHtml(m: DigestModel, subject: string, limits: Limits): str
 <p style="margin:0;font-size:15px;font-weight:600;">${m.verdict}</p>`);
 
   sections.push(html`${heading("Act this week")}
-${m.actThisWeek.length === 0 ? html`<p style="margin:0;">Nothing is due within ${m.windowDays} days.</p>` : html`<ol style="margin:0;padding-left:20px;">${m.actThisWeek.map((c) => html`<li style="margin:0 0 4px 0;"><strong>${c.title}</strong> ${inDays(c.daysLeft)} (${c.date}), ${plural(c.clusters.length, "cluster")}: ${c.action}</li>`)}</ol>`}`);
+${m.actThisWeek.length === 0 ? html`<p style="margin:0;">Nothing is due within ${m.windowDays} days.</p>` : html`<ol style="margin:0;padding-left:20px;">${m.actThisWeek.map((c) => html`<li style="margin:0 0 4px 0;"><strong>${c.title}</strong> ${inDays(c.daysLeft)} (${c.date}), ${plural(c.clusterCount, "cluster")}: ${c.action}</li>`)}</ol>`}`);
 
   const causes = cut(m.window, limits.causes);
   sections.push(html`${heading(`Deadlines in the next ${m.windowDays} days (${plural(m.window.length, "cause")})`)}
 ${m.window.length === 0 ? html`<p style="margin:0;">None.</p>` : html``}
-${causes.shown.map((c) => causeBlock(c, c.clusters.length, limits, m))}
+${causes.shown.map((c) => causeBlock(c, c.clusterCount, limits, m))}
 ${more(causes.more, "cause", m)}`);
 
   const groups = cut(m.outOfSupport, limits.causes);
@@ -45,13 +45,13 @@ ${more(groups.more, "minor", m)}`);
 
   const unsupported = cut(m.unsupported, limits.items);
   sections.push(html`${heading("Open-source components outside AKS support")}
-${m.unsupported.length === 0 ? html`<p style="margin:0;">None found.</p>` : html`<ul style="margin:0;padding-left:20px;">${unsupported.shown.map((u) => html`<li>${u.name}${u.versions.length ? html` (${cut(u.versions, limits.items).shown.join(", ")})` : html``}: ${plural(u.clusters.length, "cluster")}</li>`)}</ul>`}
+${m.unsupported.length === 0 ? html`<p style="margin:0;">None found.</p>` : html`<ul style="margin:0;padding-left:20px;">${unsupported.shown.map((u) => html`<li>${u.name}${u.versions.length ? html` (${cut(u.versions, limits.items).shown.join(", ")})` : html``}: ${plural(u.clusterCount, "cluster")}</li>`)}</ul>`}
 ${more(unsupported.more, "component", m)}`);
 
   if (m.catalogNote) sections.push(html`<p style="margin:0;padding:8px 12px;border-left:4px solid ${AMBER};"><strong>Catalog age:</strong> ${m.catalogNote}</p>`);
 
-  if (m.runErrors.length > 0) {
-    const errors = cut(m.runErrors, limits.items);
+  if (m.runErrorCount > 0) {
+    const errors = cutOf(m.runErrors, m.runErrorCount, limits.items);
     sections.push(html`${heading("Not checked")}
 <p style="margin:0 0 6px 0;">Parts of this run could not be read; the figures above leave them out.</p>
 <ul style="margin:0;padding-left:20px;">${errors.shown.map((e) => html`<li>${e}</li>`)}</ul>${more(errors.more, "error", m)}`);
@@ -88,10 +88,10 @@ ${hidden > 0 ? html`<p class="muted" style="margin:4px 0 0 0;color:${MUTED};">an
 }
 
 function outOfSupportBlock(g: OutOfSupportGroup, limits: Limits, m: Where): SafeHtml {
-  const clusters = cut(g.clusters, limits.clustersPerCause);
+  const clusters = cutOf(g.clusters, g.clusterCount, limits.clustersPerCause);
   const reasons = cut(g.reasons, Math.min(3, limits.items));
   return html`<div style="margin:12px 0 0 0;padding:8px 12px;border-left:4px solid ${RED};">
-<p style="margin:0;font-size:15px;"><strong>Kubernetes ${g.minor}</strong> &middot; ${plural(g.clusters.length, "cluster")}${g.since ? html` &middot; out of support since ${g.since}` : html``}${g.aksUpgrade ? html` &middot; <span class="accent" style="color:${RED};font-weight:600;">AKS-initiated upgrade ${g.aksUpgrade.date}, ${inDays(g.aksUpgrade.daysLeft)}</span>` : html``}</p>
+<p style="margin:0;font-size:15px;"><strong>Kubernetes ${g.minor}</strong> &middot; ${plural(g.clusterCount, "cluster")}${g.since ? html` &middot; out of support since ${g.since}` : html``}${g.aksUpgrade ? html` &middot; <span class="accent" style="color:${RED};font-weight:600;">AKS-initiated upgrade ${g.aksUpgrade.date}, ${inDays(g.aksUpgrade.daysLeft)}</span>` : html``}</p>
 ${reasons.shown.length > 0 ? html`<ul style="margin:4px 0 0 0;padding-left:20px;">${reasons.shown.map((r) => html`<li>${r}</li>`)}</ul>` : html``}
 <p style="margin:4px 0 0 0;"><strong>Do:</strong> ${g.action}</p>
 ${g.command ? html`<p style="margin:4px 0 0 0;"><code style="font-family:Consolas,Menlo,monospace;font-size:12px;">${g.command}</code></p>` : html``}
@@ -111,25 +111,25 @@ ${clusters.map((c) => html`<tr><td style="padding:1px 12px 1px 0;">${trusted(lin
 function changesHtml(m: DigestModel, limits: Limits): SafeHtml {
   const c = m.changes;
   if (!c.comparedTo) return html`${heading("Changes since last week")}<p style="margin:0;">First digest: nothing to compare with yet.</p>`;
-  const list = (title: string, items: readonly DigestFinding[], colour: string): SafeHtml => {
-    if (items.length === 0) return html``;
-    const shown = cut(items, limits.items);
-    return html`<p style="margin:8px 0 4px 0;font-weight:600;color:${colour};">${title} (${items.length})</p>
+  const list = (title: string, items: readonly DigestFinding[], total: number, colour: string): SafeHtml => {
+    if (total === 0) return html``;
+    const shown = cutOf(items, total, limits.items);
+    return html`<p style="margin:8px 0 4px 0;font-weight:600;color:${colour};">${title} (${total})</p>
 <ul style="margin:0;padding-left:20px;">${shown.shown.map((f) => html`<li><strong>${f.clusterName}</strong>: ${f.version ? `${f.name} ${f.version}` : f.name} (${f.kind}, ${f.severity})</li>`)}</ul>${more(shown.more, "finding", m)}`;
   };
-  const names = (title: string, items: readonly string[]): SafeHtml => {
-    if (items.length === 0) return html``;
-    const shown = cut(items, limits.items);
-    return html`<p style="margin:8px 0 0 0;">${title} (${items.length}): ${shown.shown.join(", ")}${shown.more > 0 ? html` and ${shown.more} more` : html``}</p>`;
+  const names = (title: string, items: readonly string[], total: number): SafeHtml => {
+    if (total === 0) return html``;
+    const shown = cutOf(items, total, limits.items);
+    return html`<p style="margin:8px 0 0 0;">${title} (${total}): ${shown.shown.join(", ")}${shown.more > 0 ? html` and ${shown.more} more` : html``}</p>`;
   };
-  const nothing = c.newFindings.length + c.worsened.length + c.resolved.length + c.clustersAdded.length + c.clustersGone.length === 0;
+  const nothing = c.totals.newFindings + c.totals.worsened + c.totals.resolved + c.totals.clustersAdded + c.totals.clustersGone === 0;
   return html`${heading(`Changes since ${c.comparedTo.asOf}`)}
 ${nothing ? html`<p style="margin:0;">No change in findings.</p>` : html``}
-${list("New findings", c.newFindings, RED)}
-${list("Got worse", c.worsened, AMBER)}
-${list("Resolved", c.resolved, GREEN)}
-${names("New clusters", c.clustersAdded)}
-${names("No longer reported", c.clustersGone)}`;
+${list("New findings", c.newFindings, c.totals.newFindings, RED)}
+${list("Got worse", c.worsened, c.totals.worsened, AMBER)}
+${list("Resolved", c.resolved, c.totals.resolved, GREEN)}
+${names("New clusters", c.clustersAdded, c.totals.clustersAdded)}
+${names("No longer reported", c.clustersGone, c.totals.clustersGone)}`;
 }
 
 function more(n: number, what: string, m: Where): SafeHtml {

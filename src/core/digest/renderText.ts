@@ -7,7 +7,7 @@ import type { CauseAlert } from "../alerts.js";
 import { plainText, safeUrl } from "../html.js";
 import type { RouteReason } from "../routing.js";
 import type { Cause, CauseCluster } from "./causes.js";
-import { cut, type Limits } from "./limits.js";
+import { cut, cutOf, type Limits } from "./limits.js";
 import { causeLink, clusterLink } from "./links.js";
 import { inDays, plural, type DigestFinding, type DigestModel, type MailWhere as Where, type OutOfSupportGroup } from "./model.js";
 import { viaText } from "./renderHtml.js";
@@ -19,13 +19,13 @@ export function digestText(m: DigestModel, subject: string, limits: Limits): str
 
   lines.push("ACT THIS WEEK");
   if (m.actThisWeek.length === 0) lines.push(`  Nothing is due within ${m.windowDays} days.`);
-  m.actThisWeek.forEach((c, i) => lines.push(`  ${i + 1}. ${t(c.title)} ${inDays(c.daysLeft)} (${c.date}), ${plural(c.clusters.length, "cluster")}: ${t(c.action)}`));
+  m.actThisWeek.forEach((c, i) => lines.push(`  ${i + 1}. ${t(c.title)} ${inDays(c.daysLeft)} (${c.date}), ${plural(c.clusterCount, "cluster")}: ${t(c.action)}`));
   lines.push("");
 
   const causes = cut(m.window, limits.causes);
   lines.push(`DEADLINES IN THE NEXT ${m.windowDays} DAYS (${plural(m.window.length, "cause")})`);
   if (m.window.length === 0) lines.push("  None.");
-  for (const c of causes.shown) lines.push(...causeLines(c, c.clusters.length, limits, m));
+  for (const c of causes.shown) lines.push(...causeLines(c, c.clusterCount, limits, m));
   more(lines, causes.more, "cause", m);
   lines.push("");
 
@@ -41,12 +41,12 @@ export function digestText(m: DigestModel, subject: string, limits: Limits): str
   const unsupported = cut(m.unsupported, limits.items);
   lines.push("OPEN-SOURCE COMPONENTS OUTSIDE AKS SUPPORT");
   if (m.unsupported.length === 0) lines.push("  None found.");
-  for (const u of unsupported.shown) lines.push(`  - ${t(u.name)}${u.versions.length ? ` (${t(cut(u.versions, limits.items).shown.join(", "))})` : ""}: ${plural(u.clusters.length, "cluster")}`);
+  for (const u of unsupported.shown) lines.push(`  - ${t(u.name)}${u.versions.length ? ` (${t(cut(u.versions, limits.items).shown.join(", "))})` : ""}: ${plural(u.clusterCount, "cluster")}`);
   more(lines, unsupported.more, "component", m);
 
   if (m.catalogNote) lines.push("", `CATALOG AGE: ${t(m.catalogNote)}`);
-  if (m.runErrors.length > 0) {
-    const errors = cut(m.runErrors, limits.items);
+  if (m.runErrorCount > 0) {
+    const errors = cutOf(m.runErrors, m.runErrorCount, limits.items);
     lines.push("", "NOT CHECKED", "  Parts of this run could not be read; the figures above leave them out.");
     for (const e of errors.shown) lines.push(`  - ${t(e)}`);
     more(lines, errors.more, "error", m);
@@ -82,10 +82,10 @@ function causeLines(c: Cause, clusterCount: number, limits: Limits, at: Where): 
 }
 
 function outOfSupportLines(g: OutOfSupportGroup, limits: Limits, m: Where): string[] {
-  const clusters = cut(g.clusters, limits.clustersPerCause);
+  const clusters = cutOf(g.clusters, g.clusterCount, limits.clustersPerCause);
   const reasons = cut(g.reasons, Math.min(3, limits.items));
   const out = [
-    `* Kubernetes ${t(g.minor)} - ${plural(g.clusters.length, "cluster")}${g.since ? ` - out of support since ${g.since}` : ""}${g.aksUpgrade ? ` - AKS-initiated upgrade ${g.aksUpgrade.date}, ${inDays(g.aksUpgrade.daysLeft)}` : ""}`,
+    `* Kubernetes ${t(g.minor)} - ${plural(g.clusterCount, "cluster")}${g.since ? ` - out of support since ${g.since}` : ""}${g.aksUpgrade ? ` - AKS-initiated upgrade ${g.aksUpgrade.date}, ${inDays(g.aksUpgrade.daysLeft)}` : ""}`,
   ];
   for (const r of reasons.shown) out.push(`  - ${t(r)}`);
   out.push(`  Do: ${t(g.action)}`);
@@ -110,24 +110,24 @@ function changesLines(m: DigestModel, limits: Limits): string[] {
   const c = m.changes;
   if (!c.comparedTo) return ["CHANGES SINCE LAST WEEK", "  First digest: nothing to compare with yet."];
   const out = [`CHANGES SINCE ${c.comparedTo.asOf}`];
-  const list = (title: string, items: readonly DigestFinding[]) => {
-    if (items.length === 0) return;
-    const shown = cut(items, limits.items);
-    out.push(`  ${title} (${items.length}):`);
+  const list = (title: string, items: readonly DigestFinding[], total: number) => {
+    if (total === 0) return;
+    const shown = cutOf(items, total, limits.items);
+    out.push(`  ${title} (${total}):`);
     for (const f of shown.shown) out.push(`    - ${t(f.clusterName)}: ${t(f.version ? `${f.name} ${f.version}` : f.name)} (${f.kind}, ${f.severity})`);
     more(out, shown.more, "finding", m);
   };
-  const names = (title: string, items: readonly string[]) => {
-    if (items.length === 0) return;
-    const shown = cut(items, limits.items);
-    out.push(`  ${title} (${items.length}): ${shown.shown.map(t).join(", ")}${shown.more > 0 ? ` and ${shown.more} more` : ""}`);
+  const names = (title: string, items: readonly string[], total: number) => {
+    if (total === 0) return;
+    const shown = cutOf(items, total, limits.items);
+    out.push(`  ${title} (${total}): ${shown.shown.map(t).join(", ")}${shown.more > 0 ? ` and ${shown.more} more` : ""}`);
   };
-  if (c.newFindings.length + c.worsened.length + c.resolved.length + c.clustersAdded.length + c.clustersGone.length === 0) out.push("  No change in findings.");
-  list("New findings", c.newFindings);
-  list("Got worse", c.worsened);
-  list("Resolved", c.resolved);
-  names("New clusters", c.clustersAdded);
-  names("No longer reported", c.clustersGone);
+  if (c.totals.newFindings + c.totals.worsened + c.totals.resolved + c.totals.clustersAdded + c.totals.clustersGone === 0) out.push("  No change in findings.");
+  list("New findings", c.newFindings, c.totals.newFindings);
+  list("Got worse", c.worsened, c.totals.worsened);
+  list("Resolved", c.resolved, c.totals.resolved);
+  names("New clusters", c.clustersAdded, c.totals.clustersAdded);
+  names("No longer reported", c.clustersGone, c.totals.clustersGone);
   return out;
 }
 
