@@ -4,8 +4,11 @@
  */
 import { withCatalogAge } from "../core/catalogAge.js";
 import { addDays } from "../core/dates.js";
-import { buildDigests } from "../core/digest.js";
-import type { AuditReport } from "../core/report.js";
+import { DigestFold, STREAMED_KEEP, foldOptions, renderDigest } from "../core/digest.js";
+import type { OutgoingMail } from "../core/ports.js";
+import { reportOfRun, type AuditReport, type ClusterReport } from "../core/report.js";
+import type { Recipients } from "../core/routing.js";
+import { alertingPart } from "./audit.js";
 import type { HistoryStore, RunRecord } from "../core/ports.js";
 import { isFinishedFleetRun } from "../core/scope.js";
 import type { IsoDate, ScopeError } from "../core/types.js";
@@ -33,7 +36,7 @@ export interface NotifyOptions {
 /** Sends the window alerts due in `report` (or in the latest stored run when null). */
 export async function sendWindowAlerts(ctx: AppContext, report: AuditReport | null, options: NotifyOptions): Promise<AlertCounts> {
   const store = await ctx.store();
-  const subject = report ?? (await latestReport(store, options.asOf));
+  const subject = report ?? (await latestAlertingReport(store, options.asOf, ctx.config.alertWindowDays));
   if (!subject) return { sent: 0, pending: 0, failed: 0 };
   const dropped = options.preview ? [] : await recordRoutingDrops(ctx, store, subject);
   const configured = ctx.config.mail.recipients;
@@ -49,14 +52,20 @@ export async function sendWindowAlerts(ctx: AppContext, report: AuditReport | nu
 
 /**
  * Addresses routing refused for this report, added to its run's errors (once each), so the run's
- * history says who did not get mail and why. A run still running (scans fanned out) is left to its
- * own completion: writing its record here could race with that.
+ * history says who did not get mail and why.
  */
 export async function recordRoutingDrops(ctx: AppContext, store: HistoryStore, report: AuditReport): Promise<ScopeError[]> {
   const { drops } = routeWithDrops(ctx.config.mail.recipients, report.clusters);
-  const errors = describeDrops(drops, ctx.config.mail.recipients.maxPerTag);
+  return recordDropErrors(store, report.runId, describeDrops(drops, ctx.config.mail.recipients.maxPerTag));
+}
+
+/**
+ * Adds routing's refusals to the run's errors, each once. A run still running (scans fanned out) is
+ * left to its own completion: writing its record here could race with that.
+ */
+async function recordDropErrors(store: HistoryStore, runId: string, errors: ScopeError[]): Promise<ScopeError[]> {
   if (errors.length === 0) return [];
-  const run = await store.getRun(report.runId);
+  const run = await store.getRun(runId);
   if (run && run.status !== "running") {
     const known = new Set(run.errors.map((e) => `${e.scope}\n${e.message}`));
     const fresh = errors.filter((e) => !known.has(`${e.scope}\n${e.message}`));
@@ -81,25 +90,65 @@ export interface DigestCounts {
   previewDir?: string;
 }
 
+/** Cluster pairs read per page of the digest's fold. */
+const DIGEST_PAGE = 200;
+
+export interface StoredDigestSettings {
+  recipients: Recipients;
+  windowDays: number;
+  catalogMaxAgeDays: number;
+  consoleBase: string | null;
+  /** Also fold the whole-fleet digest for this address (a preview with nobody to send to). */
+  fallbackTo?: string;
+}
+
+export interface StoredDigests {
+  mails: OutgoingMail[];
+  /** The whole-fleet digest for `fallbackTo`, when asked for. */
+  fallback: OutgoingMail[];
+  /** Addresses routing refused, for the run's errors. */
+  drops: ScopeError[];
+}
+
+/**
+ * The digests of a stored run, with changes since `previous`. The two runs are folded a page of
+ * cluster pairs at a time (store.runClusterPairs, core/digest/fold.ts), each recipient keeping only
+ * what a mail can show and counting the rest, so memory stays flat as the fleet grows and the mail
+ * is the one the whole run in memory would give.
+ */
+export async function storedDigests(store: HistoryStore, latest: RunRecord, previous: RunRecord | null, settings: StoredDigestSettings): Promise<StoredDigests> {
+  // Stored runs keep only the catalog's version and check date; its age is judged afresh.
+  const report = withCatalogAge(reportOfRun(latest, []), settings.catalogMaxAgeDays);
+  const options = foldOptions({ report, previous, recipients: settings.recipients, windowDays: settings.windowDays, consoleBase: settings.consoleBase, keep: STREAMED_KEEP });
+  const folds = [new DigestFold(settings.recipients, options)];
+  if (settings.fallbackTo) folds.push(new DigestFold({ ...settings.recipients, defaults: [settings.fallbackTo] }, options));
+  for await (const pairs of store.runClusterPairs(latest.runId, previous?.runId ?? null, DIGEST_PAGE)) for (const fold of folds) fold.add(pairs);
+  const render = (fold: DigestFold | undefined): OutgoingMail[] => (fold ? fold.models().map((m) => renderDigest({ ...m, root: latest.root?.hash ?? null })) : []);
+  return { mails: render(folds[0]), fallback: render(folds[1]), drops: describeDrops(folds[0]!.drops(), settings.recipients.maxPerTag) };
+}
+
 /** Sends the weekly digest built from the latest run, with changes since the run a week before. */
 export async function sendDigest(ctx: AppContext, options: NotifyOptions): Promise<DigestCounts> {
   const store = await ctx.store();
   const latest = await latestRun(store, options.asOf);
   if (!latest) return { messages: 0, pending: 0, failed: 0 };
-  const stored = await store.runReport(latest.runId);
-  if (!stored) return { messages: 0, pending: 0, failed: 0 };
-  // Stored runs keep only the catalog's version and check date; its age is judged afresh.
-  const report = withCatalogAge(stored, ctx.config.catalogMaxAgeDays);
   const previousRun = await latestRun(store, addDays(latest.asOf, -7));
-  const previous = previousRun && previousRun.runId !== latest.runId ? await store.runReport(previousRun.runId) : null;
-  if (!options.preview) await recordRoutingDrops(ctx, store, report);
+  const previous = previousRun && previousRun.runId !== latest.runId ? previousRun : null;
   const configured = ctx.config.mail.recipients;
-  let mails = buildDigests({ report, previous, recipients: configured, windowDays: ctx.config.alertWindowDays, root: latest.root?.hash ?? null, consoleBase: ctx.config.mail.consoleBase });
+  const built = await storedDigests(store, latest, previous, {
+    recipients: configured,
+    windowDays: ctx.config.alertWindowDays,
+    catalogMaxAgeDays: ctx.config.catalogMaxAgeDays,
+    consoleBase: ctx.config.mail.consoleBase,
+    // A preview is for seeing the mail before anyone gets it: with nobody routed, show the whole fleet's.
+    ...(options.preview ? { fallbackTo: PREVIEW_RECIPIENT } : {}),
+  });
+  if (!options.preview) await recordDropErrors(store, latest.runId, built.drops);
+  let mails = built.mails;
   let noRecipients: DigestCounts["noRecipients"];
   if (options.preview && mails.length === 0) {
-    // A preview is for seeing the mail before anyone gets it: show the whole fleet's digest anyway.
     noRecipients = configured.defaults.length === 0 && Object.keys(configured.bySubscription).length === 0 && !configured.tagName ? "none-configured" : "none-routed";
-    mails = buildDigests({ report, previous, recipients: { ...configured, defaults: [PREVIEW_RECIPIENT] }, windowDays: ctx.config.alertWindowDays, root: latest.root?.hash ?? null, consoleBase: ctx.config.mail.consoleBase });
+    mails = built.fallback;
   }
   const previewTo = options.preview ? ctx.previewTransport() : undefined;
   const result = await deliverMail({ transport: ctx.transport(), ledger: createAlertLedger(store.ledgerTable()), now: options.now }, mails, { preview: options.preview, previewTo });
@@ -139,7 +188,18 @@ export async function latestRun(store: HistoryStore, asOf: IsoDate): Promise<Run
   return null;
 }
 
-async function latestReport(store: HistoryStore, asOf: IsoDate): Promise<AuditReport | null> {
+/**
+ * The latest run as window alerts need it: only the clusters with a deadline inside the window
+ * (alertingPart), read a page at a time, so the rest of the fleet is never held.
+ */
+async function latestAlertingReport(store: HistoryStore, asOf: IsoDate, windowDays: number): Promise<AuditReport | null> {
   const run = await latestRun(store, asOf);
-  return run ? store.runReport(run.runId) : null;
+  if (!run) return null;
+  const keep = alertingPart(windowDays);
+  const clusters: ClusterReport[] = [];
+  for await (const page of store.runClusterPages(run.runId)) for (const c of page) {
+    const part = keep(c);
+    if (part) clusters.push(part);
+  }
+  return reportOfRun(run, clusters);
 }

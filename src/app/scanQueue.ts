@@ -179,6 +179,7 @@ function holdingStore(store: HistoryStore, onComplete: (run: RunRecord) => Promi
     runReport: (runId) => store.runReport(runId),
     runReportPage: (runId, query) => store.runReportPage(runId, query),
     runClusterPages: (runId, pageSize) => store.runClusterPages(runId, pageSize),
+    runClusterPairs: (runId, otherRunId, pageSize) => store.runClusterPairs(runId, otherRunId, pageSize),
     clusterHistory: (clusterId, query) => store.clusterHistory(clusterId, query),
     fleetAsOf: (asOf, query) => store.fleetAsOf(asOf, query),
     verify: (clusterId, options) => store.verify(clusterId, options),

@@ -185,6 +185,13 @@ export interface HistoryStore {
    * reader that folds over them (a summary) holds one page, not the run. Nothing for an unknown run.
    */
   runClusterPages(runId: string, pageSize?: number): AsyncIterable<ClusterReport[]>;
+  /**
+   * Two stored runs side by side, joined on the cluster: each pair holds the cluster as `runId`
+   * recorded it and as `otherRunId` did (null where a run does not have it), a page of pairs at a
+   * time in cluster-key order. The weekly digest folds this (core/digest/fold.ts), so it holds one
+   * page of each run, not both runs. With `otherRunId` null or unknown, `before` is always null.
+   */
+  runClusterPairs(runId: string, otherRunId: string | null, pageSize?: number): AsyncIterable<ClusterPair[]>;
   /** One cluster's snapshots, newest first. */
   clusterHistory(clusterId: string, query: PageQuery): Promise<Page<StoredSnapshot>>;
   /**
@@ -229,4 +236,10 @@ export class MailSendError extends Error {
     super(message);
     this.name = "MailSendError";
   }
+}
+
+/** One cluster in a run and in an earlier run; null where that run does not have it. */
+export interface ClusterPair {
+  now: ClusterReport | null;
+  before: ClusterReport | null;
 }

@@ -5,7 +5,7 @@
  */
 import type { TokenCredential } from "@azure/core-auth";
 import { odata, type TableClient, type TransactionAction } from "@azure/data-tables";
-import type { FleetQuery, HistoryStore, Page, PageQuery, RunRecord, StoredSnapshot, VerifyOptions, VerifyResult } from "../core/ports.js";
+import type { ClusterPair, FleetQuery, HistoryStore, Page, PageQuery, RunRecord, StoredSnapshot, VerifyOptions, VerifyResult } from "../core/ports.js";
 import { verifyChains } from "./verify.js";
 import { reportOfRun, worstSeverity, type AuditReport, type ClusterReport, type Integration } from "../core/report.js";
 import { armIdKey, type IsoDate } from "../core/types.js";
@@ -310,6 +310,63 @@ class TableStore implements TableHistoryStore {
       }
     }
     if (keys.length > 0) yield await this.readClusters(run, keys);
+  }
+
+  async *runClusterPairs(runId: string, otherRunId: string | null, size = 200): AsyncGenerator<ClusterPair[]> {
+    const run = await this.getRun(runId);
+    if (!run) return;
+    const other = otherRunId && otherRunId !== runId ? await this.getRun(otherRunId) : null;
+    const [readNow, readBefore] = await Promise.all([this.clusterReader(run), other ? this.clusterReader(other) : null]);
+    // Both runs' membership rows arrive in row-key order, which is cluster-key order in each run's
+    // partition: a merge of the two walks joins them holding one page, never a run.
+    const now = this.memberRows(run)[Symbol.asyncIterator]();
+    const before = this.memberRows(other)[Symbol.asyncIterator]();
+    let a = await now.next();
+    let b = await before.next();
+    let batch: { key: string; now: boolean; before: boolean }[] = [];
+    const flush = async (): Promise<ClusterPair[]> => {
+      const page = await mapLimit(batch, this.concurrency, async (m) => ({
+        now: m.now ? await readNow(m.key) : null,
+        before: m.before && readBefore ? await readBefore(m.key) : null,
+      }));
+      batch = [];
+      return page.filter((p) => p.now !== null || p.before !== null);
+    };
+    while (!a.done || !b.done) {
+      if (!a.done && (b.done || a.value.rowKey < b.value.rowKey)) {
+        batch.push({ key: a.value.clusterKey, now: true, before: false });
+        a = await now.next();
+      } else if (!b.done && (a.done || b.value.rowKey < a.value.rowKey)) {
+        batch.push({ key: b.value.clusterKey, now: false, before: true });
+        b = await before.next();
+      } else if (!a.done && !b.done) {
+        batch.push({ key: a.value.clusterKey, now: true, before: true });
+        [a, b] = await Promise.all([now.next(), before.next()]);
+      }
+      if (batch.length >= size) yield await flush();
+    }
+    if (batch.length > 0) yield await flush();
+  }
+
+  /** A run's membership rows (row key and cluster key only), in row-key order; none for no run. */
+  private async *memberRows(run: RunRecord | null): AsyncGenerator<{ rowKey: string; clusterKey: string }> {
+    if (!run) return;
+    const runIndex = await this.table("runIndex");
+    for await (const entity of queryRange(runIndex, { partitionKey: toRunKey(run.runId), ...prefixRange(RUN_CLUSTER_PREFIX), select: ["RowKey", "clusterKey"] })) {
+      yield { rowKey: entity.rowKey, clusterKey: String(entity["clusterKey"]) };
+    }
+  }
+
+  /** Reads one cluster's snapshot in this run by its key (null when its chain has none). */
+  private async clusterReader(run: RunRecord): Promise<(clusterKey: string) => Promise<ClusterReport | null>> {
+    const [runs, snapshots] = await Promise.all([this.table("runs"), this.table("snapshots")]);
+    const stored = await getOrNull(runs, RUNS_PARTITION, runIdRow(toRunKey(run.runId)));
+    if (!stored) return async () => null;
+    const stem = stemOf(stored);
+    return async (key) => {
+      const group = await readGroup(snapshots, key, stem);
+      return group ? snapshotOf(group).cluster : null;
+    };
   }
 
   /** Clusters of a run whose index rows fall in the ranges, read from their chains, sorted by id. */

@@ -5,6 +5,7 @@
  * of all of them. With `keep` = Infinity (buildDigests, digestModel over a report in memory) every
  * list is whole. Either way the rendered mail is the same, because renderers read the counts.
  */
+import type { ClusterPair } from "../ports.js";
 import type { AuditReport, ClusterReport, Integration } from "../report.js";
 import { DEFAULT_WINDOW_DAYS, SEVERITY_RANK, addToSummary, emptySummary } from "../report.js";
 import { armIdKey } from "../types.js";
@@ -13,13 +14,10 @@ import { minorKey } from "../versions.js";
 import { routeClusters, routeWithDrops, type Recipients, type Route, type RouteReason, type RoutingDrop } from "../routing.js";
 import { CauseFold, causeCluster, compareClusters, nextMinor, type CauseCluster } from "./causes.js";
 import { FirstInOrder } from "./firstInOrder.js";
+import { LIMIT_STEPS } from "./limits.js";
 import { ACT_THIS_WEEK, cmp, fullListAt, verdictOf, type DigestFinding, type DigestModel, type OutOfSupportGroup, type UnsupportedGroup } from "./model.js";
 
-/** One cluster in the run and in the run before it; null where it is not in that run (or not routed there). */
-export interface ClusterPair {
-  now: ClusterReport | null;
-  before: ClusterReport | null;
-}
+export type { ClusterPair };
 
 /** The run a digest speaks of: its header; its clusters arrive through `add`. */
 export type RunHeading = Pick<AuditReport, "runId" | "asOf" | "catalog" | "errors">;
@@ -41,7 +39,7 @@ export interface FoldOptions {
  * What any step of limits.ts can show of one list: the streamed digest keeps this many entries per
  * list, so its mail is byte for byte the mail of the whole run in memory.
  */
-export const STREAMED_KEEP = 25;
+export const STREAMED_KEEP = Math.max(...LIMIT_STEPS.map((step) => Math.max(step.clustersPerCause, step.items)));
 
 const isFinding = (i: Integration): boolean => i.severity === "warning" || i.severity === "critical";
 
