@@ -4,14 +4,13 @@
  * request (benchTables.ts; Azurite in its own process). Then, in the same Azurite through the same
  * proxy and concurrency, the storage ceiling: the same number of entities of the same sizes
  * inserted in full transactions with no reads, the least time any store could take to write what
- * this one wrote. Last, the digest as the weekly job makes it: the stored run read back whole and
- * rendered. In the bench this runs in a fresh process (storedProcess.ts), so each peak RSS is the
- * stage's own.
+ * this one wrote. Last, the digest as the weekly job makes it (digestStage.ts): the stored run
+ * folded a page at a time and rendered. In the bench the sweep runs in a fresh process
+ * (storedProcess.ts) and the digest in another, so each peak RSS is the stage's own.
  */
 import { TableClient, type TransactionAction } from "@azure/data-tables";
 import { newRunId, runAudit } from "../src/app/audit.js";
 import { loadBundledCatalog } from "../src/catalog/load.js";
-import { buildDigests } from "../src/core/digest.js";
 import type { AuditScope, IsoDate } from "../src/core/types.js";
 import { createContainerServiceVersionSource } from "../src/sources/containerService.js";
 import { createStaticCredential } from "../src/sources/credential.js";
@@ -22,6 +21,7 @@ import { startBenchTables } from "./benchTables.js";
 import { round, sampleMemory } from "./memory.js";
 import { ARG_PAGE_SIZE } from "./model.js";
 import { countTableOperations, sumTallies } from "./storage.js";
+import { digestStageInChild, runDigestStage } from "./digestStage.js";
 
 export interface StoredSweepFigures {
   storedSweepClusters: number;
@@ -36,8 +36,9 @@ export interface StoredSweepFigures {
   /** Entities per write round trip of the stored sweep. */
   storedEntitiesPerTransaction: number;
   storedPeakRssMB: number;
-  /** Peak RSS while the stored run is read back whole and its digests are built. */
+  /** Peak RSS of the weekly digest folded from the stored run (its own process where the bench forks stages). */
   digestPeakRssMB: number;
+  storedDigestSeconds: number;
   storedDigestMessages: number;
   tableLatencyMs: number;
 }
@@ -86,15 +87,13 @@ export async function runStoredSweep(options: StoredSweepOptions): Promise<Store
     const sizes = [...counter.sizes()];
     counter.restore();
 
-    // The weekly digest's path: the run read back whole, then rendered.
-    const digestMemory = sampleMemory(20);
-    const stored = await store.runReport(run.runId);
-    if (stored?.clusters.length !== report.summary.clusters) throw new Error(`the stored run read back ${stored?.clusters.length ?? 0} of ${report.summary.clusters} clusters`);
-    const mails = buildDigests({ report: stored, recipients: { defaults: ["platform-team@example.com"], bySubscription: {}, tagName: "owner" }, windowDays: options.windowDays });
-    const digestPeakRssMB = digestMemory.stop().peakRssMB;
     await store.close();
 
     const storageCeilingSeconds = await measureCeiling(tables.connectionString, sizes, concurrency);
+    // The weekly digest's path, folded from the store a page at a time; in its own process where
+    // the bench runs stages in children, so its peak is not the sweep's leftover heap.
+    const digestOptions = { connectionString: tables.connectionString, tablePrefix: "stored", runId: run.runId, windowDays: options.windowDays };
+    const digest = options.tables === "child" ? await digestStageInChild(digestOptions) : await runDigestStage(digestOptions);
     const clusters = report.summary.clusters;
     return {
       storedSweepClusters: clusters,
@@ -106,8 +105,9 @@ export async function runStoredSweep(options: StoredSweepOptions): Promise<Store
       entitiesPerCluster: round(written.entities / clusters, 2),
       storedEntitiesPerTransaction: written.writeRequests > 0 ? round(written.entities / written.writeRequests, 2) : 0,
       storedPeakRssMB: peak.peakRssMB,
-      digestPeakRssMB,
-      storedDigestMessages: mails.length,
+      digestPeakRssMB: digest.digestPeakRssMB,
+      storedDigestSeconds: digest.digestSeconds,
+      storedDigestMessages: digest.storedDigestMessages,
       tableLatencyMs: options.tableLatencyMs,
     };
   } finally {

@@ -1,0 +1,62 @@
+/**
+ * The weekly digest's stage: the stored run folded from the store a page at a time and rendered,
+ * as the weekly job does it (app/notify.ts storedDigests). In the bench it runs in a process of its
+ * own (digestProcess.ts) against the stored sweep's Azurite, so its peak RSS is the digest's and
+ * not what the sweep left in the heap.
+ */
+import { fork } from "node:child_process";
+import { storedDigests } from "../src/app/notify.js";
+import { createTableHistoryStore } from "../src/store/index.js";
+import { round, sampleMemory } from "./memory.js";
+
+/** Plain data, so the stage can be handed to a child process. */
+export interface DigestStageOptions {
+  connectionString: string;
+  tablePrefix: string;
+  runId: string;
+  windowDays: number;
+}
+
+export interface DigestStageFigures {
+  digestPeakRssMB: number;
+  digestSeconds: number;
+  storedDigestMessages: number;
+}
+
+export type FromDigestProcess = { type: "result"; figures: DigestStageFigures } | { type: "error"; message: string };
+
+/** The digest's recipients in the bench: the platform list (whole fleet) and the owner-tagged teams. */
+const RECIPIENTS = { defaults: ["platform-team@example.com"], bySubscription: {}, tagName: "owner" };
+
+export async function runDigestStage(options: DigestStageOptions): Promise<DigestStageFigures> {
+  const memory = sampleMemory(20);
+  const started = performance.now();
+  const store = await createTableHistoryStore({ connectionString: options.connectionString, tablePrefix: options.tablePrefix, allowInsecureConnection: true });
+  try {
+    const run = await store.getRun(options.runId);
+    if (!run) throw new Error(`the digest stage found no run ${options.runId}`);
+    // No run a week before: the changes section is empty, the rest is the full digest.
+    const { mails } = await storedDigests(store, run, null, { recipients: RECIPIENTS, windowDays: options.windowDays, catalogMaxAgeDays: 3650, consoleBase: null });
+    if (!mails.some((m) => m.to[0] === RECIPIENTS.defaults[0])) throw new Error("the digest stage rendered no whole-fleet digest");
+    return { digestPeakRssMB: memory.stop().peakRssMB, digestSeconds: round((performance.now() - started) / 1000, 2), storedDigestMessages: mails.length };
+  } finally {
+    await store.close();
+  }
+}
+
+/** The digest stage in a fresh process (digestProcess.ts), its figures back over IPC. */
+export function digestStageInChild(options: DigestStageOptions): Promise<DigestStageFigures> {
+  return new Promise((resolve, reject) => {
+    const child = fork(new URL("./digestProcess.js", import.meta.url), [JSON.stringify(options)], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    let settled = false;
+    child.on("message", (raw) => {
+      const message = raw as FromDigestProcess;
+      settled = true;
+      if (message.type === "result") resolve(message.figures);
+      else reject(new Error(`digest: ${message.message}`));
+    });
+    child.on("exit", (code) => {
+      if (!settled) reject(new Error(`the digest process exited with code ${code} and no result`));
+    });
+  });
+}
