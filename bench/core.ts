@@ -118,6 +118,8 @@ export interface BenchResult extends StorageFigures {
   storedDigestMessages: number | null;
   /** Wall time of the weekly digest folded from the stored run (null where the stored sweep did not run). */
   storedDigestSeconds: number | null;
+  /** The same digest from the stored run read back whole, in a process of its own: what streaming saves. */
+  digestWholeRunPeakRssMB: number | null;
   // the stored sweep (null where the fleet is above storedMax)
   storedSweepClusters: number | null;
   storedSweepSeconds: number | null;
@@ -287,6 +289,7 @@ export async function runFleetBench(options: FleetBenchOptions): Promise<BenchRe
       storedPeakRssMB: null,
       storedDigestMessages: null,
       storedDigestSeconds: null,
+      digestWholeRunPeakRssMB: null,
       tableLatencyMs: null,
     };
 

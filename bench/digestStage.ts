@@ -6,6 +6,7 @@
  */
 import { fork } from "node:child_process";
 import { storedDigests } from "../src/app/notify.js";
+import { buildDigests } from "../src/core/digest.js";
 import { createTableHistoryStore } from "../src/store/index.js";
 import { round, sampleMemory } from "./memory.js";
 
@@ -15,6 +16,11 @@ export interface DigestStageOptions {
   tablePrefix: string;
   runId: string;
   windowDays: number;
+  /**
+   * "streamed": as the weekly job does it. "whole": the way it was done before 2026-12-03 (the run
+   * read back whole with runReport, then buildDigests), measured beside it for comparison only.
+   */
+  mode: "streamed" | "whole";
 }
 
 export interface DigestStageFigures {
@@ -36,7 +42,10 @@ export async function runDigestStage(options: DigestStageOptions): Promise<Diges
     const run = await store.getRun(options.runId);
     if (!run) throw new Error(`the digest stage found no run ${options.runId}`);
     // No run a week before: the changes section is empty, the rest is the full digest.
-    const { mails } = await storedDigests(store, run, null, { recipients: RECIPIENTS, windowDays: options.windowDays, catalogMaxAgeDays: 3650, consoleBase: null });
+    const mails =
+      options.mode === "streamed"
+        ? (await storedDigests(store, run, null, { recipients: RECIPIENTS, windowDays: options.windowDays, catalogMaxAgeDays: 3650, consoleBase: null })).mails
+        : buildDigests({ report: (await store.runReport(run.runId))!, recipients: RECIPIENTS, windowDays: options.windowDays });
     if (!mails.some((m) => m.to[0] === RECIPIENTS.defaults[0])) throw new Error("the digest stage rendered no whole-fleet digest");
     return { digestPeakRssMB: memory.stop().peakRssMB, digestSeconds: round((performance.now() - started) / 1000, 2), storedDigestMessages: mails.length };
   } finally {

@@ -21,7 +21,7 @@ import { startBenchTables } from "./benchTables.js";
 import { round, sampleMemory } from "./memory.js";
 import { ARG_PAGE_SIZE } from "./model.js";
 import { countTableOperations, sumTallies } from "./storage.js";
-import { digestStageInChild, runDigestStage } from "./digestStage.js";
+import { digestStageInChild, runDigestStage, type DigestStageOptions } from "./digestStage.js";
 
 export interface StoredSweepFigures {
   storedSweepClusters: number;
@@ -39,6 +39,8 @@ export interface StoredSweepFigures {
   /** Peak RSS of the weekly digest folded from the stored run (its own process where the bench forks stages). */
   digestPeakRssMB: number;
   storedDigestSeconds: number;
+  /** Peak RSS of the same digest built from the run read back whole (the path before streaming), for comparison. */
+  digestWholeRunPeakRssMB: number;
   storedDigestMessages: number;
   tableLatencyMs: number;
 }
@@ -92,8 +94,14 @@ export async function runStoredSweep(options: StoredSweepOptions): Promise<Store
     const storageCeilingSeconds = await measureCeiling(tables.connectionString, sizes, concurrency);
     // The weekly digest's path, folded from the store a page at a time; in its own process where
     // the bench runs stages in children, so its peak is not the sweep's leftover heap.
-    const digestOptions = { connectionString: tables.connectionString, tablePrefix: "stored", runId: run.runId, windowDays: options.windowDays };
-    const digest = options.tables === "child" ? await digestStageInChild(digestOptions) : await runDigestStage(digestOptions);
+    const digestStage = (mode: DigestStageOptions["mode"]) => {
+      const digestOptions: DigestStageOptions = { connectionString: tables.connectionString, tablePrefix: "stored", runId: run.runId, windowDays: options.windowDays, mode };
+      return options.tables === "child" ? digestStageInChild(digestOptions) : runDigestStage(digestOptions);
+    };
+    const digest = await digestStage("streamed");
+    // The same digest from the run read back whole, for comparison (what streaming saves).
+    const whole = await digestStage("whole");
+    if (whole.storedDigestMessages !== digest.storedDigestMessages) throw new Error(`the streamed digest made ${digest.storedDigestMessages} messages, the whole run ${whole.storedDigestMessages}`);
     const clusters = report.summary.clusters;
     return {
       storedSweepClusters: clusters,
@@ -107,6 +115,7 @@ export async function runStoredSweep(options: StoredSweepOptions): Promise<Store
       storedPeakRssMB: peak.peakRssMB,
       digestPeakRssMB: digest.digestPeakRssMB,
       storedDigestSeconds: digest.digestSeconds,
+      digestWholeRunPeakRssMB: whole.digestPeakRssMB,
       storedDigestMessages: digest.storedDigestMessages,
       tableLatencyMs: options.tableLatencyMs,
     };

@@ -279,24 +279,23 @@ export class DigestFold {
     }
     const { routes, drops } = routeWithDrops(this.routing, pairs.flatMap((p) => (p.now ? [p.now] : [])));
     for (const d of drops) this.dropped.set(`${d.recipient}\n${d.clusterId ?? ""}\n${d.subscriptionId}\n${d.reason}`, d);
-    const before = this.options.previous ? routeClusters(this.routing, pairs.flatMap((p) => (p.before ? [p.before] : []))) : [];
-    const beforeKeys = new Map(before.map((r) => [r.recipient, new Set(r.clusters.map((c) => armIdKey(c.id)))]));
+    const before = new Map((this.options.previous ? routeClusters(this.routing, pairs.flatMap((p) => (p.before ? [p.before] : []))) : []).map((r) => [r.recipient, r.clusters]));
     for (const route of routes) {
       const digest = this.noteRoute(route);
-      const was = beforeKeys.get(route.recipient);
+      const was = new Set((before.get(route.recipient) ?? []).map((c) => armIdKey(c.id)));
       const nowKeys = new Set<string>();
       for (const c of route.clusters) {
         const key = armIdKey(c.id);
         nowKeys.add(key);
-        digest.add(c, was?.has(key) ? (byKey.get(key)?.before ?? null) : null);
+        digest.add(c, was.has(key) ? (byKey.get(key)?.before ?? null) : null);
       }
-      for (const c of before.find((r) => r.recipient === route.recipient)?.clusters ?? []) if (!nowKeys.has(armIdKey(c.id))) digest.add(null, c);
+      for (const c of before.get(route.recipient) ?? []) if (!nowKeys.has(armIdKey(c.id))) digest.add(null, c);
+      before.delete(route.recipient);
     }
     // Recipients routed clusters a week ago and none on this page: their "no longer reported" list.
-    for (const route of before) {
-      if (routes.some((r) => r.recipient === route.recipient)) continue;
-      const digest = this.entry(route.recipient).digest;
-      for (const c of route.clusters) digest.add(null, c);
+    for (const [recipient, clusters] of before) {
+      const digest = this.entry(recipient).digest;
+      for (const c of clusters) digest.add(null, c);
     }
   }
 
