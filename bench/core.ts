@@ -120,6 +120,7 @@ export interface BenchResult extends StorageFigures {
   storedDigestSeconds: number | null;
   /** The same digest from the stored run read back whole, in a process of its own: what streaming saves. */
   digestWholeRunPeakRssMB: number | null;
+  digestWholeRunSeconds: number | null;
   // the stored sweep (null where the fleet is above storedMax)
   storedSweepClusters: number | null;
   storedSweepSeconds: number | null;
@@ -290,6 +291,7 @@ export async function runFleetBench(options: FleetBenchOptions): Promise<BenchRe
       storedDigestMessages: null,
       storedDigestSeconds: null,
       digestWholeRunPeakRssMB: null,
+      digestWholeRunSeconds: null,
       tableLatencyMs: null,
     };
 

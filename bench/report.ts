@@ -151,7 +151,7 @@ export function formatTable(results: readonly BenchResult[]): string {
       out.push(
         `stored sweep at ${size(r.clusters)}: ${r.storedSweepSeconds} s (storage ceiling ${r.storageCeilingSeconds} s, quota floor ${r.floorSeconds} s, ratio ${r.storedSweepRatio}×), ` +
           `${r.tableRoundTrips} Table round trips (${r.tableRoundTripsPerCluster} per cluster) at ${r.tableLatencyMs} ms each, ` +
-          `${r.entitiesPerCluster} entities per cluster, ${r.storedEntitiesPerTransaction} per write; peak RSS ${r.storedPeakRssMB} MB (digest ${r.digestPeakRssMB} MB folded from the store; ${r.digestWholeRunPeakRssMB} MB from the run read whole)`,
+          `${r.entitiesPerCluster} entities per cluster, ${r.storedEntitiesPerTransaction} per write; peak RSS ${r.storedPeakRssMB} MB; digest ${r.digestPeakRssMB} MB and ${r.storedDigestSeconds} s folded from the store (${r.digestWholeRunPeakRssMB} MB and ${r.digestWholeRunSeconds} s from the run read whole)`,
       );
     }
     if (r.naiveSeconds !== null) {

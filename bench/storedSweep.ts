@@ -41,6 +41,7 @@ export interface StoredSweepFigures {
   storedDigestSeconds: number;
   /** Peak RSS of the same digest built from the run read back whole (the path before streaming), for comparison. */
   digestWholeRunPeakRssMB: number;
+  digestWholeRunSeconds: number;
   storedDigestMessages: number;
   tableLatencyMs: number;
 }
@@ -116,6 +117,7 @@ export async function runStoredSweep(options: StoredSweepOptions): Promise<Store
       digestPeakRssMB: digest.digestPeakRssMB,
       storedDigestSeconds: digest.digestSeconds,
       digestWholeRunPeakRssMB: whole.digestPeakRssMB,
+      digestWholeRunSeconds: whole.digestSeconds,
       storedDigestMessages: digest.storedDigestMessages,
       tableLatencyMs: options.tableLatencyMs,
     };

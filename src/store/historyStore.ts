@@ -323,15 +323,20 @@ class TableStore implements TableHistoryStore {
     const before = this.memberRows(other)[Symbol.asyncIterator]();
     let a = await now.next();
     let b = await before.next();
-    let batch: { key: string; now: boolean; before: boolean }[] = [];
-    const flush = async (): Promise<ClusterPair[]> => {
-      const page = await mapLimit(batch, this.concurrency, async (m) => ({
+    type Member = { key: string; now: boolean; before: boolean };
+    const read = (members: Member[]): Promise<ClusterPair[]> => {
+      const reading = mapLimit(members, this.concurrency, async (m) => ({
         now: m.now ? await readNow(m.key) : null,
         before: m.before && readBefore ? await readBefore(m.key) : null,
-      }));
-      batch = [];
-      return page.filter((p) => p.now !== null || p.before !== null);
+      })).then((page) => page.filter((p) => p.now !== null || p.before !== null));
+      // Awaited below; this only keeps a reader that stops early from leaving a rejection unhandled.
+      reading.catch(() => undefined);
+      return reading;
     };
+    // One page read ahead: while the caller folds a page, the next one's snapshots are on their way
+    // (two pages at most in memory).
+    let ahead: Promise<ClusterPair[]> | null = null;
+    let batch: Member[] = [];
     while (!a.done || !b.done) {
       if (!a.done && (b.done || a.value.rowKey < b.value.rowKey)) {
         batch.push({ key: a.value.clusterKey, now: true, before: false });
@@ -343,9 +348,16 @@ class TableStore implements TableHistoryStore {
         batch.push({ key: a.value.clusterKey, now: true, before: true });
         [a, b] = await Promise.all([now.next(), before.next()]);
       }
-      if (batch.length >= size) yield await flush();
+      if (batch.length >= size) {
+        const next = read(batch);
+        batch = [];
+        if (ahead) yield await ahead;
+        ahead = next;
+      }
     }
-    if (batch.length > 0) yield await flush();
+    const last = batch.length > 0 ? read(batch) : null;
+    if (ahead) yield await ahead;
+    if (last) yield await last;
   }
 
   /** A run's membership rows (row key and cluster key only), in row-key order; none for no run. */
