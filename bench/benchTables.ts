@@ -4,9 +4,6 @@
  * service is remote too). The smoke test runs them in-process, as vitest cannot fork a .ts file.
  */
 import { fork } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { startLocalTables } from "../src/local/azurite.js";
 import { startLatencyProxy } from "./latencyProxy.js";
 
@@ -16,6 +13,12 @@ export interface BenchTables {
   /** Table requests the proxy has forwarded so far. */
   requests(): Promise<number>;
   close(): Promise<void>;
+  /**
+   * Rejects if Azurite's process ends before close (at 50,000 clusters it has died holding the
+   * stored sweep's entities); never settles otherwise. A stage races its work against it, so a dead
+   * Azurite ends the stage with that reason instead of leaving it retrying against a closed port.
+   */
+  died: Promise<never>;
 }
 
 export type ToTables = { type: "requests"; id: number } | { type: "close"; id: number };
@@ -26,16 +29,18 @@ export async function startBenchTables(latencyMs: number, where: "child" | "in-p
 }
 
 export async function startInProcess(latencyMs: number): Promise<BenchTables> {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), "aks-audit-stored-"));
-  const tables = await startLocalTables({ dataDir });
+  // In memory: on disk, Azurite's LokiJS serialises its whole database every 5 s (autosave), a cost
+  // that grows with what is stored and that Azure does not have; at 50,000 clusters that
+  // serialisation killed Azurite's process (V8 fatal error, 2026-12-03).
+  const tables = await startLocalTables({ inMemory: true });
   const proxy = await startLatencyProxy(tables.connectionString, latencyMs);
   return {
     connectionString: proxy.connectionString,
+    died: new Promise<never>(() => undefined),
     requests: async () => proxy.requests,
     close: async () => {
       await proxy.close();
       await tables.close();
-      await rm(dataDir, { recursive: true, force: true });
     },
   };
 }
@@ -63,13 +68,27 @@ async function startChild(latencyMs: number): Promise<BenchTables> {
       child.send({ type, id } satisfies ToTables);
     });
   const connectionString = await ready;
+  const started = performance.now();
+  let closing = false;
+  const died = new Promise<never>((_, reject) => {
+    child.on("exit", (code, signal) => {
+      if (closing) return;
+      const reason = new Error(`Azurite's process ended ${Math.round((performance.now() - started) / 1000)} s into the stage (${signal ? `signal ${signal}` : `exit code ${code}`})`);
+      for (const answer of waiting.values()) answer({ type: "error", message: reason.message });
+      reject(reason);
+    });
+  });
+  died.catch(() => undefined);
   return {
     connectionString,
+    died,
     requests: async () => {
       const answer = await ask("requests");
       return answer.type === "requests" ? answer.requests : 0;
     },
     close: async () => {
+      closing = true;
+      if (child.exitCode !== null || child.signalCode !== null) return;
       await ask("close");
       child.disconnect();
     },

@@ -121,6 +121,8 @@ export interface BenchResult extends StorageFigures {
   /** The same digest from the stored run read back whole, in a process of its own: what streaming saves. */
   digestWholeRunPeakRssMB: number | null;
   digestWholeRunSeconds: number | null;
+  /** Why the stored sweep did not complete at this size (null when it did, or did not run). */
+  storedSweepError: string | null;
   // the stored sweep (null where the fleet is above storedMax)
   storedSweepClusters: number | null;
   storedSweepSeconds: number | null;
@@ -263,6 +265,7 @@ export async function runFleetBench(options: FleetBenchOptions): Promise<BenchRe
     const storedMax = options.storedMax ?? 10_000;
     const tableLatencyMs = options.tableLatencyMs ?? 5;
     let storedSweep = null;
+    let storedSweepError: string | null = null;
     if (shape.clusters <= storedMax) {
       log(`${options.clusters} clusters: stored sweep (Table latency ${tableLatencyMs} ms)…`);
       const storedOptions: StoredSweepOptions = {
@@ -275,7 +278,15 @@ export async function runFleetBench(options: FleetBenchOptions): Promise<BenchRe
         tableLatencyMs,
       };
       // A fresh process, like each size's own: its peaks are the stored sweep's and the digest's.
-      storedSweep = options.simulator === "child" ? await storedSweepInChild(storedOptions) : await (await import("./storedSweep.js")).runStoredSweep(storedOptions);
+      try {
+        storedSweep = options.simulator === "child" ? await storedSweepInChild(storedOptions) : await (await import("./storedSweep.js")).runStoredSweep(storedOptions);
+      } catch (error) {
+        // Reported in the row and the summary, and the size's other figures are kept.
+        storedSweepError = error instanceof Error ? error.message.split("\n")[0]! : String(error);
+        log(`${options.clusters} clusters: stored sweep did not complete: ${storedSweepError}`);
+      }
+    }
+    if (storedSweep) {
       log(`${options.clusters} clusters: stored sweep ${storedSweep.storedSweepSeconds} s, ceiling ${storedSweep.storageCeilingSeconds} s, ${storedSweep.tableRoundTripsPerCluster} Table round trips per cluster`);
     }
     const noStored = {
@@ -340,6 +351,7 @@ export async function runFleetBench(options: FleetBenchOptions): Promise<BenchRe
       // the stored run a page at a time), in a process of its own.
       digestPeakRssMB,
       ...(storedSweep ?? noStored),
+      storedSweepError,
       machine: { cpus: cpus.length, cpuModel: cpus[0]?.model ?? "unknown", totalMemoryMB: Math.round(os.totalmem() / 1024 / 1024), node: process.version, platform: `${process.platform} ${os.release()}` },
       date: new Date().toISOString(),
     };

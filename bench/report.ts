@@ -154,6 +154,7 @@ export function formatTable(results: readonly BenchResult[]): string {
           `${r.entitiesPerCluster} entities per cluster, ${r.storedEntitiesPerTransaction} per write; peak RSS ${r.storedPeakRssMB} MB; digest ${r.digestPeakRssMB} MB and ${r.storedDigestSeconds} s folded from the store (${r.digestWholeRunPeakRssMB} MB and ${r.digestWholeRunSeconds} s from the run read whole)`,
       );
     }
+    if (r.storedSweepError) out.push(`stored sweep at ${size(r.clusters)}: did not complete: ${r.storedSweepError}`);
     if (r.naiveSeconds !== null) {
       out.push(
         `naive baseline at ${size(r.clusters)}: ${r.naiveMeasuredRequests} requests${r.naiveRetries ? ` (+${r.naiveRetries} retried)` : ""} in ${r.naiveSeconds} s with ${r.naiveConcurrency} calls at a time ` +

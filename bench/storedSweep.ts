@@ -78,10 +78,13 @@ export async function runStoredSweep(options: StoredSweepOptions): Promise<Store
     const requestsBefore = await tables.requests();
     const memory = sampleMemory(50);
     const started = performance.now();
-    const { report, run } = await runAudit(
-      { fleet, versions, catalog, store },
-      { runId: newRunId(new Date(), "benchstored"), trigger: "timer", scope: TENANT, asOf: options.asOf, windowDays: options.windowDays, now: () => new Date(), collect: false },
-    );
+    const { report, run } = await Promise.race([
+      runAudit(
+        { fleet, versions, catalog, store },
+        { runId: newRunId(new Date(), "benchstored"), trigger: "timer", scope: TENANT, asOf: options.asOf, windowDays: options.windowDays, now: () => new Date(), collect: false },
+      ),
+      tables.died,
+    ]);
     const storedSweepSeconds = (performance.now() - started) / 1000;
     const peak = memory.stop();
     if (run.status !== "succeeded") throw new Error(`the stored sweep ended ${run.status}: ${report.errors.map((e) => `${e.scope}: ${e.message}`).join("; ")}`);
@@ -92,12 +95,12 @@ export async function runStoredSweep(options: StoredSweepOptions): Promise<Store
 
     await store.close();
 
-    const storageCeilingSeconds = await measureCeiling(tables.connectionString, sizes, concurrency);
+    const storageCeilingSeconds = await Promise.race([measureCeiling(tables.connectionString, sizes, concurrency), tables.died]);
     // The weekly digest's path, folded from the store a page at a time; in its own process where
     // the bench runs stages in children, so its peak is not the sweep's leftover heap.
     const digestStage = (mode: DigestStageOptions["mode"]) => {
       const digestOptions: DigestStageOptions = { connectionString: tables.connectionString, tablePrefix: "stored", runId: run.runId, windowDays: options.windowDays, mode };
-      return options.tables === "child" ? digestStageInChild(digestOptions) : runDigestStage(digestOptions);
+      return Promise.race([options.tables === "child" ? digestStageInChild(digestOptions) : runDigestStage(digestOptions), tables.died]);
     };
     const digest = await digestStage("streamed");
     // The same digest from the run read back whole, for comparison (what streaming saves).
