@@ -188,8 +188,8 @@ export interface HistoryStore {
   /**
    * Two stored runs side by side, joined on the cluster: each pair holds the cluster as `runId`
    * recorded it and as `otherRunId` did (null where a run does not have it), a page of pairs at a
-   * time in cluster-key order. The weekly digest folds this (core/digest/fold.ts), so it holds one
-   * page of each run, not both runs. With `otherRunId` null or unknown, `before` is always null.
+   * time in cluster-key order. The weekly digest folds this (core/digest/fold.ts), so it holds a page
+   * of pairs (two while the next is read ahead), not both runs. With `otherRunId` null or unknown, `before` is always null.
    */
   runClusterPairs(runId: string, otherRunId: string | null, pageSize?: number): AsyncIterable<ClusterPair[]>;
   /** One cluster's snapshots, newest first. */

@@ -318,7 +318,7 @@ class TableStore implements TableHistoryStore {
     const other = otherRunId && otherRunId !== runId ? await this.getRun(otherRunId) : null;
     const [readNow, readBefore] = await Promise.all([this.clusterReader(run), other ? this.clusterReader(other) : null]);
     // Both runs' membership rows arrive in row-key order, which is cluster-key order in each run's
-    // partition: a merge of the two walks joins them holding one page, never a run.
+    // partition: a merge of the two walks joins them holding a page or two, never a run.
     const now = this.memberRows(run)[Symbol.asyncIterator]();
     const before = this.memberRows(other)[Symbol.asyncIterator]();
     let a = await now.next();
