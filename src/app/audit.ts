@@ -364,14 +364,17 @@ async function versionsByLocation(
 
 /**
  * What window alerts need of a cluster: its identity, tags (routing) and the integrations with a
- * deadline between today and the window's end; null when it has none. Reasons past the first are
- * dropped, since alerts only quote the headline.
+ * deadline between today and the window's end; null when it has none. Of the reasons it keeps what
+ * a cause is built from (core/digest/causes.ts): the first, those naming a deadline's date (they
+ * give a cause its key, such as an Istio revision or a node OS, and its words) and the "When …"
+ * note of an add-on that moves with an upgrade. Dropping those would change a cause's key, and so
+ * its ledger id, and send an alert again.
  */
 export function alertingPart(windowDays: number): (cluster: ClusterReport) => ClusterReport | null {
   return (cluster) => {
     const integrations = cluster.integrations
       .filter((i) => i.deadlines.some((d) => d.daysLeft >= 0 && d.daysLeft <= windowDays))
-      .map((i) => ({ ...i, reasons: i.reasons.slice(0, 1) }));
+      .map((i) => ({ ...i, reasons: i.reasons.filter((r, k) => k === 0 || r.startsWith("When ") || i.deadlines.some((d) => r.includes(d.date))) }));
     return integrations.length === 0 ? null : { ...cluster, integrations, errors: [] };
   };
 }

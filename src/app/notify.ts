@@ -36,12 +36,13 @@ export interface NotifyOptions {
 /** Sends the window alerts due in `report` (or in the latest stored run when null). */
 export async function sendWindowAlerts(ctx: AppContext, report: AuditReport | null, options: NotifyOptions): Promise<AlertCounts> {
   const store = await ctx.store();
-  const subject = report ?? (await latestAlertingReport(store, options.asOf, ctx.config.alertWindowDays));
-  if (!subject) return { sent: 0, pending: 0, failed: 0 };
-  const dropped = options.preview ? [] : await recordRoutingDrops(ctx, store, subject);
   const configured = ctx.config.mail.recipients;
+  const found = report ? { report, routesAnyone: routeClusters(configured, report.clusters).length > 0 } : await latestAlertingReport(store, options.asOf, ctx.config.alertWindowDays, configured);
+  if (!found) return { sent: 0, pending: 0, failed: 0 };
+  const subject = found.report;
+  const dropped = options.preview ? [] : await recordRoutingDrops(ctx, store, subject);
   // Like the digest's preview: with nobody to send to, show what the whole fleet's alerts would say.
-  const recipients = options.preview && routeClusters(configured, subject.clusters).length === 0 ? { ...configured, defaults: [PREVIEW_RECIPIENT] } : configured;
+  const recipients = options.preview && !found.routesAnyone ? { ...configured, defaults: [PREVIEW_RECIPIENT] } : configured;
   const result = await deliverAlerts(
     { transport: ctx.transport(), ledger: createAlertLedger(store.ledgerTable()), now: options.now },
     { report: subject, recipients, thresholds: ctx.config.alertThresholds, windowDays: ctx.config.alertWindowDays, consoleBase: ctx.config.mail.consoleBase },
@@ -190,16 +191,21 @@ export async function latestRun(store: HistoryStore, asOf: IsoDate): Promise<Run
 
 /**
  * The latest run as window alerts need it: only the clusters with a deadline inside the window
- * (alertingPart), read a page at a time, so the rest of the fleet is never held.
+ * (alertingPart), read a page at a time, so the rest of the fleet is never held; and whether the
+ * whole run routes to anyone (a preview with nobody to send to shows the whole fleet's alerts).
  */
-async function latestAlertingReport(store: HistoryStore, asOf: IsoDate, windowDays: number): Promise<AuditReport | null> {
+async function latestAlertingReport(store: HistoryStore, asOf: IsoDate, windowDays: number, recipients: Recipients): Promise<{ report: AuditReport; routesAnyone: boolean } | null> {
   const run = await latestRun(store, asOf);
   if (!run) return null;
   const keep = alertingPart(windowDays);
   const clusters: ClusterReport[] = [];
-  for await (const page of store.runClusterPages(run.runId)) for (const c of page) {
-    const part = keep(c);
-    if (part) clusters.push(part);
+  let routesAnyone = routeClusters(recipients, []).length > 0;
+  for await (const page of store.runClusterPages(run.runId)) {
+    if (!routesAnyone) routesAnyone = routeClusters(recipients, page).length > 0;
+    for (const c of page) {
+      const part = keep(c);
+      if (part) clusters.push(part);
+    }
   }
-  return reportOfRun(run, clusters);
+  return { report: reportOfRun(run, clusters), routesAnyone };
 }

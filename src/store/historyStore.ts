@@ -325,7 +325,8 @@ class TableStore implements TableHistoryStore {
     let b = await before.next();
     type Member = { key: string; now: boolean; before: boolean };
     const read = (members: Member[]): Promise<ClusterPair[]> => {
-      const reading = mapLimit(members, this.concurrency, async (m) => ({
+      // Half the store's concurrency per page: with one page read ahead, two pages can be reading.
+      const reading = mapLimit(members, Math.max(1, Math.ceil(this.concurrency / 2)), async (m) => ({
         now: m.now ? await readNow(m.key) : null,
         before: m.before && readBefore ? await readBefore(m.key) : null,
       })).then((page) => page.filter((p) => p.now !== null || p.before !== null));
@@ -337,27 +338,32 @@ class TableStore implements TableHistoryStore {
     // (two pages at most in memory).
     let ahead: Promise<ClusterPair[]> | null = null;
     let batch: Member[] = [];
-    while (!a.done || !b.done) {
-      if (!a.done && (b.done || a.value.rowKey < b.value.rowKey)) {
-        batch.push({ key: a.value.clusterKey, now: true, before: false });
-        a = await now.next();
-      } else if (!b.done && (a.done || b.value.rowKey < a.value.rowKey)) {
-        batch.push({ key: b.value.clusterKey, now: false, before: true });
-        b = await before.next();
-      } else if (!a.done && !b.done) {
-        batch.push({ key: a.value.clusterKey, now: true, before: true });
-        [a, b] = await Promise.all([now.next(), before.next()]);
+    try {
+      while (!a.done || !b.done) {
+        if (!a.done && (b.done || a.value.rowKey < b.value.rowKey)) {
+          batch.push({ key: a.value.clusterKey, now: true, before: false });
+          a = await now.next();
+        } else if (!b.done && (a.done || b.value.rowKey < a.value.rowKey)) {
+          batch.push({ key: b.value.clusterKey, now: false, before: true });
+          b = await before.next();
+        } else if (!a.done && !b.done) {
+          batch.push({ key: a.value.clusterKey, now: true, before: true });
+          [a, b] = await Promise.all([now.next(), before.next()]);
+        }
+        if (batch.length >= size) {
+          const next = read(batch);
+          batch = [];
+          if (ahead) yield await ahead;
+          ahead = next;
+        }
       }
-      if (batch.length >= size) {
-        const next = read(batch);
-        batch = [];
-        if (ahead) yield await ahead;
-        ahead = next;
-      }
+      const last = batch.length > 0 ? read(batch) : null;
+      if (ahead) yield await ahead;
+      if (last) yield await last;
+    } finally {
+      // A reader that stops early (or a failed read) ends both walks of the run index.
+      await Promise.all([now.return?.(undefined), before.return?.(undefined)]);
     }
-    const last = batch.length > 0 ? read(batch) : null;
-    if (ahead) yield await ahead;
-    if (last) yield await last;
   }
 
   /** A run's membership rows (row key and cluster key only), in row-key order; none for no run. */

@@ -108,6 +108,8 @@ export function causesOf(clusters: readonly ClusterReport[], options: CauseOptio
 
 interface CauseAcc {
   cause: Omit<Cause, "clusters" | "folded" | "clusterCount">;
+  /** The cluster whose sentences the cause quotes (the lowest lower-cased id; see CauseFold). */
+  describedBy: string;
   clusters: FirstInOrder<CauseCluster>;
   folded: Map<string, FoldAcc>;
 }
@@ -142,20 +144,26 @@ export class CauseFold {
     for (const h of hits) if (h.integration.kind === "kubernetes" && isMinorDeadline(h.deadline.kind)) k8sDates.set(h.deadline.date, describe(h, options).key);
     // A cluster counts once per cause and once per folded add-on, however many of its deadlines hit them.
     const counted = new Set<string>();
+    const id = armIdKey(cluster.id);
     for (const h of hits) {
       // Add-ons and extensions alike: a forced upgrade on the minor's date is that upgrade's doing.
       const foldInto = h.integration.kind !== "kubernetes" && h.deadline.kind === "forced-upgrade" ? k8sDates.get(h.deadline.date) : undefined;
       if (foldInto) {
         const foldKey = `${foldInto}\n${h.integration.name.toLowerCase()}`;
-        fold(this.byKey.get(foldInto)!.folded, h, !counted.has(foldKey));
+        fold(this.byKey.get(foldInto)!.folded, h, !counted.has(foldKey), id);
         counted.add(foldKey);
         continue;
       }
       const described = describe(h, options);
       let entry = this.byKey.get(described.key);
       if (!entry) {
-        entry = { cause: described, clusters: new FirstInOrder(compareClusters, this.keep), folded: new Map() };
+        entry = { cause: described, describedBy: id, clusters: new FirstInOrder(compareClusters, this.keep), folded: new Map() };
         this.byKey.set(described.key, entry);
+      } else if (id < entry.describedBy) {
+        // Whatever order clusters arrive in (a report's id order, a store's key order), the cause
+        // says what the lowest-id cluster's finding says; only the severity is the worst of all.
+        entry.cause = { ...described, severity: entry.cause.severity };
+        entry.describedBy = id;
       }
       if (!counted.has(described.key)) {
         counted.add(described.key);
@@ -330,15 +338,22 @@ interface FoldAcc {
   /** Clusters whose upgrade moves it. */
   clusters: number;
   note: string | null;
+  /** The cluster whose name and note are quoted: the lowest lower-cased id, as for causes. */
+  describedBy: string;
 }
 
-function fold(into: Map<string, FoldAcc>, h: Hit, newCluster: boolean): void {
+function fold(into: Map<string, FoldAcc>, h: Hit, newCluster: boolean, clusterId: string): void {
   const key = h.integration.name.toLowerCase();
+  const note = (): string | null => h.integration.reasons.find((r) => r.startsWith("When ")) ?? null;
   let acc = into.get(key);
   if (!acc) {
-    const note = h.integration.reasons.find((r) => r.startsWith("When ")) ?? null;
-    acc = { name: h.integration.name, kind: h.integration.kind, versions: new Set(), clusters: 0, note };
+    acc = { name: h.integration.name, kind: h.integration.kind, versions: new Set(), clusters: 0, note: note(), describedBy: clusterId };
     into.set(key, acc);
+  } else if (clusterId < acc.describedBy) {
+    acc.name = h.integration.name;
+    acc.kind = h.integration.kind;
+    acc.note = note();
+    acc.describedBy = clusterId;
   }
   if (h.integration.version) acc.versions.add(h.integration.version);
   if (newCluster) acc.clusters += 1;

@@ -77,6 +77,8 @@ interface OutOfSupportAcc {
 
 interface UnsupportedAcc {
   name: string;
+  /** The cluster whose spelling of the name is shown: the lowest lower-cased id. */
+  describedBy: string;
   versions: Set<string>;
   clusters: FirstInOrder<CauseCluster>;
 }
@@ -153,8 +155,13 @@ export class RecipientDigest {
     for (const i of c.integrations) {
       if (i.supportTier !== "unsupported") continue;
       const key = i.name.toLowerCase();
+      const id = armIdKey(c.id);
       let g = this.unsupported.get(key);
-      if (!g) this.unsupported.set(key, (g = { name: i.name, versions: new Set(), clusters: new FirstInOrder(compareClusters, this.keep) }));
+      if (!g) this.unsupported.set(key, (g = { name: i.name, describedBy: id, versions: new Set(), clusters: new FirstInOrder(compareClusters, this.keep) }));
+      else if (id < g.describedBy) {
+        g.name = i.name;
+        g.describedBy = id;
+      }
       if (i.version) g.versions.add(i.version);
       if (!named.has(key)) {
         named.add(key);
