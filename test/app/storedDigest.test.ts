@@ -4,7 +4,12 @@
  * while the fold holds no more than a mail can show of any list.
  */
 import { describe, expect, it } from "vitest";
-import { storedDigests } from "../../src/app/notify.js";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createAppContext } from "../../src/app/context.js";
+import { sendDigest, sendWindowAlerts, storedDigests } from "../../src/app/notify.js";
+import { loadConfig } from "../../src/config.js";
 import { withCatalogAge } from "../../src/core/catalogAge.js";
 import { DigestFold, STREAMED_KEEP, buildDigests, foldOptions, type DigestModel } from "../../src/core/digest.js";
 import type { HistoryStore, RunRecord } from "../../src/core/ports.js";
@@ -173,3 +178,26 @@ describe("the weekly digest folded from the store a page at a time", () => {
 function platformModel(models: DigestModel[]): DigestModel {
   return models.find((m) => m.recipient === "platform-team@contoso.example")!;
 }
+
+describe("previews of the weekly job, folded from the store", () => {
+  it("a recipient routed only clusters with nothing due gets a preview digest and no alerts: nothing falls back to the whole fleet", async () => {
+    const week = simulatedReport({ clusters: 60, asOf: "2026-11-30", windowDays: WINDOW });
+    const quiet = week.clusters[0]!.subscriptionId;
+    // That subscription's clusters have no deadline at all; the rest of the fleet keeps its alerts.
+    const clusters = week.clusters.map((c) => (c.subscriptionId === quiet ? { ...c, integrations: c.integrations.map((i) => ({ ...i, deadlines: [] })) } : c));
+    expect(clusters.some((c) => c.subscriptionId !== quiet && c.integrations.some((i) => i.deadlines.some((d) => d.daysLeft >= 0 && d.daysLeft <= WINDOW)))).toBe(true);
+    const home = mkdtempSync(path.join(tmpdir(), "aks-audit-preview-"));
+    const config = loadConfig({ TABLE_PREFIX: azurite.freshPrefix(), MAIL_TO_BY_SUBSCRIPTION: `${quiet}=owner@contoso.example`, AKS_AUDIT_HOME: home }, home);
+    const ctx = await createAppContext(config, { tablesConnectionString: azurite.connectionString });
+    try {
+      await storeRun(await ctx.store(), { ...week, clusters }, "20261130T060000Z-timer");
+      const alerts = await sendWindowAlerts(ctx, null, { asOf: "2026-11-30", preview: true });
+      expect(alerts.sent).toBe(0);
+      const digest = await sendDigest(ctx, { asOf: "2026-11-30", preview: true });
+      expect(digest).toMatchObject({ messages: 1 });
+      expect(digest.noRecipients).toBeUndefined();
+    } finally {
+      await ctx.close();
+    }
+  });
+});
