@@ -17,11 +17,10 @@
  * The later stages' heavier modules (Azurite, the table store, the naive client) are imported
  * after the sweep, so the sweep's memory is measured over what a sweep loads.
  */
-import { fork } from "node:child_process";
 import os from "node:os";
 import type { StorageFigures } from "./storage.js";
 import type { StoredSweepFigures, StoredSweepOptions } from "./storedSweep.js";
-import type { FromStoredProcess } from "./storedProcess.js";
+import { runInChild } from "./childStage.js";
 import { loadBundledCatalog } from "../src/catalog/load.js";
 import { newRunId, runAudit } from "../src/app/audit.js";
 import { buildReport, classifyCluster, type ClassifyInput } from "../src/core/classify.js";
@@ -362,17 +361,5 @@ export async function runFleetBench(options: FleetBenchOptions): Promise<BenchRe
 
 /** The stored-sweep stage in a fresh process (storedProcess.ts), its figures back over IPC. */
 function storedSweepInChild(options: StoredSweepOptions): Promise<StoredSweepFigures> {
-  return new Promise((resolve, reject) => {
-    const child = fork(new URL("./storedProcess.js", import.meta.url), [JSON.stringify(options)], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
-    let settled = false;
-    child.on("message", (raw) => {
-      const message = raw as FromStoredProcess;
-      settled = true;
-      if (message.type === "result") resolve(message.figures);
-      else reject(new Error(`stored sweep: ${message.message}`));
-    });
-    child.on("exit", (code) => {
-      if (!settled) reject(new Error(`the stored-sweep process exited with code ${code} and no result`));
-    });
-  });
+  return runInChild(new URL("./storedProcess.js", import.meta.url), options, "stored sweep");
 }

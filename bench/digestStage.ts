@@ -4,10 +4,10 @@
  * own (digestProcess.ts) against the stored sweep's Azurite, so its peak RSS is the digest's and
  * not what the sweep left in the heap.
  */
-import { fork } from "node:child_process";
 import { storedDigests } from "../src/app/notify.js";
 import { buildDigests } from "../src/core/digest.js";
 import { createTableHistoryStore } from "../src/store/index.js";
+import { runInChild } from "./childStage.js";
 import { round, sampleMemory } from "./memory.js";
 
 /** Plain data, so the stage can be handed to a child process. */
@@ -28,8 +28,6 @@ export interface DigestStageFigures {
   digestSeconds: number;
   storedDigestMessages: number;
 }
-
-export type FromDigestProcess = { type: "result"; figures: DigestStageFigures } | { type: "error"; message: string };
 
 /** The digest's recipients in the bench: the platform list (whole fleet) and the owner-tagged teams. */
 const RECIPIENTS = { defaults: ["platform-team@example.com"], bySubscription: {}, tagName: "owner" };
@@ -55,17 +53,5 @@ export async function runDigestStage(options: DigestStageOptions): Promise<Diges
 
 /** The digest stage in a fresh process (digestProcess.ts), its figures back over IPC. */
 export function digestStageInChild(options: DigestStageOptions): Promise<DigestStageFigures> {
-  return new Promise((resolve, reject) => {
-    const child = fork(new URL("./digestProcess.js", import.meta.url), [JSON.stringify(options)], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
-    let settled = false;
-    child.on("message", (raw) => {
-      const message = raw as FromDigestProcess;
-      settled = true;
-      if (message.type === "result") resolve(message.figures);
-      else reject(new Error(`digest: ${message.message}`));
-    });
-    child.on("exit", (code) => {
-      if (!settled) reject(new Error(`the digest process exited with code ${code} and no result`));
-    });
-  });
+  return runInChild(new URL("./digestProcess.js", import.meta.url), options, "digest");
 }

@@ -11,13 +11,12 @@
  * Each size runs in a fresh process (sizeProcess.ts) with the simulator in another
  * (simulatorProcess.ts). Prints a table and PASS/MISS per target; writes a JSON array.
  */
-import { fork } from "node:child_process";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import type { BenchResult, FleetBenchOptions } from "./core.js";
 import { evaluateTargets, formatTable, formatTargets } from "./report.js";
-import type { FromSizeProcess } from "./sizeProcess.js";
+import { runInChild } from "./childStage.js";
 
 /** Resource Graph's documented example quota, which the simulator enforces. */
 const QUOTA = { requests: 15, windowMs: 5000 };
@@ -73,19 +72,7 @@ function parse(argv: string[]): Args | null {
 }
 
 function runSize(options: Omit<FleetBenchOptions, "log">): Promise<BenchResult> {
-  return new Promise((resolve, reject) => {
-    const child = fork(new URL("./sizeProcess.js", import.meta.url), [JSON.stringify(options)], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
-    let settled = false;
-    child.on("message", (raw) => {
-      const message = raw as FromSizeProcess;
-      settled = true;
-      if (message.type === "result") resolve(message.result);
-      else reject(new Error(`${options.clusters} clusters: ${message.message}`));
-    });
-    child.on("exit", (code) => {
-      if (!settled) reject(new Error(`${options.clusters} clusters: the bench process exited with code ${code} and no result`));
-    });
-  });
+  return runInChild(new URL("./sizeProcess.js", import.meta.url), options, `${options.clusters} clusters`);
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -5,11 +5,10 @@
 import { withCatalogAge } from "../core/catalogAge.js";
 import { addDays } from "../core/dates.js";
 import { DigestFold, STREAMED_KEEP, foldOptions, renderDigest } from "../core/digest.js";
-import type { OutgoingMail } from "../core/ports.js";
 import { reportOfRun, type AuditReport, type ClusterReport } from "../core/report.js";
 import type { Recipients } from "../core/routing.js";
 import { alertingPart } from "./audit.js";
-import type { HistoryStore, RunRecord } from "../core/ports.js";
+import type { HistoryStore, OutgoingMail, RunRecord } from "../core/ports.js";
 import { isFinishedFleetRun } from "../core/scope.js";
 import type { IsoDate, ScopeError } from "../core/types.js";
 import { describeDrops, routeClusters, routeWithDrops } from "../core/routing.js";

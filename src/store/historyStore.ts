@@ -300,10 +300,9 @@ class TableStore implements TableHistoryStore {
   async *runClusterPages(runId: string, size = 200): AsyncGenerator<ClusterReport[]> {
     const run = await this.getRun(runId);
     if (!run) return;
-    const runIndex = await this.table("runIndex");
     let keys: string[] = [];
-    for await (const entity of queryRange(runIndex, { partitionKey: toRunKey(run.runId), ...prefixRange(RUN_CLUSTER_PREFIX), select: ["RowKey", "clusterKey"] })) {
-      keys.push(String(entity["clusterKey"]));
+    for await (const member of this.memberRows(run)) {
+      keys.push(member.clusterKey);
       if (keys.length >= size) {
         yield await this.readClusters(run, keys);
         keys = [];
@@ -407,14 +406,8 @@ class TableStore implements TableHistoryStore {
 
   /** The run's snapshots of these clusters, sorted by id. */
   private async readClusters(run: RunRecord, clusterKeys: readonly string[]): Promise<ClusterReport[]> {
-    const [runs, snapshots] = await Promise.all([this.table("runs"), this.table("snapshots")]);
-    const stored = await getOrNull(runs, RUNS_PARTITION, runIdRow(toRunKey(run.runId)));
-    if (!stored) return [];
-    const stem = stemOf(stored);
-    const clusters = await mapLimit([...clusterKeys], this.concurrency, async (key) => {
-      const group = await readGroup(snapshots, key, stem);
-      return group ? snapshotOf(group).cluster : null;
-    });
+    const read = await this.clusterReader(run);
+    const clusters = await mapLimit([...clusterKeys], this.concurrency, read);
     return clusters.filter((c): c is ClusterReport => c !== null).sort((a, b) => compare(armIdKey(a.id), armIdKey(b.id)));
   }
 

@@ -22,9 +22,8 @@ import { alertHtml, digestHtml } from "./renderHtml.js";
 import { alertText, digestText } from "./renderText.js";
 
 export * from "./model.js";
-export { DigestFold, RecipientDigest, STREAMED_KEEP, compareFindings, digestModel, pairsOf, type ClusterPair, type FoldOptions, type RunHeading } from "./fold.js";
-export { FirstInOrder } from "./firstInOrder.js";
-export { CauseFold, causesOf, compareCauses, type CauseOptions } from "./causes.js";
+export { DigestFold, STREAMED_KEEP, digestModel, pairsOf, type ClusterPair, type FoldOptions, type RunHeading } from "./fold.js";
+export { causesOf, compareCauses, type CauseOptions } from "./causes.js";
 export { causeLink, clusterLink, fleetLink } from "./links.js";
 export { LIMIT_STEPS, MAX_PART_BYTES, byteLength, type Limits } from "./limits.js";
 export { DEFAULT_WINDOW_DAYS };
